@@ -1,0 +1,90 @@
+/*
+ * cli.h -- what the cvsearch commands share: parsed options, the opened
+ * index, and output helpers (terminal escaping, colors, JSON). The CLI uses
+ * only the public libindex.h.
+ */
+#ifndef CVSEARCH_CLI_H
+#define CVSEARCH_CLI_H
+
+#include <stdio.h>
+#include "libindex.h"
+
+/* Exit codes */
+enum { EXIT_RESULTS = 0, EXIT_NONE = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+	const char *prog;
+	const char *corpus;       /* --corpus, $CVSEARCH_CORPUS or the config file */
+	const char *index_opt;    /* --index FILE */
+	int json;
+	int color;                /* resolved: 1 to color stdout */
+	int explain;
+	int quiet;
+	int no_update;            /* --no-update: use the index as it is */
+	size_t limit;
+	lidx_search_opts so;
+	int coverage, pick;       /* match */
+	const char *docs, *topics, *run; /* batch */
+	int argc;                 /* positional arguments after the command */
+	char **argv;
+	/* opened by cli_open */
+	char *index_path;
+	lidx_index *ix;
+	lidx_analyzer *an;
+} cli;
+
+typedef struct command {
+	const char *name;
+	int (*run)(cli *c);
+	const char *usage;
+	const char *summary;
+} command;
+
+int cmd_search(cli *c);
+int cmd_index(cli *c);
+int cmd_stats(cli *c);
+int cmd_stories(cli *c);
+int cmd_show(cli *c);
+int cmd_match(cli *c);
+int cmd_batch(cli *c);
+
+/* Bring the corpus index up to date (unless --no-update) and open it. */
+int cli_open(cli *c, int force);
+void cli_close(cli *c);
+
+/* Sync callbacks: progress on a terminal, one warning line per skipped file. */
+void cli_progress(void *ctx, size_t done, size_t total, const char *path);
+void cli_warn(void *ctx, const char *path, const char *what);
+
+/* One-line error on stderr: "cvsearch: ..." */
+void cli_error(cli *c, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* The path of a story's file as the user should see it (corpus/rel). */
+void cli_story_path(cli *c, const char *rel, char *out, size_t n);
+
+/* Text from notes to a terminal: control characters and bad UTF-8 escaped. */
+void out_text(FILE *f, const char *s, size_t n);
+/* Same, with marked spans in bold color (or [..] without color). */
+void out_marked(FILE *f, const char *s, size_t n, const lidx_span *marks, size_t n_marks, int color);
+/* A JSON string (quotes included); invalid UTF-8 becomes U+FFFD. */
+void json_str(FILE *f, const char *s, size_t n);
+void json_cstr(FILE *f, const char *s);
+
+/* Color escapes, empty when color is off. */
+const char *col(cli *c, const char *code);
+#define C_RESET "0"
+#define C_BOLD "1"
+#define C_DIM "2"
+#define C_TITLE "1;36"
+#define C_MARK "1;33"
+#define C_PATH "32"
+
+/* Print the results of a search or match (human or JSON). */
+int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *query_text,
+                      const char *extra_json_key, void (*extra_json)(cli *, void *), void *extra_ctx);
+
+#endif

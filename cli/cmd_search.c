@@ -1,0 +1,193 @@
+/*
+ * cmd_search.c -- `cvsearch [search] QUERY...`: parse the query, rank the
+ * stories, print them with their evidence. Also the shared result printer
+ * used by `match`.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define SNIPPET_BYTES 220
+
+static void print_explain(cli *c, lidx_query *q, const lidx_results *r)
+{
+	(void)r;
+	printf("%squery:%s %s\n", col(c, C_DIM), col(c, C_RESET), lidx_query_describe(q));
+}
+
+/* --explain: each group's share of a story's score, largest first */
+static void explain_hit(cli *c, lidx_query *q, uint32_t story)
+{
+	size_t n = lidx_query_group_count(q);
+	double *pg = calloc(n ? n : 1, sizeof *pg), total = 0;
+	size_t *order = calloc(n ? n : 1, sizeof *order);
+	if (!pg || !order || lidx_explain(c->ix, q, &c->so, story, pg, &total) < 0) {
+		free(pg);
+		free(order);
+		return;
+	}
+	for (size_t g = 0; g < n; g++)
+		order[g] = g;
+	for (size_t a = 1; a < n; a++) /* insertion sort: queries are short */
+		for (size_t b = a; b > 0 && pg[order[b]] > pg[order[b - 1]]; b--) {
+			size_t t = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = t;
+		}
+	printf("    %swhy:%s", col(c, C_DIM), col(c, C_RESET));
+	size_t shown = 0;
+	for (size_t k = 0; k < n && shown < 12; k++) {
+		if (pg[order[k]] <= 0)
+			break;
+		printf(" %s %.2f", lidx_query_group_label(q, order[k]), pg[order[k]]);
+		shown++;
+	}
+	printf("  (total %.2f)\n", total);
+	free(pg);
+	free(order);
+}
+
+int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *query_text,
+                      const char *extra_key, void (*extra)(cli *, void *), void *extra_ctx)
+{
+	lidx_err err = { 0 };
+	if (c->json) {
+		printf("{\"query\":");
+		json_cstr(stdout, query_text);
+		printf(",\"parsed\":");
+		json_cstr(stdout, lidx_query_describe(q));
+		printf(",\"total\":%llu,\"results\":[", (unsigned long long)r->total);
+	} else if (c->explain) {
+		print_explain(c, q, r);
+	}
+	for (size_t i = 0; i < r->n_hits; i++) {
+		lidx_story s;
+		if (lidx_index_story(c->ix, r->hits[i].story, &s, &err) < 0) {
+			if (c->json)
+				printf("]}\n");
+			cli_error(c, "%s; run 'cvsearch index' to rebuild it", err.msg);
+			return EXIT_USAGE;
+		}
+		lidx_snippet sn;
+		int rc = lidx_snippet_make(c->ix, c->an, q, &s, SNIPPET_BYTES, &sn);
+		if (rc < 0) {
+			lidx_story_clear(&s);
+			cli_error(c, "%s", lidx_strerror(rc));
+			return EXIT_USAGE;
+		}
+		char path[4096];
+		cli_story_path(c, s.path, path, sizeof path);
+		if (c->json) {
+			printf("%s{\"rank\":%zu,\"id\":%u,\"score\":%.4f,\"title\":", i ? "," : "", i + 1, s.id,
+			       r->hits[i].score);
+			json_cstr(stdout, s.title);
+			printf(",\"breadcrumb\":");
+			json_cstr(stdout, s.breadcrumb);
+			printf(",\"path\":");
+			json_cstr(stdout, path);
+			printf(",\"file\":");
+			json_cstr(stdout, s.path);
+			printf(",\"line_start\":%u,\"line_end\":%u,\"snippet_line\":%u,\"snippet\":", s.line_start,
+			       s.line_end, sn.line);
+			json_str(stdout, sn.text, sn.len);
+			printf(",\"highlights\":[");
+			for (size_t k = 0; k < sn.n_marks; k++)
+				printf("%s[%u,%u]", k ? "," : "", sn.marks[k].start, sn.marks[k].end);
+			printf("]}");
+		} else {
+			printf("%s%2zu.%s %s", col(c, C_BOLD), i + 1, col(c, C_RESET), col(c, C_TITLE));
+			out_text(stdout, s.title, strlen(s.title));
+			printf("%s  %s%.2f%s\n", col(c, C_RESET), col(c, C_DIM), r->hits[i].score, col(c, C_RESET));
+			if (s.breadcrumb[0]) {
+				printf("    %s", col(c, C_DIM));
+				out_text(stdout, s.breadcrumb, strlen(s.breadcrumb));
+				printf("%s\n", col(c, C_RESET));
+			}
+			printf("    %s", col(c, C_PATH));
+			out_text(stdout, path, strlen(path));
+			printf(":%u-%u%s  (id %u)\n", s.line_start, s.line_end, col(c, C_RESET), s.id);
+			if (sn.len) {
+				printf("    ");
+				out_marked(stdout, sn.text, sn.len, sn.marks, sn.n_marks, c->color);
+				printf("\n");
+			}
+			if (c->explain)
+				explain_hit(c, q, s.id);
+			printf("\n");
+		}
+		lidx_snippet_clear(&sn);
+		lidx_story_clear(&s);
+	}
+	if (c->json) {
+		printf("]");
+		if (extra_key && extra) {
+			printf(",");
+			json_cstr(stdout, extra_key);
+			printf(":");
+			extra(c, extra_ctx);
+		}
+		printf("}\n");
+	} else {
+		if (extra)
+			extra(c, extra_ctx);
+		if (r->n_hits)
+			printf("%s%zu of %llu matching stories%s\n", col(c, C_DIM), r->n_hits,
+			       (unsigned long long)r->total, col(c, C_RESET));
+		else
+			printf("no stories match\n");
+	}
+	return r->n_hits ? EXIT_RESULTS : EXIT_NONE;
+}
+
+int cmd_search(cli *c)
+{
+	if (c->argc < 1) {
+		cli_error(c, "search needs a query, as in: cvsearch search \"distributed systems\"");
+		return EXIT_USAGE;
+	}
+	/* the query is the positional arguments joined by spaces */
+	size_t n = 0;
+	for (int i = 0; i < c->argc; i++)
+		n += strlen(c->argv[i]) + 1;
+	if (n > (1u << 20)) {
+		cli_error(c, "the query is over 1 MiB; for a job description use 'cvsearch match FILE'");
+		return EXIT_USAGE;
+	}
+	char *text = malloc(n + 1);
+	if (!text) {
+		cli_error(c, "out of memory");
+		return EXIT_USAGE;
+	}
+	text[0] = 0;
+	for (int i = 0; i < c->argc; i++) {
+		if (i)
+			strcat(text, " ");
+		strcat(text, c->argv[i]);
+	}
+	int rc = cli_open(c, 0);
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	lidx_err err = { 0 };
+	lidx_query *q;
+	rc = lidx_query_parse(&q, c->ix, c->an, text, strlen(text), 0, &err);
+	if (rc < 0) {
+		cli_error(c, "%s", err.msg);
+		free(text);
+		return EXIT_USAGE;
+	}
+	lidx_results r;
+	rc = lidx_search(c->ix, q, &c->so, &r, &err);
+	if (rc < 0) {
+		cli_error(c, "%s", err.msg);
+		lidx_query_free(q);
+		free(text);
+		return EXIT_USAGE;
+	}
+	rc = cli_print_results(c, q, &r, text, NULL, NULL, NULL);
+	lidx_results_clear(&r);
+	lidx_query_free(q);
+	free(text);
+	return rc;
+}

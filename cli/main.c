@@ -1,0 +1,355 @@
+/*
+ * main.c -- cvsearch's entry point: global options, the command table, the
+ * default corpus (--corpus, $CVSEARCH_CORPUS, the config file), and keeping
+ * the index fresh before a command reads it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static const command commands[] = {
+	{ "search", cmd_search, "search [OPTIONS] QUERY...", "rank stories for a query (the default command)" },
+	{ "match", cmd_match, "match [OPTIONS] [FILE|-]", "rank stories against a job description, with coverage" },
+	{ "show", cmd_show, "show PATH:LINE | ID", "print a whole story" },
+	{ "stories", cmd_stories, "stories [FILE]", "list the stories the notes were split into" },
+	{ "index", cmd_index, "index", "rebuild the index now and report what was done" },
+	{ "stats", cmd_stats, "stats", "stories, terms, postings, index size, build time" },
+	{ "batch", cmd_batch, "batch --docs DOCS.tsv --topics TOPICS.tsv --run RUN.trec [--limit N]",
+	  "index a TSV collection and write a TREC run (evaluation)" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "cvsearch %s -- find the stories in your career notes that answer a question\n"
+	        "\n"
+	        "Usage: cvsearch [OPTIONS] QUERY...          search (same as 'cvsearch search')\n"
+	        "       cvsearch COMMAND [OPTIONS] [ARGS]\n"
+	        "\n"
+	        "Commands:\n", LIDX_VERSION_STRING);
+	for (const command *c = commands; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f,
+	        "\n"
+	        "Query syntax (search):\n"
+	        "  kafka streaming        stories with these words (more words matched rank higher)\n"
+	        "  \"rate limiting\"        an exact phrase\n"
+	        "  -sequelize             leave out stories with this word\n"
+	        "  kafka OR rabbitmq      either word counts as the same requirement\n"
+	        "  migrat*                words starting with 'migrat'\n"
+	        "  file:tanium            only files whose path contains 'tanium' (-file: excludes)\n"
+	        "  Plain questions work too: \"Tell me about a time you mentored a junior engineer\"\n"
+	        "\n"
+	        "Options:\n"
+	        "  -c, --corpus DIR      folder of notes (default: $CVSEARCH_CORPUS, else 'corpus = DIR'\n"
+	        "                        in ~/.config/cvsearch/config)\n"
+	        "  -n, --limit N         results to show (default 10)\n"
+	        "  -j, --json            JSON on stdout (one document; see README)\n"
+	        "      --color WHEN      auto, always or never (default auto; NO_COLOR is honored)\n"
+	        "      --explain         show the parsed query and each term's share of the score\n"
+	        "      --k1 X, --b X     BM25 parameters (default 1.2 and 0.75)\n"
+	        "      --title-weight X  weight of title/heading words (default 2.5)\n"
+	        "      --index FILE      use this index file instead of the cache\n"
+	        "      --no-update       do not bring the index up to date first\n"
+	        "  -q, --quiet           no progress or warnings on stderr\n"
+	        "  -h, --help            this help;  --version  the version\n"
+	        "\n"
+	        "match:   --coverage (requirement-by-requirement report), --pick K (K stories that\n"
+	        "         together cover the most requirements)\n"
+	        "batch:   --docs FILE --topics FILE --run FILE (TREC run for test collections)\n"
+	        "\n"
+	        "The index lives in $CVSEARCH_INDEX_DIR or $XDG_CACHE_HOME/cvsearch (~/.cache/cvsearch)\n"
+	        "and is brought up to date automatically when notes are added, changed or deleted.\n"
+	        "Exit status: 0 results, 1 no results, 2 usage or input error.\n");
+}
+
+void cli_error(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* `corpus = DIR` from $XDG_CONFIG_HOME/cvsearch/config or ~/.config/cvsearch/config */
+static char *config_corpus(void)
+{
+	char path[4096];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/cvsearch/config", xdg);
+	else if (home && *home)
+		snprintf(path, sizeof path, "%s/.config/cvsearch/config", home);
+	else
+		return NULL;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char line[4096], *res = NULL;
+	while (!res && fgets(line, sizeof line, f)) {
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "corpus", 6))
+			continue;
+		p += 6;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '=')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\r\n")] = 0;
+		if (*p == '~' && home) {
+			char full[4096];
+			snprintf(full, sizeof full, "%s%s", home, p + 1);
+			res = strdup(full);
+		} else if (*p) {
+			res = strdup(p);
+		}
+	}
+	fclose(f);
+	return res;
+}
+
+void cli_story_path(cli *c, const char *rel, char *out, size_t n)
+{
+	if (c->corpus && strcmp(c->corpus, "."))
+		snprintf(out, n, "%s%s%s", c->corpus,
+		         c->corpus[strlen(c->corpus) - 1] == '/' ? "" : "/", rel);
+	else
+		snprintf(out, n, "%s", rel);
+}
+
+/* ---- keeping the index fresh ----------------------------------------------------- */
+
+void cli_progress(void *ctx, size_t done, size_t total, const char *path)
+{
+	cli *c = ctx;
+	(void)path;
+	if (c->quiet || !isatty(2) || total < 20)
+		return;
+	if (done == total || done % 10 == 0)
+		fprintf(stderr, "\rcvsearch: indexing %zu/%zu files%s", done, total, done == total ? "\n" : "");
+}
+
+void cli_warn(void *ctx, const char *path, const char *what)
+{
+	cli *c = ctx;
+	if (c->quiet)
+		return;
+	fprintf(stderr, "%s: warning: ", c->prog);
+	out_text(stderr, path, strlen(path));
+	fprintf(stderr, ": %s\n", what);
+}
+
+int cli_open(cli *c, int force)
+{
+	lidx_err err = { 0 };
+	int rc;
+	if (c->index_opt) {
+		c->index_path = strdup(c->index_opt);
+	} else {
+		if (!c->corpus) {
+			cli_error(c, "no notes folder: pass --corpus DIR, set CVSEARCH_CORPUS, or put "
+			             "'corpus = DIR' in ~/.config/cvsearch/config");
+			return EXIT_USAGE;
+		}
+		if ((rc = lidx_corpus_index_path(c->corpus, &c->index_path, &err)) < 0) {
+			cli_error(c, "%s", err.msg);
+			return EXIT_USAGE;
+		}
+	}
+	if (!c->index_path) {
+		cli_error(c, "out of memory");
+		return EXIT_USAGE;
+	}
+	if (c->corpus && !c->no_update) {
+		lidx_sync_opts so = { 0 };
+		so.force = force;
+		so.progress = cli_progress;
+		so.warn = cli_warn;
+		so.ctx = c;
+		lidx_sync_report rep;
+		rc = lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err);
+		if (rc < 0) {
+			cli_error(c, "%s", err.msg);
+			return EXIT_USAGE;
+		}
+		if (rep.was_corrupt && !c->quiet)
+			fprintf(stderr, "%s: the index was corrupt or from another version; rebuilt it from the notes\n",
+			        c->prog);
+	}
+	rc = lidx_index_open(&c->ix, c->index_path, 0, &err);
+	if (rc < 0) {
+		if (rc == LIDX_ENOTFOUND && !c->corpus)
+			cli_error(c, "%s (build it with --corpus DIR)", err.msg);
+		else if (rc == LIDX_ECORRUPT || rc == LIDX_EVERSION)
+			cli_error(c, "%s; run 'cvsearch index --corpus DIR' to rebuild it", err.msg);
+		else
+			cli_error(c, "%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (lidx_analyzer_new(&c->an) < 0) {
+		cli_error(c, "out of memory");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cli_close(cli *c)
+{
+	lidx_analyzer_free(c->an);
+	lidx_index_close(c->ix);
+	free(c->index_path);
+	c->an = NULL;
+	c->ix = NULL;
+	c->index_path = NULL;
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+static int parse_double(cli *c, const char *name, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= lo && d <= hi)) {
+		cli_error(c, "%s wants a number from %g to %g, not '%s'", name, lo, hi, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	cli c;
+	memset(&c, 0, sizeof c);
+	c.prog = "cvsearch";
+	lidx_search_defaults(&c.so);
+	c.limit = 10;
+	const char *color = "auto";
+	static const struct option longopts[] = {
+		{ "corpus", required_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "k1", required_argument, NULL, 'K' },
+		{ "b", required_argument, NULL, 'B' },
+		{ "title-weight", required_argument, NULL, 'W' },
+		{ "index", required_argument, NULL, 'I' },
+		{ "no-update", no_argument, NULL, 'U' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "coverage", no_argument, NULL, 'V' },
+		{ "pick", required_argument, NULL, 'P' },
+		{ "docs", required_argument, NULL, 'D' },
+		{ "topics", required_argument, NULL, 'T' },
+		{ "run", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *env = getenv("CVSEARCH_CORPUS");
+	if (env && *env)
+		c.corpus = env;
+	opterr = 0;
+	int o;
+	double d;
+	while ((o = getopt_long(argc, argv, ":c:n:jqhv", longopts, NULL)) != -1) {
+		switch (o) {
+		case 'c': c.corpus = optarg; break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 100000) {
+				cli_error(&c, "--limit wants a whole number from 1 to 100000, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			c.limit = (size_t)v;
+			break;
+		}
+		case 'j': c.json = 1; break;
+		case 'C': color = optarg; break;
+		case 'e': c.explain = 1; break;
+		case 'K': if (parse_double(&c, "--k1", optarg, 0, 100, &d)) return EXIT_USAGE; c.so.k1 = d; break;
+		case 'B': if (parse_double(&c, "--b", optarg, 0, 1, &d)) return EXIT_USAGE; c.so.b = d; break;
+		case 'W': if (parse_double(&c, "--title-weight", optarg, 0, 100, &d)) return EXIT_USAGE; c.so.w_title = d; break;
+		case 'I': c.index_opt = optarg; break;
+		case 'U': c.no_update = 1; break;
+		case 'q': c.quiet = 1; break;
+		case 'V': c.coverage = 1; break;
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 100) {
+				cli_error(&c, "--pick wants a whole number from 1 to 100, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			c.pick = (int)v;
+			break;
+		}
+		case 'D': c.docs = optarg; break;
+		case 'T': c.topics = optarg; break;
+		case 'R': c.run = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'v': printf("cvsearch %s\n", LIDX_VERSION_STRING); return 0;
+		case ':':
+			cli_error(&c, "%s needs a value (see cvsearch --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			cli_error(&c, "unknown option '%s' (see cvsearch --help; a query word that starts with "
+			              "'-' goes after '--')", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!strcmp(color, "always"))
+		c.color = 1;
+	else if (!strcmp(color, "never"))
+		c.color = 0;
+	else if (!strcmp(color, "auto")) {
+		const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+		c.color = isatty(1) && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+	} else {
+		cli_error(&c, "--color wants auto, always or never, not '%s'", color);
+		return EXIT_USAGE;
+	}
+	char *cfg = NULL;
+	if (!c.corpus && !c.index_opt)
+		c.corpus = cfg = config_corpus();
+	c.so.limit = c.limit;
+	c.argc = argc - optind;
+	c.argv = argv + optind;
+	const command *cmd = &commands[0]; /* search */
+	if (c.argc == 0 || !strcmp(c.argv[0], "help")) {
+		usage(c.argc ? stdout : stderr);
+		free(cfg);
+		return c.argc ? 0 : EXIT_USAGE;
+	}
+	for (const command *k = commands; k->name; k++)
+		if (!strcmp(k->name, c.argv[0])) {
+			cmd = k;
+			c.argc--;
+			c.argv++;
+			break;
+		}
+	int rc = cmd->run(&c);
+	cli_close(&c);
+	free(cfg);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			cli_error(&c, "cannot write the output: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return rc;
+}

@@ -1,0 +1,425 @@
+/*
+ * libindex.h -- the public interface of libindex, the engine behind cvsearch.
+ *
+ * libindex turns a folder of career notes into "stories" (a section with a
+ * title, a heading path, a file and a line range), indexes them in a single
+ * versioned file, and ranks them with BM25F for a query.
+ *
+ * Data path:  notes -> lidx_segment() -> lidx_analyze() -> lidx_builder_*()
+ *             -> index file -> lidx_index_open() -> lidx_search() -> snippets
+ *
+ * Conventions (after LMDB and libgit2):
+ *  - Every fallible function returns 0 or a negative LIDX_E* code. Where a
+ *    lidx_err is passed, a one-line human message is written into it.
+ *  - Constructors take the out-parameter first, set *out to NULL on failure
+ *    and leave nothing allocated.
+ *  - Destructors (*_free, *_close) accept NULL.
+ *  - Text is passed as (pointer, length) and need not be NUL-terminated.
+ *    Text may be invalid UTF-8: it is never rejected, bad bytes separate words.
+ *  - The library never prints, never exits and never aborts on bad input or
+ *    out-of-memory; broken internal invariants are assert()s.
+ *  - Handles are not thread-safe; use one handle per thread.
+ */
+#ifndef LIBINDEX_H
+#define LIBINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIDX_VERSION_STRING "0.1.0"
+
+/* ----------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------- */
+
+/** Return codes. */
+enum {
+	LIDX_OK = 0,
+	LIDX_ENOMEM = -1,   /**< an allocation failed */
+	LIDX_EIO = -2,      /**< a read, write, rename or fsync failed */
+	LIDX_ECORRUPT = -3, /**< an index file is damaged (bad magic, CRC, bounds) */
+	LIDX_EVERSION = -4, /**< an index file of another format version */
+	LIDX_EINVAL = -5,   /**< an argument is out of range */
+	LIDX_ETOOBIG = -6,  /**< an input exceeds a documented limit */
+	LIDX_ESYNTAX = -7,  /**< a query is malformed */
+	LIDX_ENOTFOUND = -8,/**< no such file, story or index */
+	LIDX_EEMPTY = -9,   /**< the input has nothing to index or search */
+	LIDX_ELOCKED = -10  /**< another process holds the build lock */
+};
+
+/** A message buffer that fallible functions fill in when given one. */
+typedef struct lidx_err {
+	int code;       /**< the LIDX_E* code of the last failure */
+	char msg[512];  /**< one line, no trailing newline */
+} lidx_err;
+
+/** A static English description of a LIDX_E* code. */
+const char *lidx_strerror(int code);
+
+/* ----------------------------------------------------------------------
+ * Analysis: UTF-8 text -> normalized, stemmed terms with positions.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_analyzer lidx_analyzer;
+
+/** Token flags. */
+enum {
+	LIDX_TOK_PART = 1,  /**< a part of a compound (node.js -> node, js) */
+	LIDX_TOK_WHOLE = 2, /**< the compound as one term (nodejs, c#, $20m), at
+	                        the position of its first part */
+	LIDX_TOK_STOP = 4   /**< only reported with LIDX_ANALYZE_STOPWORDS */
+};
+
+/** One token, valid only during the callback. */
+typedef struct lidx_token {
+	const char *term;  /**< normalized (and stemmed) term, NUL-terminated */
+	size_t term_len;
+	size_t start, end; /**< byte range of the source word in the input */
+	uint32_t pos;      /**< word position; stop words use one too */
+	unsigned flags;    /**< LIDX_TOK_* */
+} lidx_token;
+
+/** Analyzer options for lidx_analyze(). */
+enum {
+	LIDX_ANALYZE_NOSTEM = 1,    /**< skip stemming (raw normalized forms) */
+	LIDX_ANALYZE_STOPWORDS = 2  /**< report stop words too, flagged LIDX_TOK_STOP */
+};
+
+/** Token callback; a non-zero return stops analysis and is returned. */
+typedef int (*lidx_token_fn)(void *ctx, const lidx_token *tok);
+
+/** Create an analyzer (English Snowball stemmer, English stop words). */
+int lidx_analyzer_new(lidx_analyzer **out);
+void lidx_analyzer_free(lidx_analyzer *a);
+
+/**
+ * Split text into tokens and call fn for each, in order.
+ * @param[in] first_pos  position given to the first word
+ * @param[out] next_pos  if not NULL, the position after the last word
+ * @return 0, a negative LIDX_E* code, or fn's non-zero return.
+ */
+int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
+                 uint32_t first_pos, lidx_token_fn fn, void *ctx, uint32_t *next_pos);
+
+/** 1 if the normalized word (lower case, unstemmed) is a stop word. */
+int lidx_is_stopword(const char *word, size_t len);
+
+/* ----------------------------------------------------------------------
+ * Segmentation: one notes file -> stories.
+ * ---------------------------------------------------------------------- */
+
+/** What a file looks like, decided from its content. */
+enum {
+	LIDX_FMT_PLAIN = 0,
+	LIDX_FMT_MARKDOWN = 1,
+	LIDX_FMT_LOGSEQ = 2
+};
+
+/** One story of a file. Strings are owned by the lidx_segments. */
+typedef struct lidx_seg_story {
+	char *title;          /**< heading text, cleaned of markup */
+	char *breadcrumb;     /**< ancestors' titles joined by " > " ("" if none) */
+	uint32_t line_start;  /**< 1-based, inclusive */
+	uint32_t line_end;    /**< 1-based, inclusive */
+	size_t byte_start;    /**< byte range in the text given to lidx_segment */
+	size_t byte_end;
+} lidx_seg_story;
+
+typedef struct lidx_segments {
+	lidx_seg_story *stories;
+	size_t n_stories;
+	int format;           /**< LIDX_FMT_* */
+	char *text;           /**< the text with noise lines (collapsed:: true,
+	                           id:: ...) blanked, same length and line
+	                           numbers as the input; what gets indexed */
+	size_t text_len;
+} lidx_segments;
+
+/**
+ * Segment a notes file into stories. A UTF-8 BOM is skipped, CRLF is
+ * accepted, any byte sequence is accepted. An empty or blank text gives
+ * zero stories.
+ * @param[in] name  the file name, used as a title where a file has no heading
+ */
+int lidx_segment(const char *text, size_t len, const char *name,
+                 lidx_segments *out, lidx_err *err);
+void lidx_segments_free(lidx_segments *s);
+
+/* ----------------------------------------------------------------------
+ * Building an index file.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_builder lidx_builder;
+
+/** Create an empty builder. */
+int lidx_builder_new(lidx_builder **out);
+void lidx_builder_free(lidx_builder *b);
+
+/**
+ * Register a source file; stories added after it belong to it.
+ * @param[in] path   the path relative to the corpus root (any bytes)
+ * @param[in] size, mtime_ns  as stat() gave them, for freshness checks
+ * @param[in] skipped  non-zero for a file that was seen but not indexed
+ *                     (binary, unreadable), so that it is not seen as new
+ *                     on the next run
+ */
+int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size,
+                          int64_t mtime_ns, int skipped);
+
+/**
+ * Add one story to the current file.
+ * @param[in] text  the story's text (what is indexed and shown)
+ */
+int lidx_builder_add_story(lidx_builder *b, const char *title, const char *breadcrumb,
+                           uint32_t line_start, uint32_t line_end,
+                           const char *text, size_t len);
+
+/** Convenience: segment a whole file and add its stories. */
+int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len,
+                          const char *name, lidx_err *err);
+
+/** Record the corpus root stored in the index (informational). */
+int lidx_builder_set_root(lidx_builder *b, const char *root);
+
+/**
+ * Write the index to path atomically: a temporary file in the same folder
+ * (mode 0600), fsync, rename, fsync of the folder. On failure the file at
+ * path is left as it was.
+ */
+int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err);
+
+/* ----------------------------------------------------------------------
+ * Reading an index file.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_index lidx_index;
+
+/** Verify every section's CRC on open, even the large ones. */
+#define LIDX_OPEN_VERIFY 1
+
+/**
+ * Open an index file read-only through mmap. Small sections are checked at
+ * open (magic, version, CRC32); postings are checked per term when first
+ * read and story text by zlib's checksum when decompressed.
+ */
+int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err *err);
+void lidx_index_close(lidx_index *ix);
+
+typedef struct lidx_stats {
+	uint32_t n_stories;
+	uint32_t n_files;          /**< files indexed (not counting skipped) */
+	uint32_t n_skipped;        /**< files seen but not indexed */
+	uint64_t n_terms;
+	uint64_t n_postings;       /**< (term, story) pairs */
+	uint64_t n_positions;
+	uint64_t index_bytes;
+	uint64_t postings_bytes;
+	uint64_t store_bytes;
+	double build_seconds;
+	int64_t built_at;          /**< Unix time */
+	double avg_title_len, avg_body_len;
+} lidx_stats;
+
+int lidx_index_stats(lidx_index *ix, lidx_stats *out);
+
+/** The corpus root recorded at build time ("" if none). */
+const char *lidx_index_root(lidx_index *ix);
+
+/** A file recorded in the index. */
+typedef struct lidx_file_info {
+	const char *path;   /**< relative to the corpus root; valid while ix is open */
+	uint64_t size;
+	int64_t mtime_ns;
+	int skipped;
+	uint32_t first_story, n_stories;
+} lidx_file_info;
+
+uint32_t lidx_index_file_count(lidx_index *ix);
+int lidx_index_file(lidx_index *ix, uint32_t i, lidx_file_info *out);
+
+/** One story, decompressed. Free with lidx_story_clear(). */
+typedef struct lidx_story {
+	uint32_t id;
+	uint32_t file_id;
+	const char *path;       /**< points into the index */
+	uint32_t line_start, line_end;
+	char *title, *breadcrumb, *text;
+	size_t text_len;
+} lidx_story;
+
+uint32_t lidx_index_story_count(lidx_index *ix);
+int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err);
+void lidx_story_clear(lidx_story *s);
+
+/**
+ * Find the story of file path (relative to the root, or a suffix of it)
+ * that contains line. Returns LIDX_ENOTFOUND if none.
+ */
+int lidx_index_find_story(lidx_index *ix, const char *path, uint32_t line, uint32_t *id_out);
+
+/** Check every section's CRC and every postings list (slow on big indexes). */
+int lidx_index_verify(lidx_index *ix, lidx_err *err);
+
+/* ----------------------------------------------------------------------
+ * Queries and ranking.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_query lidx_query;
+
+/**
+ * Ranking parameters of BM25F (Robertson, Zaragoza & Taylor 2004; BM25 as in
+ * Robertson & Zaragoza 2009). Zero-initialize and call lidx_search_defaults().
+ */
+typedef struct lidx_search_opts {
+	double k1;        /**< term-frequency saturation (default 1.2) */
+	double b;         /**< body length normalization (default 0.75) */
+	double b_title;   /**< title length normalization (default 0.5) */
+	double w_title;   /**< weight of a title/breadcrumb occurrence (default 2.5) */
+	int coord;        /**< 1: multiply by the share of query groups matched */
+	size_t limit;     /**< how many results to keep (default 10) */
+} lidx_search_opts;
+
+void lidx_search_defaults(lidx_search_opts *o);
+
+/** Query parse flags. */
+enum {
+	LIDX_QUERY_RAW = 1  /**< no operators: quotes, -, OR, * and field: are
+	                         ordinary text (batch mode, job descriptions) */
+};
+
+/**
+ * Parse a query: words, "exact phrase", -excluded, a OR b, prefix*,
+ * file:substring. Plain-English questions ("Tell me about a time you ...")
+ * lose their question framing words. Returns LIDX_ESYNTAX with a message
+ * for malformed input, LIDX_EEMPTY for a query with no searchable word.
+ */
+int lidx_query_parse(lidx_query **out, lidx_index *ix, lidx_analyzer *an,
+                     const char *text, size_t len, unsigned flags, lidx_err *err);
+void lidx_query_free(lidx_query *q);
+
+/** A printable form of the parsed query (for --explain); owned by q. */
+const char *lidx_query_describe(lidx_query *q);
+
+/** Number of groups (things asked for) in q; see lidx_explain(). */
+size_t lidx_query_group_count(lidx_query *q);
+/** What the user wrote for group g (owned by q). */
+const char *lidx_query_group_label(lidx_query *q, size_t g);
+/** 1 if group g is an -excluded one. */
+int lidx_query_group_negated(lidx_query *q, size_t g);
+
+typedef struct lidx_hit {
+	uint32_t story;
+	double score;
+} lidx_hit;
+
+typedef struct lidx_results {
+	lidx_hit *hits;       /**< best first */
+	size_t n_hits;
+	uint64_t total;       /**< stories that matched at all */
+} lidx_results;
+
+/** Rank stories for q; fills res (free with lidx_results_clear()). */
+int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts,
+                lidx_results *res, lidx_err *err);
+void lidx_results_clear(lidx_results *res);
+
+/**
+ * Why story scored what it did: per_group[g] (lidx_query_group_count(q)
+ * entries) receives group g's contribution before the coord factor, *total
+ * the final score.
+ */
+int lidx_explain(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, uint32_t story,
+                 double *per_group, double *total);
+
+/* ----------------------------------------------------------------------
+ * Snippets.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_span { uint32_t start, end; } lidx_span;
+
+typedef struct lidx_snippet {
+	char *text;          /**< one passage of the story, trimmed (raw bytes) */
+	size_t len;
+	uint32_t line;       /**< 1-based file line where the passage starts */
+	lidx_span *marks;    /**< byte ranges of matched words within text */
+	size_t n_marks;
+} lidx_snippet;
+
+/**
+ * The passage of story s that best shows why it matched q, at most
+ * max_bytes long (about, rounded to whole words).
+ */
+int lidx_snippet_make(lidx_index *ix, lidx_analyzer *an, lidx_query *q,
+                      const lidx_story *s, size_t max_bytes, lidx_snippet *out);
+void lidx_snippet_clear(lidx_snippet *sn);
+
+/**
+ * Mark every occurrence of a query term in text (for `show`): fills marks
+ * with byte ranges; free with lidx_free().
+ */
+int lidx_highlight(lidx_analyzer *an, lidx_query *q, const char *text, size_t len,
+                   lidx_span **marks, size_t *n_marks);
+
+/* ----------------------------------------------------------------------
+ * Corpora: a folder of notes kept in sync with its index file.
+ * ---------------------------------------------------------------------- */
+
+/** Progress callback for long work: done out of total files. */
+typedef void (*lidx_progress_fn)(void *ctx, size_t done, size_t total, const char *path);
+/** Warning callback: one line about a file that was skipped or decoded. */
+typedef void (*lidx_warn_fn)(void *ctx, const char *path, const char *what);
+
+typedef struct lidx_sync_opts {
+	int force;                /**< rebuild even if the index is fresh */
+	lidx_progress_fn progress;
+	lidx_warn_fn warn;
+	void *ctx;
+	uint64_t max_file_bytes;  /**< larger files are skipped (default 64 MiB) */
+} lidx_sync_opts;
+
+typedef struct lidx_sync_report {
+	int rebuilt;              /**< 1 if a new index was written */
+	int was_corrupt;          /**< 1 if the old index could not be read */
+	uint32_t n_files, n_skipped;
+	uint32_t n_added, n_changed, n_deleted;
+	uint32_t n_stories;
+	double seconds;
+} lidx_sync_report;
+
+/**
+ * Where the index of corpus_dir lives: $CVSEARCH_INDEX_DIR, else
+ * $XDG_CACHE_HOME/cvsearch, else ~/.cache/cvsearch; the file name is the
+ * corpus folder's name and a hash of its real path. *out is malloc'd.
+ */
+int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
+
+/**
+ * Bring the index at index_path up to date with corpus_dir: files added,
+ * changed (size or mtime) or deleted since the index was built cause a
+ * rebuild; an unreadable or corrupt index is rebuilt. Builders serialize on
+ * an exclusive lock (index_path + ".lock"); readers never wait.
+ */
+int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
+                     const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);
+
+/* ----------------------------------------------------------------------
+ * Memory.
+ * ---------------------------------------------------------------------- */
+
+/** Free memory the library handed out (lidx_highlight's marks, paths). */
+void lidx_free(void *p);
+
+/**
+ * Testing hook: make the n-th allocation from now fail (n >= 1), 0 to
+ * disable. Returns how many allocations were made since the last call.
+ */
+long lidx_alloc_fail_at(long n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LIBINDEX_H */

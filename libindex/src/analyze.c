@@ -1,0 +1,500 @@
+/*
+ * analyze.c -- text -> terms. Splits UTF-8 text into words, normalizes them
+ * (NFKC, case folding, accents stripped, via utf8proc), drops stop words,
+ * stems with Snowball English (libstemmer) and reports positions and byte
+ * offsets. The same code serves documents (index_write), queries (query) and
+ * snippets (snippet), so all three always agree.
+ *
+ * Words that matter in careers are kept whole where splitting would lose
+ * them (see docs/ANALYSIS.md for the full table):
+ *   C#, C++, F#        -> "c#", "c++"          (suffix kept, not stemmed)
+ *   .NET               -> ".net"               (leading dot kept)
+ *   $20m, 40%          -> "$20m" + "20m", "40%" + "40"
+ *   Node.js, CI/CD,    -> parts "node" "js" at consecutive positions plus
+ *   on-call, k8s-ops      the catenation "nodejs" at the first part's position
+ *   3.14, 2024-12-10   -> "3.14", "2024-12-10" + parts (no digit catenation)
+ *   k8s, p99, oauth2   -> one word (letters and digits together; not stemmed)
+ * Invalid UTF-8 bytes separate words; they never stop the analysis.
+ *
+ * Speed: an ASCII fast path for case folding, and a cache from normalized
+ * word to term (stem or stop word) so Snowball runs once per distinct word.
+ */
+#include <stdlib.h>
+#include <utf8proc.h>
+#include <libstemmer.h>
+#include "common.h"
+
+#define MAX_TERM 64        /* longer normalized words are not indexed */
+#define MAX_PARTS 16       /* a longer compound is cut into several */
+#define CACHE_MAX (1u << 20)
+
+typedef struct cache_ent {
+	uint64_t hash;
+	uint32_t key_off, key_len;
+	uint32_t val_off, val_len; /* val_len == UINT32_MAX: stop word */
+} cache_ent;
+
+struct lidx_analyzer {
+	struct sb_stemmer *stemmer;
+	cache_ent *tab;
+	size_t cap, n;
+	lidx_buf arena;
+	char term[MAX_TERM * 2 + 8]; /* the term handed to the callback */
+};
+
+int lidx_analyzer_new(lidx_analyzer **out)
+{
+	*out = NULL;
+	lidx_analyzer *a = lidx__calloc(1, sizeof *a);
+	if (!a)
+		return LIDX_ENOMEM;
+	a->stemmer = sb_stemmer_new("english", "UTF_8");
+	a->cap = 4096;
+	a->tab = lidx__calloc(a->cap, sizeof *a->tab);
+	if (!a->stemmer || !a->tab) {
+		lidx_analyzer_free(a);
+		return LIDX_ENOMEM;
+	}
+	*out = a;
+	return 0;
+}
+
+void lidx_analyzer_free(lidx_analyzer *a)
+{
+	if (!a)
+		return;
+	if (a->stemmer)
+		sb_stemmer_delete(a->stemmer);
+	lidx__free(a->tab);
+	lidx_buf_free(&a->arena);
+	lidx__free(a);
+}
+
+/* ---- the word cache ------------------------------------------------------ */
+
+static int cache_rehash(lidx_analyzer *a)
+{
+	size_t nc = a->cap * 2;
+	cache_ent *t = lidx__calloc(nc, sizeof *t);
+	if (!t)
+		return LIDX_ENOMEM;
+	for (size_t i = 0; i < a->cap; i++) {
+		if (!a->tab[i].key_len)
+			continue;
+		size_t j = a->tab[i].hash & (nc - 1);
+		while (t[j].key_len)
+			j = (j + 1) & (nc - 1);
+		t[j] = a->tab[i];
+	}
+	lidx__free(a->tab);
+	a->tab = t;
+	a->cap = nc;
+	return 0;
+}
+
+/*
+ * Map a normalized word to its term. Sets *term and *tlen (pointing into the
+ * arena or into a->term) or *tlen = SIZE_MAX for a stop word.
+ */
+static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha,
+                     const char **term, size_t *tlen)
+{
+	uint64_t h = lidx_hash(w, wl) ^ (uint64_t)stem;
+	size_t i = h & (a->cap - 1);
+	while (a->tab[i].key_len) {
+		cache_ent *e = &a->tab[i];
+		if (e->hash == h && e->key_len == wl && !memcmp(a->arena.p + e->key_off, w, wl)) {
+			if (e->val_len == UINT32_MAX) {
+				*tlen = SIZE_MAX;
+			} else {
+				*term = (const char *)a->arena.p + e->val_off;
+				*tlen = e->val_len;
+			}
+			return 0;
+		}
+		i = (i + 1) & (a->cap - 1);
+	}
+	/* miss: compute */
+	const char *t = w;
+	size_t tl = wl;
+	int stop = lidx_is_stopword(w, wl);
+	if (!stop && stem && alpha) {
+		const sb_symbol *s = sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)wl);
+		if (!s)
+			return LIDX_ENOMEM;
+		/* copy at once: the stemmer reuses its buffer */
+		tl = (size_t)sb_stemmer_length(a->stemmer);
+		if (tl > MAX_TERM * 2)
+			tl = MAX_TERM * 2;
+		memcpy(a->term, s, tl);
+		a->term[tl] = 0;
+		t = a->term;
+	}
+	if (a->n < CACHE_MAX && a->arena.len + wl + tl + 2 < UINT32_MAX) {
+		if ((a->n + 1) * 2 > a->cap && cache_rehash(a) < 0)
+			return LIDX_ENOMEM;
+		size_t key_off = a->arena.len;
+		if (lidx_buf_put(&a->arena, w, wl) < 0 || lidx_buf_putc(&a->arena, 0) < 0)
+			return LIDX_ENOMEM;
+		size_t val_off = a->arena.len;
+		if (lidx_buf_put(&a->arena, t, tl) < 0 || lidx_buf_putc(&a->arena, 0) < 0)
+			return LIDX_ENOMEM;
+		i = h & (a->cap - 1);
+		while (a->tab[i].key_len)
+			i = (i + 1) & (a->cap - 1);
+		a->tab[i] = (cache_ent){ h, (uint32_t)key_off, (uint32_t)wl, (uint32_t)val_off,
+		                         stop ? UINT32_MAX : (uint32_t)tl };
+		a->n++;
+		t = (const char *)a->arena.p + val_off;
+	} else if (t != a->term) {
+		memcpy(a->term, w, wl);
+		a->term[wl] = 0;
+		t = a->term;
+	}
+	if (stop) {
+		*tlen = SIZE_MAX;
+	} else {
+		*term = t;
+		*tlen = tl;
+	}
+	return 0;
+}
+
+/* ---- character classes ---------------------------------------------------- */
+
+static inline int decode(const uint8_t *s, size_t len, size_t i, int32_t *cp)
+{
+	if (s[i] < 0x80) {
+		*cp = s[i];
+		return 1;
+	}
+	utf8proc_ssize_t n = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), cp);
+	if (n <= 0) {
+		*cp = -1; /* invalid byte: a separator */
+		return 1;
+	}
+	return (int)n;
+}
+
+static inline int is_word_cp(int32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+	if (cp < 0)
+		return 0;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static inline int is_digit_cp(int32_t cp) { return cp >= '0' && cp <= '9'; }
+static inline int is_apos(int32_t cp) { return cp == '\'' || cp == 0x2019; }
+static inline int is_joiner(int32_t cp)
+{
+	return cp == '.' || cp == '-' || cp == '/' || cp == '_' || cp == '@' || cp == '&' ||
+	       cp == 0x2010 || cp == 0x2011; /* hyphen, non-breaking hyphen */
+}
+
+/* ---- one compound word ---------------------------------------------------- */
+
+typedef struct part {
+	size_t start, end;     /* source bytes */
+	uint32_t noff, nlen;   /* normalized bytes in the scratch buffer */
+	int alpha, digit, toolong;
+} part;
+
+typedef struct scan {
+	const uint8_t *s;
+	size_t len;
+	char norm[MAX_PARTS * (MAX_TERM + 4) + 64];
+	size_t nlen;
+	part parts[MAX_PARTS];
+	int n_parts;
+} scan;
+
+/* Append normalized code point(s) of cp to the current part; 0 or -1 if too long. */
+static int norm_append(scan *sc, part *p, int32_t cp)
+{
+	size_t room = sizeof sc->norm - sc->nlen;
+	if (p->toolong)
+		return 0;
+	if (cp < 0x80) {
+		if (p->nlen + 1 > MAX_TERM || room < 1) {
+			p->toolong = 1;
+			return 0;
+		}
+		sc->norm[sc->nlen++] = (char)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp);
+		p->nlen++;
+		return 0;
+	}
+	utf8proc_int32_t buf[16];
+	int last = 0;
+	utf8proc_ssize_t n = utf8proc_decompose_char(cp, buf, 16,
+	        UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_DECOMPOSE, &last);
+	if (n < 0 || n > 16) /* unassigned or odd: keep the code point as it is */
+		n = 1, buf[0] = cp;
+	/* compose what decomposition left (Hangul, non-stripped marks): NFKC */
+	n = utf8proc_normalize_utf32(buf, n, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+	for (utf8proc_ssize_t k = 0; k < n; k++) {
+		uint8_t enc[4];
+		utf8proc_ssize_t el = utf8proc_encode_char(buf[k], enc);
+		if (p->nlen + (size_t)el > MAX_TERM || room < (size_t)el + 1) {
+			p->toolong = 1;
+			return 0;
+		}
+		memcpy(sc->norm + sc->nlen, enc, (size_t)el);
+		sc->nlen += (size_t)el;
+		room -= (size_t)el;
+		p->nlen += (uint32_t)el;
+	}
+	return 0;
+}
+
+/*
+ * Scan one part (a run of word characters, with apostrophes between letters)
+ * from i; returns the index after it.
+ */
+static size_t scan_part(scan *sc, size_t i, part *p)
+{
+	p->start = i;
+	p->noff = (uint32_t)sc->nlen;
+	p->nlen = 0;
+	p->alpha = p->digit = p->toolong = 0;
+	while (i < sc->len) {
+		int32_t cp;
+		int n = decode(sc->s, sc->len, i, &cp);
+		if (is_word_cp(cp)) {
+			if (is_digit_cp(cp))
+				p->digit = 1;
+			else
+				p->alpha = 1;
+			norm_append(sc, p, cp);
+			i += (size_t)n;
+			continue;
+		}
+		if (is_apos(cp) && p->alpha && i + (size_t)n < sc->len) {
+			int32_t nx;
+			decode(sc->s, sc->len, i + (size_t)n, &nx);
+			if (is_word_cp(nx) && !is_digit_cp(nx)) {
+				norm_append(sc, p, '\'');
+				i += (size_t)n;
+				continue;
+			}
+		}
+		break;
+	}
+	p->end = i;
+	return i;
+}
+
+typedef struct emitter {
+	lidx_analyzer *a;
+	unsigned opts;
+	lidx_token_fn fn;
+	void *ctx;
+} emitter;
+
+static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
+                uint32_t pos, unsigned flags, int stem_ok)
+{
+	const char *term = w;
+	size_t tl = wl;
+	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, &term, &tl);
+	if (rc < 0)
+		return rc;
+	if (tl == SIZE_MAX) {
+		if (!(e->opts & LIDX_ANALYZE_STOPWORDS))
+			return 0;
+		term = w;
+		tl = wl;
+		flags |= LIDX_TOK_STOP;
+	}
+	char tmp[MAX_TERM * 2 + 8];
+	if (term[tl] != 0) { /* make sure the callback sees a NUL-terminated term */
+		memcpy(tmp, term, tl);
+		tmp[tl] = 0;
+		term = tmp;
+	}
+	lidx_token t = { term, tl, start, end, pos, flags };
+	return e->fn(e->ctx, &t);
+}
+
+int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
+                 uint32_t first_pos, lidx_token_fn fn, void *ctx, uint32_t *next_pos)
+{
+	scan *sc = lidx__malloc(sizeof *sc);
+	if (!sc)
+		return LIDX_ENOMEM;
+	emitter e = { a, opts, fn, ctx };
+	sc->s = (const uint8_t *)text;
+	sc->len = len;
+	uint32_t pos = first_pos;
+	int rc = 0;
+	size_t i = 0;
+	int32_t prev = ' ';
+	while (i < len) {
+		int32_t cp;
+		int n = decode(sc->s, len, i, &cp);
+		int32_t nx = -1;
+		if (i + (size_t)n < len)
+			decode(sc->s, len, i + (size_t)n, &nx);
+		int prefix = 0; /* '.' of .NET, '$' of $20m */
+		if (is_word_cp(cp)) {
+			prefix = 0;
+		} else if (cp == '.' && nx >= 0 && is_word_cp(nx) && !is_digit_cp(nx) &&
+		           !is_word_cp(prev) && prev != '.') {
+			prefix = '.';
+		} else if (cp == '$' && is_digit_cp(nx)) {
+			prefix = '$';
+		} else {
+			prev = cp;
+			i += (size_t)n;
+			continue;
+		}
+		size_t wstart = i;
+		if (prefix)
+			i += 1;
+		/* parts joined by joiners */
+		sc->nlen = 0;
+		sc->n_parts = 0;
+		char joiner[MAX_PARTS];
+		for (;;) {
+			part *p = &sc->parts[sc->n_parts++];
+			i = scan_part(sc, i, p);
+			if (sc->n_parts == MAX_PARTS || i >= len)
+				break;
+			int32_t j, after = -1;
+			int jn = decode(sc->s, len, i, &j);
+			if (!is_joiner(j) || i + (size_t)jn >= len)
+				break;
+			decode(sc->s, len, i + (size_t)jn, &after);
+			if (!is_word_cp(after))
+				break;
+			joiner[sc->n_parts - 1] = (char)(j < 0x80 ? j : '-');
+			i += (size_t)jn;
+		}
+		/* suffix: C#, C++, F#, 40% */
+		int suffix = 0;
+		part *last = &sc->parts[sc->n_parts - 1];
+		if (i < len) {
+			uint8_t c = sc->s[i];
+			int32_t after = -1;
+			if ((c == '#' || c == '+') && sc->n_parts == 1 && last->alpha && !last->digit) {
+				size_t k = i + 1;
+				if (c == '+' && k < len && sc->s[k] == '+')
+					k++;
+				if (k < len)
+					decode(sc->s, len, k, &after);
+				if (!is_word_cp(after)) {
+					suffix = c;
+					i = k;
+				}
+			} else if (c == '%' && last->digit && !last->alpha) {
+				suffix = '%';
+				i += 1;
+			}
+		}
+		size_t wend = i;
+		prev = sc->s[i - 1] < 0x80 ? sc->s[i - 1] : 'x';
+
+		/* emit */
+		uint32_t p0 = pos;
+		if (sc->n_parts == 1 && !prefix && !suffix) {
+			part *p = &sc->parts[0];
+			if (!p->toolong)
+				rc = emit(&e, sc->norm + p->noff, p->nlen, p->start, p->end, pos, 0, !p->digit);
+			pos++;
+		} else if (sc->n_parts == 1) {
+			/* .net, c#, c++, $20m, 40% */
+			part *p = &sc->parts[0];
+			if (!p->toolong) {
+				char w[MAX_TERM + 4];
+				size_t wl = 0;
+				if (prefix)
+					w[wl++] = (char)prefix;
+				memcpy(w + wl, sc->norm + p->noff, p->nlen);
+				wl += p->nlen;
+				if (suffix) { /* "#", "%", "+" or "++" as written */
+					memcpy(w + wl, sc->s + p->end, wend - p->end);
+					wl += wend - p->end;
+				}
+				int split = prefix == '$' || suffix == '%';
+				rc = emit(&e, w, wl, wstart, wend, pos, split ? LIDX_TOK_WHOLE : 0, 0);
+				if (!rc && split)
+					rc = emit(&e, sc->norm + p->noff, p->nlen, p->start, p->end, pos,
+					          LIDX_TOK_PART, 0);
+			}
+			pos++;
+		} else {
+			int any_alpha = 0, any_digit = 0, toolong = 0;
+			size_t total = 0;
+			for (int k = 0; k < sc->n_parts; k++) {
+				any_alpha |= sc->parts[k].alpha;
+				any_digit |= sc->parts[k].digit;
+				toolong |= sc->parts[k].toolong;
+				total += sc->parts[k].nlen;
+			}
+			int all_dot = 1;
+			for (int k = 0; k + 1 < sc->n_parts; k++)
+				all_dot &= joiner[k] == '.';
+			if (!any_alpha && all_dot) {
+				/* 3.14, 1.2.3: one number */
+				char w[MAX_TERM + 4];
+				size_t wl = 0;
+				for (int k = 0; k < sc->n_parts && !toolong; k++) {
+					if (wl + sc->parts[k].nlen + 1 > MAX_TERM) {
+						toolong = 1;
+						break;
+					}
+					if (k)
+						w[wl++] = '.';
+					memcpy(w + wl, sc->norm + sc->parts[k].noff, sc->parts[k].nlen);
+					wl += sc->parts[k].nlen;
+				}
+				if (!toolong)
+					rc = emit(&e, w, wl, wstart, wend, pos, 0, 0);
+				pos++;
+			} else {
+				/* $20m/year: the amount as one term too */
+				if (prefix == '$' && !sc->parts[0].toolong) {
+					char w[MAX_TERM + 4];
+					w[0] = '$';
+					memcpy(w + 1, sc->norm + sc->parts[0].noff, sc->parts[0].nlen);
+					rc = emit(&e, w, sc->parts[0].nlen + 1, wstart, sc->parts[0].end, p0,
+					          LIDX_TOK_WHOLE, 0);
+				}
+				/* the compound as one term, at the first part's position */
+				if (!rc && sc->n_parts <= 3 && !toolong && total + (size_t)sc->n_parts <= MAX_TERM) {
+					char w[MAX_TERM + 4];
+					size_t wl = 0;
+					for (int k = 0; k < sc->n_parts; k++) {
+						if (k && any_digit)
+							w[wl++] = joiner[k - 1];
+						memcpy(w + wl, sc->norm + sc->parts[k].noff, sc->parts[k].nlen);
+						wl += sc->parts[k].nlen;
+					}
+					rc = emit(&e, w, wl, wstart, wend, p0, LIDX_TOK_WHOLE, !any_digit);
+				}
+				for (int k = 0; k < sc->n_parts && !rc; k++) {
+					part *p = &sc->parts[k];
+					if (!p->toolong)
+						rc = emit(&e, sc->norm + p->noff, p->nlen, p->start, p->end, pos,
+						          LIDX_TOK_PART, !p->digit);
+					pos++;
+				}
+			}
+		}
+		if (rc)
+			break;
+	}
+	lidx__free(sc);
+	if (next_pos)
+		*next_pos = pos;
+	return rc;
+}

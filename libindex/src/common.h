@@ -1,0 +1,120 @@
+/*
+ * common.h -- internal helpers shared by every libindex module: the one
+ * allocator (with a fault-injection hook), growable byte buffers with a hard
+ * cap, bounds-checked varints, little-endian integers and error reporting.
+ */
+#ifndef LIDX_COMMON_H
+#define LIDX_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "libindex.h"
+
+/* ---- allocation: every library allocation goes through these ---------- */
+void *lidx__malloc(size_t n);
+void *lidx__calloc(size_t n, size_t size);
+void *lidx__realloc(void *p, size_t n);
+void lidx__free(void *p);
+char *lidx__strndup(const char *s, size_t n);
+/* n * size, or SIZE_MAX on overflow (which then fails to allocate) */
+static inline size_t lidx__mul(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return SIZE_MAX;
+	return n * size;
+}
+
+/* Grow *arr (of *cap elements of size esz) to hold at least need elements. */
+int lidx__grow(void **arr, size_t *cap, size_t need, size_t esz);
+#define LIDX_GROW(arr, cap, need) lidx__grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
+/* ---- growable buffer (curl's dynbuf: a hard size cap) ------------------ */
+typedef struct lidx_buf {
+	uint8_t *p;
+	size_t len, cap;
+} lidx_buf;
+
+#define LIDX_BUF_MAX ((size_t)1 << 40)
+
+int lidx_buf_reserve(lidx_buf *b, size_t extra);
+int lidx_buf_put(lidx_buf *b, const void *p, size_t n);
+void lidx_buf_free(lidx_buf *b);
+static inline int lidx_buf_putc(lidx_buf *b, uint8_t c)
+{
+	if (b->len == b->cap && lidx_buf_reserve(b, 1) < 0)
+		return LIDX_ENOMEM;
+	b->p[b->len++] = c;
+	return 0;
+}
+int lidx_buf_varint(lidx_buf *b, uint64_t v);
+int lidx_buf_u32(lidx_buf *b, uint32_t v);
+int lidx_buf_u64(lidx_buf *b, uint64_t v);
+int lidx_buf_str(lidx_buf *b, const char *s, size_t n); /* varint len + bytes */
+
+/* ---- decoding with an end bound: return 0 or -1 (never read past end) -- */
+static inline int lidx_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (p >= end)
+			return -1;
+		uint8_t c = *p++;
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*pp = p;
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+static inline int lidx_get_varint32(const uint8_t **pp, const uint8_t *end, uint32_t *out)
+{
+	uint64_t v;
+	if (lidx_get_varint(pp, end, &v) < 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+static inline uint32_t lidx_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t lidx_rd64(const uint8_t *p)
+{
+	return (uint64_t)lidx_rd32(p) | (uint64_t)lidx_rd32(p + 4) << 32;
+}
+static inline void lidx_wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void lidx_wr64(uint8_t *p, uint64_t v)
+{
+	lidx_wr32(p, (uint32_t)v);
+	lidx_wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* ---- errors -------------------------------------------------------------- */
+/* Set err (if any) to code and a printf-style message; returns code. */
+int lidx__err(lidx_err *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* ---- hashing ------------------------------------------------------------- */
+static inline uint64_t lidx_hash(const void *data, size_t n)
+{
+	/* FNV-1a, 64-bit: short keys (terms), good enough spread for open addressing */
+	const uint8_t *p = data;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * corpus.c -- a folder of notes and its index: where the index lives, which
+ * files are notes, whether the index is fresh, and (re)building it under a
+ * lock. Called by the CLI before every search, so a user never searches a
+ * stale index. Files are read whole; binary files are skipped with a
+ * warning, UTF-16 is decoded, anything else is indexed as it is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include "index.h"
+
+#define MAX_DEPTH 64
+#define DEFAULT_MAX_FILE (64ull << 20)
+#define IGNORE_FILE ".cvsearchignore"
+
+typedef struct cfile {
+	char *rel;          /* path relative to the root */
+	uint64_t size;
+	int64_t mtime_ns;
+} cfile;
+
+typedef struct scan {
+	char *root;
+	cfile *files;
+	size_t n, cap;
+	char **ignore;      /* fnmatch patterns from .cvsearchignore */
+	size_t n_ignore, cap_ignore;
+	dev_t *dev;         /* folders on the current path, against loops */
+	ino_t *ino;
+	int depth;
+	const lidx_sync_opts *o;
+} scan;
+
+static int isalnum_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static void warn(const lidx_sync_opts *o, const char *path, const char *what)
+{
+	if (o && o->warn)
+		o->warn(o->ctx, path, what);
+}
+
+/* ---- where the index lives ---------------------------------------------------- */
+
+static int mkdir_p(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r != 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err)
+{
+	*out = NULL;
+	char real[PATH_MAX];
+	if (!realpath(corpus_dir, real))
+		return lidx__err(err, LIDX_ENOTFOUND, "cannot open notes folder %s: %s", corpus_dir, strerror(errno));
+	struct stat st;
+	if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lidx__err(err, LIDX_EINVAL, "%s is not a folder: --corpus takes the folder of your notes", corpus_dir);
+	const char *env = getenv("CVSEARCH_INDEX_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char dir[PATH_MAX];
+	if (env && *env)
+		snprintf(dir, sizeof dir, "%s", env);
+	else if (xdg && *xdg == '/')
+		snprintf(dir, sizeof dir, "%s/cvsearch", xdg);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.cache/cvsearch", home);
+	else
+		return lidx__err(err, LIDX_EINVAL, "no place for the index: set HOME, XDG_CACHE_HOME or CVSEARCH_INDEX_DIR");
+	if (mkdir_p(dir) != 0)
+		return lidx__err(err, LIDX_EIO, "cannot create index folder %s: %s", dir, strerror(errno));
+	/* name: the folder's name (sanitized) and a hash of its real path */
+	const char *base = strrchr(real, '/');
+	base = base && base[1] ? base + 1 : "root";
+	char name[64];
+	size_t n = 0;
+	for (const char *p = base; *p && n < 40; p++)
+		name[n++] = (isalnum_ascii(*p) || *p == '-' || *p == '_') ? *p : '_';
+	name[n] = 0;
+	char *path = lidx__malloc(strlen(dir) + n + 40);
+	if (!path)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	sprintf(path, "%s/%s-%016llx.cvx", dir, name, (unsigned long long)lidx_hash(real, strlen(real)));
+	*out = path;
+	return 0;
+}
+
+/* ---- scanning the folder ------------------------------------------------------ */
+
+static void scan_free(scan *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		lidx__free(s->files[i].rel);
+	lidx__free(s->files);
+	for (size_t i = 0; i < s->n_ignore; i++)
+		lidx__free(s->ignore[i]);
+	lidx__free(s->ignore);
+	lidx__free(s->dev);
+	lidx__free(s->ino);
+	lidx__free(s->root);
+}
+
+static int load_ignore(scan *s)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", s->root, IGNORE_FILE);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[1024];
+	int rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\r\n");
+		line[n] = 0;
+		if (!n || line[0] == '#')
+			continue;
+		if (LIDX_GROW(s->ignore, s->cap_ignore, s->n_ignore + 1) < 0 ||
+		    !(s->ignore[s->n_ignore] = lidx__strndup(line, n))) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		s->n_ignore++;
+	}
+	fclose(f);
+	return rc;
+}
+
+static int ignored(scan *s, const char *rel, const char *name, int is_dir)
+{
+	if (name[0] == '.')
+		return 1; /* hidden: .git, .obsidian, .logseq, .cvsearchignore */
+	if (is_dir && (!strcmp(name, "node_modules") || !strcmp(rel, "logseq/bak") ||
+	               !strcmp(name, ".recycle")))
+		return 1; /* Logseq's backups would duplicate every story */
+	for (size_t i = 0; i < s->n_ignore; i++)
+		if (fnmatch(s->ignore[i], rel, 0) == 0 || fnmatch(s->ignore[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+static int cfile_cmp(const void *a, const void *b)
+{
+	return strcmp(((const cfile *)a)->rel, ((const cfile *)b)->rel);
+}
+
+static int walk(scan *s, const char *rel)
+{
+	char dirpath[PATH_MAX];
+	if ((size_t)snprintf(dirpath, sizeof dirpath, "%s%s%s", s->root, *rel ? "/" : "", rel) >= sizeof dirpath) {
+		warn(s->o, rel, "path too long, skipped");
+		return 0;
+	}
+	DIR *d = opendir(dirpath);
+	if (!d) {
+		warn(s->o, *rel ? rel : s->root, strerror(errno));
+		return 0;
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char sub[PATH_MAX], full[PATH_MAX];
+		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof sub ||
+		    (size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full) {
+			warn(s->o, de->d_name, "path too long, skipped");
+			continue;
+		}
+		struct stat st;
+		if (stat(full, &st) != 0) {
+			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (ignored(s, sub, de->d_name, 1))
+				continue;
+			int loop = 0;
+			for (int k = 0; k < s->depth; k++)
+				loop |= s->dev[k] == st.st_dev && s->ino[k] == st.st_ino;
+			if (loop) {
+				warn(s->o, sub, "folder link loop, skipped");
+				continue;
+			}
+			if (s->depth >= MAX_DEPTH) {
+				warn(s->o, sub, "folders nested too deep, skipped");
+				continue;
+			}
+			s->dev[s->depth] = st.st_dev;
+			s->ino[s->depth] = st.st_ino;
+			s->depth++;
+			rc = walk(s, sub);
+			s->depth--;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || ignored(s, sub, de->d_name, 0))
+			continue;
+		if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		char *r = lidx__strndup(sub, strlen(sub));
+		if (!r) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		s->files[s->n++] = (cfile){ r, (uint64_t)st.st_size,
+		                            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec };
+	}
+	closedir(d);
+	return rc;
+}
+
+static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o, lidx_err *err)
+{
+	memset(s, 0, sizeof *s);
+	s->o = o;
+	char real[PATH_MAX];
+	if (!realpath(corpus_dir, real))
+		return lidx__err(err, LIDX_ENOTFOUND, "cannot open notes folder %s: %s", corpus_dir, strerror(errno));
+	s->root = lidx__strndup(real, strlen(real));
+	s->dev = lidx__calloc(MAX_DEPTH + 1, sizeof *s->dev);
+	s->ino = lidx__calloc(MAX_DEPTH + 1, sizeof *s->ino);
+	if (!s->root || !s->dev || !s->ino)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	struct stat st;
+	if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+		return lidx__err(err, LIDX_EINVAL, "%s is not a folder", corpus_dir);
+	s->dev[0] = st.st_dev;
+	s->ino[0] = st.st_ino;
+	s->depth = 1;
+	int rc = load_ignore(s);
+	if (rc == 0)
+		rc = walk(s, "");
+	if (rc < 0)
+		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
+	qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
+	return 0;
+}
+
+/* Does the index describe exactly these files? Counts the differences. */
+static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
+{
+	uint32_t added = 0, changed = 0, deleted = 0;
+	size_t i = 0, j = 0;
+	uint32_t nf = lidx_index_file_count(ix);
+	/* the index lists files in the order they were added: sorted by path */
+	while (i < s->n || j < nf) {
+		lidx_file_info fi;
+		int c;
+		if (j < nf)
+			lidx_index_file(ix, (uint32_t)j, &fi);
+		if (i >= s->n)
+			c = 1;
+		else if (j >= nf)
+			c = -1;
+		else
+			c = strcmp(s->files[i].rel, fi.path);
+		if (c < 0) {
+			added++, i++;
+		} else if (c > 0) {
+			deleted++, j++;
+		} else {
+			if (s->files[i].size != fi.size || s->files[i].mtime_ns != fi.mtime_ns)
+				changed++;
+			i++, j++;
+		}
+	}
+	rep->n_added = added;
+	rep->n_changed = changed;
+	rep->n_deleted = deleted;
+	return added || changed || deleted;
+}
+
+/* ---- reading one file ------------------------------------------------------------ */
+
+/* UTF-16 (with a BOM) to UTF-8; unpaired surrogates become U+FFFD. */
+static char *utf16_to_utf8(const uint8_t *p, size_t n, int be, size_t *out_len)
+{
+	char *o = lidx__malloc(lidx__mul(n / 2 + 1, 3) + 1);
+	if (!o)
+		return NULL;
+	size_t w = 0;
+	for (size_t i = 2; i + 1 < n; i += 2) {
+		uint32_t u = be ? (uint32_t)(p[i] << 8 | p[i + 1]) : (uint32_t)(p[i + 1] << 8 | p[i]);
+		if (u >= 0xd800 && u < 0xdc00 && i + 3 < n) {
+			uint32_t v = be ? (uint32_t)(p[i + 2] << 8 | p[i + 3]) : (uint32_t)(p[i + 3] << 8 | p[i + 2]);
+			if (v >= 0xdc00 && v < 0xe000) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
+				i += 2;
+			} else {
+				u = 0xfffd;
+			}
+		} else if (u >= 0xd800 && u < 0xe000) {
+			u = 0xfffd;
+		}
+		if (u < 0x80) {
+			o[w++] = (char)u;
+		} else if (u < 0x800) {
+			o[w++] = (char)(0xc0 | u >> 6);
+			o[w++] = (char)(0x80 | (u & 0x3f));
+		} else if (u < 0x10000) {
+			o[w++] = (char)(0xe0 | u >> 12);
+			o[w++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			o[w++] = (char)(0x80 | (u & 0x3f));
+		} else {
+			o[w++] = (char)(0xf0 | u >> 18);
+			o[w++] = (char)(0x80 | ((u >> 12) & 0x3f));
+			o[w++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			o[w++] = (char)(0x80 | (u & 0x3f));
+		}
+	}
+	o[w] = 0;
+	*out_len = w;
+	return o;
+}
+
+/*
+ * Read a notes file. Returns 0 with *text (malloc'd) or 1 when the file is
+ * to be skipped (a warning was given), or a negative code.
+ */
+static int read_note(const char *full, const char *rel, uint64_t max, const lidx_sync_opts *o,
+                     char **text, size_t *len)
+{
+	*text = NULL;
+	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(errno));
+		warn(o, rel, msg);
+		return 1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		warn(o, rel, "not a regular file; skipped");
+		return 1;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		char msg[128];
+		snprintf(msg, sizeof msg, "larger than %llu MiB; skipped", (unsigned long long)(max >> 20));
+		warn(o, rel, msg);
+		return 1;
+	}
+	size_t n = (size_t)st.st_size;
+	uint8_t *buf = lidx__malloc(n + 1);
+	if (!buf) {
+		close(fd);
+		return LIDX_ENOMEM;
+	}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != n) {
+		lidx__free(buf);
+		warn(o, rel, "could not be read whole (changed while reading?); skipped");
+		return 1;
+	}
+	buf[n] = 0;
+	if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff))) {
+		size_t ol;
+		char *u = utf16_to_utf8(buf, n, buf[0] == 0xfe, &ol);
+		lidx__free(buf);
+		if (!u)
+			return LIDX_ENOMEM;
+		warn(o, rel, "UTF-16 text, decoded");
+		*text = u;
+		*len = ol;
+		return 0;
+	}
+	if (n >= 5 && !memcmp(buf, "%PDF-", 5)) {
+		lidx__free(buf);
+		warn(o, rel, "a PDF file: export it to text to search it; skipped");
+		return 1;
+	}
+	if (memchr(buf, 0, n < 8192 ? n : 8192)) {
+		lidx__free(buf);
+		warn(o, rel, "binary file (NUL bytes); skipped");
+		return 1;
+	}
+	*text = (char *)buf;
+	*len = n;
+	return 0;
+}
+
+/* ---- building --------------------------------------------------------------------- */
+
+static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_sync_report *rep,
+                 lidx_err *err)
+{
+	lidx_builder *b;
+	if (lidx_builder_new(&b) < 0)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	uint64_t max = o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE;
+	int rc = lidx_builder_set_root(b, s->root);
+	rep->n_files = rep->n_skipped = 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		cfile *f = &s->files[i];
+		if (o && o->progress)
+			o->progress(o->ctx, i, s->n, f->rel);
+		char full[PATH_MAX];
+		snprintf(full, sizeof full, "%s/%s", s->root, f->rel);
+		char *text;
+		size_t len;
+		int r = read_note(full, f->rel, max, o, &text, &len);
+		if (r < 0) {
+			rc = lidx__err(err, r, "out of memory reading %s", f->rel);
+			break;
+		}
+		rc = lidx_builder_add_file(b, f->rel, f->size, f->mtime_ns, r == 1);
+		if (rc < 0) {
+			lidx__err(err, rc, "out of memory");
+		} else if (r == 0) {
+			const char *name = strrchr(f->rel, '/');
+			rc = lidx_builder_add_text(b, text, len, name ? name + 1 : f->rel, err);
+			rep->n_files++;
+		} else {
+			rep->n_skipped++;
+		}
+		lidx__free(text);
+	}
+	if (o && o->progress && rc == 0)
+		o->progress(o->ctx, s->n, s->n, "");
+	if (rc == 0)
+		rc = lidx_builder_write(b, index_path, err);
+	lidx_builder_free(b);
+	return rc;
+}
+
+/* 1 if the index at path is missing, unreadable or describes other files. */
+static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
+{
+	lidx_index *ix = NULL;
+	lidx_err oe;
+	int orc = lidx_index_open(&ix, index_path, 0, &oe);
+	if (orc < 0) {
+		rep->was_corrupt = orc == LIDX_ECORRUPT || orc == LIDX_EVERSION;
+		rep->n_added = (uint32_t)s->n;
+		rep->n_changed = rep->n_deleted = 0;
+		return 1;
+	}
+	int stale = compare(ix, s, rep) || ix->engine_rev != LIDX_ENGINE_REV;
+	rep->n_stories = lidx_index_story_count(ix);
+	rep->n_skipped = 0;
+	for (uint32_t f = 0; f < lidx_index_file_count(ix); f++) {
+		lidx_file_info fi;
+		lidx_index_file(ix, f, &fi);
+		rep->n_skipped += (uint32_t)fi.skipped;
+	}
+	lidx_index_close(ix);
+	return stale;
+}
+
+int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
+                     lidx_sync_report *rep, lidx_err *err)
+{
+	struct timeval t0, t1;
+	gettimeofday(&t0, NULL);
+	memset(rep, 0, sizeof *rep);
+	int force = o && o->force;
+	int lock = -1;
+	scan s;
+	int rc = scan_corpus(&s, corpus_dir, o, err);
+	if (rc < 0)
+		goto done;
+	rep->n_files = (uint32_t)s.n;
+	if (!is_stale(index_path, &s, rep) && !force)
+		goto done;
+	/* builders take turns; readers never wait (the rename is atomic) */
+	char lp[PATH_MAX];
+	snprintf(lp, sizeof lp, "%s.lock", index_path);
+	lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		rc = lidx__err(err, LIDX_EIO, "cannot create lock file %s: %s", lp, strerror(errno));
+		goto done;
+	}
+	while (flock(lock, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			rc = lidx__err(err, LIDX_EIO, "cannot lock %s: %s", lp, strerror(errno));
+			goto done;
+		}
+	}
+	/* another process may have built it while we waited */
+	if (!force && !is_stale(index_path, &s, rep))
+		goto done;
+	rc = build(&s, index_path, o, rep, err);
+	if (rc == 0) {
+		rep->rebuilt = 1;
+		lidx_index *ix;
+		if (lidx_index_open(&ix, index_path, 0, NULL) == 0) {
+			rep->n_stories = lidx_index_story_count(ix);
+			lidx_index_close(ix);
+		}
+	}
+done:
+	if (lock >= 0)
+		close(lock); /* releases the lock */
+	gettimeofday(&t1, NULL);
+	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
+	scan_free(&s);
+	return rc;
+}

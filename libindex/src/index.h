@@ -1,0 +1,90 @@
+/*
+ * index.h -- internals of an open index, shared by index_read.c (which owns
+ * them), postings.c, search.c, snippet.c and match.c.
+ */
+#ifndef LIDX_INDEX_H
+#define LIDX_INDEX_H
+
+#include "common.h"
+#include "format.h"
+
+typedef struct lidx_section {
+	const uint8_t *p;
+	uint64_t len;
+	uint32_t crc;
+	int verified;
+} lidx_section;
+
+struct lidx_index {
+	int fd;
+	uint8_t *map;
+	size_t size;
+	char *path;
+	uint32_t engine_rev;
+	lidx_section sec[SEC_MAX + 1];
+	/* META */
+	uint32_t n_stories, n_files, n_skipped, n_blocks;
+	uint64_t n_terms, n_postings, n_positions, sum_title, sum_body;
+	int64_t built_at;
+	uint64_t build_usec;
+	char *root;
+	double avg_title, avg_body;
+	/* FILES, parsed at open */
+	lidx_file_info *files;
+	/* one decompressed store block, cached */
+	uint32_t cached_block;
+	uint8_t *block;
+	size_t block_len;
+	/* a CRC-checked flag per term's postings (bit set) */
+	uint8_t *post_checked;
+};
+
+/* A term found in the lexicon. */
+typedef struct lidx_term {
+	uint64_t ord;         /* rank in byte order */
+	uint32_t df;
+	const uint8_t *post;  /* postings bytes */
+	uint64_t post_len;
+	uint32_t post_crc;
+} lidx_term;
+
+/* Find a term; LIDX_ENOTFOUND if absent, LIDX_ECORRUPT if the lexicon is bad. */
+int lidx__term_find(lidx_index *ix, const char *term, size_t len, lidx_term *out);
+
+/* Call fn for every term that starts with prefix (at most max terms). */
+typedef int (*lidx_term_fn)(void *ctx, const char *term, size_t len, const lidx_term *t);
+int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max,
+                      lidx_term_fn fn, void *ctx);
+
+/* A postings cursor. doc == UINT32_MAX when exhausted. */
+typedef struct lidx_cursor {
+	const uint8_t *p, *end;     /* blocks not yet entered */
+	const uint8_t *dp, *dend;   /* docs of the current block */
+	const uint8_t *pp, *pend;   /* positions of the current block */
+	uint32_t left_in_block;
+	uint32_t block_last, prev_last;
+	uint32_t doc, tf_title, tf_body;
+	int pos_pending;            /* positions of doc not yet skipped */
+	int started, have_block;
+	int corrupt;
+	uint32_t df;
+} lidx_cursor;
+
+/* Open a cursor on t's postings (checks the CRC the first time). */
+int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
+/* Move to the first doc >= target. 0, or LIDX_ECORRUPT. */
+int lidx__cursor_seek(lidx_cursor *c, uint32_t target);
+static inline int lidx__cursor_next(lidx_cursor *c)
+{
+	return lidx__cursor_seek(c, c->doc == UINT32_MAX ? UINT32_MAX : c->doc + 1);
+}
+/* Decode the current doc's positions into out (tf_body of them). */
+int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max);
+
+/* A story's field lengths (token counts) and file. */
+typedef struct lidx_docinfo {
+	uint32_t file_id, line_start, line_end, title_len, body_len;
+} lidx_docinfo;
+int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
+
+#endif

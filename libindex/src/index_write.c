@@ -1,0 +1,661 @@
+/*
+ * index_write.c -- the builder: stories in, one index file out. Called by
+ * corpus.c (a folder of notes) and by the CLI's batch mode (a TSV of
+ * documents). Terms are gathered in memory per term (doc gaps, field
+ * frequencies, positions), then written sorted, in blocks, with the story
+ * text compressed in 16 KiB zlib blocks. The byte grammar is in format.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <zlib.h>
+#include "common.h"
+#include "format.h"
+
+typedef struct bterm {
+	uint32_t str_off, str_len;
+	uint32_t df;
+	uint32_t last_doc;
+	lidx_buf docs;   /* varint(gap) varint(tf_title) varint(tf_body) per doc */
+	lidx_buf pos;    /* varint(pos gap){tf_body} per doc */
+} bterm;
+
+typedef struct bfile {
+	char *path;
+	uint64_t size;
+	int64_t mtime_ns;
+	int skipped;
+	uint32_t first_story, n_stories;
+} bfile;
+
+typedef struct tok {
+	uint32_t term;
+	uint32_t pos;    /* field 0 (title) tokens carry UINT32_MAX */
+} tok;
+
+struct lidx_builder {
+	lidx_analyzer *an;
+	/* terms */
+	bterm *terms;
+	size_t n_terms, cap_terms;
+	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
+	size_t hash_cap;
+	lidx_buf strs;
+	/* files and stories */
+	bfile *files;
+	size_t n_files, cap_files;
+	lidx_buf docs;   /* DOCS section, built as we go */
+	uint32_t n_stories;
+	uint64_t sum_title, sum_body, n_postings, n_positions;
+	/* store */
+	lidx_buf block;  /* records of the open store block */
+	lidx_buf store;  /* compressed blocks */
+	lidx_buf sidx;   /* u64 offsets */
+	uint32_t n_blocks;
+	/* per-story scratch */
+	tok *toks;
+	size_t n_toks, cap_toks;
+	char *root;
+	struct timeval t0;
+	int failed;      /* a failed add leaves the builder unusable */
+};
+
+int lidx_builder_new(lidx_builder **out)
+{
+	*out = NULL;
+	lidx_builder *b = lidx__calloc(1, sizeof *b);
+	if (!b)
+		return LIDX_ENOMEM;
+	gettimeofday(&b->t0, NULL);
+	b->hash_cap = 1024;
+	b->hash = lidx__calloc(b->hash_cap, sizeof *b->hash);
+	if (!b->hash || lidx_analyzer_new(&b->an) < 0) {
+		lidx_builder_free(b);
+		return LIDX_ENOMEM;
+	}
+	*out = b;
+	return 0;
+}
+
+void lidx_builder_free(lidx_builder *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n_terms; i++) {
+		lidx_buf_free(&b->terms[i].docs);
+		lidx_buf_free(&b->terms[i].pos);
+	}
+	lidx__free(b->terms);
+	lidx__free(b->hash);
+	lidx_buf_free(&b->strs);
+	for (size_t i = 0; i < b->n_files; i++)
+		lidx__free(b->files[i].path);
+	lidx__free(b->files);
+	lidx_buf_free(&b->docs);
+	lidx_buf_free(&b->block);
+	lidx_buf_free(&b->store);
+	lidx_buf_free(&b->sidx);
+	lidx__free(b->toks);
+	lidx__free(b->root);
+	lidx_analyzer_free(b->an);
+	lidx__free(b);
+}
+
+int lidx_builder_set_root(lidx_builder *b, const char *root)
+{
+	char *r = lidx__strndup(root, strlen(root));
+	if (!r)
+		return LIDX_ENOMEM;
+	lidx__free(b->root);
+	b->root = r;
+	return 0;
+}
+
+int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
+{
+	if (b->failed)
+		return LIDX_EINVAL;
+	if (LIDX_GROW(b->files, b->cap_files, b->n_files + 1) < 0)
+		return LIDX_ENOMEM;
+	char *p = lidx__strndup(path, strlen(path));
+	if (!p)
+		return LIDX_ENOMEM;
+	b->files[b->n_files++] = (bfile){ p, size, mtime_ns, skipped != 0, b->n_stories, 0 };
+	return 0;
+}
+
+/* ---- terms ------------------------------------------------------------------ */
+
+static int hash_grow(lidx_builder *b)
+{
+	size_t nc = b->hash_cap * 2;
+	uint32_t *h = lidx__calloc(nc, sizeof *h);
+	if (!h)
+		return LIDX_ENOMEM;
+	for (size_t i = 0; i < b->n_terms; i++) {
+		bterm *t = &b->terms[i];
+		size_t j = lidx_hash(b->strs.p + t->str_off, t->str_len) & (nc - 1);
+		while (h[j])
+			j = (j + 1) & (nc - 1);
+		h[j] = (uint32_t)i + 1;
+	}
+	lidx__free(b->hash);
+	b->hash = h;
+	b->hash_cap = nc;
+	return 0;
+}
+
+static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
+{
+	size_t j = lidx_hash(s, n) & (b->hash_cap - 1);
+	while (b->hash[j]) {
+		bterm *t = &b->terms[b->hash[j] - 1];
+		if (t->str_len == n && !memcmp(b->strs.p + t->str_off, s, n)) {
+			*out = b->hash[j] - 1;
+			return 0;
+		}
+		j = (j + 1) & (b->hash_cap - 1);
+	}
+	if (b->n_terms >= UINT32_MAX - 1 || b->strs.len + n >= UINT32_MAX)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(b->terms, b->cap_terms, b->n_terms + 1) < 0)
+		return LIDX_ENOMEM;
+	size_t off = b->strs.len;
+	if (lidx_buf_put(&b->strs, s, n) < 0)
+		return LIDX_ENOMEM;
+	bterm *t = &b->terms[b->n_terms];
+	memset(t, 0, sizeof *t);
+	t->str_off = (uint32_t)off;
+	t->str_len = (uint32_t)n;
+	b->hash[j] = (uint32_t)b->n_terms + 1;
+	*out = (uint32_t)b->n_terms++;
+	if (b->n_terms * 2 > b->hash_cap)
+		return hash_grow(b);
+	return 0;
+}
+
+typedef struct collect {
+	lidx_builder *b;
+	int title;
+} collect;
+
+static int on_token(void *ctx, const lidx_token *t)
+{
+	collect *c = ctx;
+	lidx_builder *b = c->b;
+	uint32_t id;
+	int rc = term_id(b, t->term, t->term_len, &id);
+	if (rc < 0)
+		return rc;
+	if (LIDX_GROW(b->toks, b->cap_toks, b->n_toks + 1) < 0)
+		return LIDX_ENOMEM;
+	b->toks[b->n_toks++] = (tok){ id, c->title ? UINT32_MAX : t->pos };
+	return 0;
+}
+
+static int tok_cmp(const void *x, const void *y)
+{
+	const tok *a = x, *b = y;
+	if (a->term != b->term)
+		return a->term < b->term ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* ---- store blocks ----------------------------------------------------------- */
+
+static int deflate_buf(const uint8_t *in, size_t n, lidx_buf *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (deflateInit(&z, 6) != Z_OK)
+		return LIDX_ENOMEM;
+	uLong bound = deflateBound(&z, (uLong)n);
+	int rc = lidx_buf_reserve(out, bound);
+	if (rc < 0) {
+		deflateEnd(&z);
+		return rc;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out->p + out->len;
+	z.avail_out = (uInt)bound;
+	int zr = deflate(&z, Z_FINISH);
+	if (zr == Z_STREAM_END)
+		out->len += z.total_out;
+	deflateEnd(&z);
+	return zr == Z_STREAM_END ? 0 : LIDX_ENOMEM;
+}
+
+static int flush_block(lidx_builder *b)
+{
+	if (!b->block.len)
+		return 0;
+	int rc;
+	if ((rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0 ||
+	    (rc = lidx_buf_u32(&b->store, (uint32_t)b->block.len)) < 0 ||
+	    (rc = deflate_buf(b->block.p, b->block.len, &b->store)) < 0)
+		return rc;
+	b->block.len = 0;
+	b->n_blocks++;
+	return 0;
+}
+
+/* ---- adding stories ----------------------------------------------------------- */
+
+static int add_story(lidx_builder *b, const char *title, const char *crumb,
+                     uint32_t line_start, uint32_t line_end, const char *text, size_t len)
+{
+	int rc;
+	if (!b->n_files && (rc = lidx_builder_add_file(b, "", 0, 0, 0)) < 0)
+		return rc;
+	if (b->n_stories == UINT32_MAX - 1 || len > UINT32_MAX / 2)
+		return LIDX_ETOOBIG;
+	size_t tl = strlen(title), cl = strlen(crumb);
+	/* analyze: title and breadcrumb (field 0), text (field 1) */
+	b->n_toks = 0;
+	collect c = { b, 1 };
+	if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
+	    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0)
+		return rc;
+	size_t n_title = b->n_toks;
+	c.title = 0;
+	if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
+		return rc;
+	size_t n_body = b->n_toks - n_title;
+	qsort(b->toks, b->n_toks, sizeof *b->toks, tok_cmp);
+	uint32_t doc = b->n_stories;
+	for (size_t i = 0; i < b->n_toks;) {
+		size_t j = i;
+		uint32_t tft = 0, tfb = 0;
+		while (j < b->n_toks && b->toks[j].term == b->toks[i].term) {
+			if (b->toks[j].pos == UINT32_MAX)
+				tft++;
+			else
+				tfb++;
+			j++;
+		}
+		bterm *t = &b->terms[b->toks[i].term];
+		if ((rc = lidx_buf_varint(&t->docs, doc - t->last_doc)) < 0 ||
+		    (rc = lidx_buf_varint(&t->docs, tft)) < 0 ||
+		    (rc = lidx_buf_varint(&t->docs, tfb)) < 0)
+			return rc;
+		uint32_t prev = 0;
+		for (size_t k = i; k < j; k++) {
+			if (b->toks[k].pos == UINT32_MAX)
+				continue;
+			if ((rc = lidx_buf_varint(&t->pos, b->toks[k].pos - prev)) < 0)
+				return rc;
+			prev = b->toks[k].pos;
+		}
+		t->last_doc = doc;
+		t->df++;
+		b->n_postings++;
+		b->n_positions += tfb;
+		i = j;
+	}
+	/* store record */
+	if (b->block.len >= LIDX_STORE_BLOCK && (rc = flush_block(b)) < 0)
+		return rc;
+	size_t off = b->block.len;
+	if ((rc = lidx_buf_str(&b->block, title, tl)) < 0 ||
+	    (rc = lidx_buf_str(&b->block, crumb, cl)) < 0 ||
+	    (rc = lidx_buf_str(&b->block, text, len)) < 0)
+		return rc;
+	uint8_t d[LIDX_DOC_SIZE];
+	lidx_wr32(d, (uint32_t)(b->n_files - 1));
+	lidx_wr32(d + 4, line_start);
+	lidx_wr32(d + 8, line_end);
+	lidx_wr32(d + 12, (uint32_t)n_title);
+	lidx_wr32(d + 16, (uint32_t)n_body);
+	lidx_wr32(d + 20, b->n_blocks);
+	lidx_wr32(d + 24, (uint32_t)off);
+	lidx_wr32(d + 28, (uint32_t)(b->block.len - off));
+	if ((rc = lidx_buf_put(&b->docs, d, sizeof d)) < 0)
+		return rc;
+	b->sum_title += n_title;
+	b->sum_body += n_body;
+	b->n_stories++;
+	b->files[b->n_files - 1].n_stories++;
+	return 0;
+}
+
+int lidx_builder_add_story(lidx_builder *b, const char *title, const char *breadcrumb,
+                           uint32_t line_start, uint32_t line_end, const char *text, size_t len)
+{
+	if (b->failed)
+		return LIDX_EINVAL;
+	int rc = add_story(b, title ? title : "", breadcrumb ? breadcrumb : "", line_start,
+	                   line_end, text, len);
+	if (rc < 0)
+		b->failed = 1; /* postings may be half-appended: no write after this */
+	return rc;
+}
+
+int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len, const char *name, lidx_err *err)
+{
+	lidx_segments sg;
+	int rc = lidx_segment(text, len, name, &sg, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sg.n_stories && rc == 0; i++) {
+		lidx_seg_story *s = &sg.stories[i];
+		rc = lidx_builder_add_story(b, s->title, s->breadcrumb, s->line_start, s->line_end,
+		                            sg.text + s->byte_start, s->byte_end - s->byte_start);
+	}
+	lidx_segments_free(&sg);
+	if (rc < 0)
+		return lidx__err(err, rc, "%s while indexing %s", lidx_strerror(rc), name);
+	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+typedef struct writer {
+	FILE *f;
+	uint64_t off;
+	uint8_t table[SEC_MAX * LIDX_ENTRY_SIZE];
+	uint32_t n_sec;
+} writer;
+
+static int w_bytes(writer *w, const void *p, size_t n, uLong *crc)
+{
+	if (n && fwrite(p, 1, n, w->f) != n)
+		return LIDX_EIO;
+	if (crc && n) /* crc32 of a NULL buffer is its initial value: skip empties */
+		*crc = crc32_z(*crc, p, n);
+	w->off += n;
+	return 0;
+}
+
+static int w_align(writer *w)
+{
+	static const uint8_t zero[8];
+	size_t pad = (8 - (w->off & 7)) & 7;
+	return w_bytes(w, zero, pad, NULL);
+}
+
+/* Record a section that was written as [start, w->off). */
+static void w_section(writer *w, uint32_t id, uint64_t start, uLong crc)
+{
+	uint8_t *e = w->table + w->n_sec++ * LIDX_ENTRY_SIZE;
+	lidx_wr32(e, id);
+	lidx_wr32(e + 4, (uint32_t)crc);
+	lidx_wr64(e + 8, start);
+	lidx_wr64(e + 16, w->off - start);
+}
+
+static int w_buf_section(writer *w, uint32_t id, const lidx_buf *buf)
+{
+	int rc = w_align(w);
+	if (rc < 0)
+		return rc;
+	uint64_t start = w->off;
+	uLong crc = crc32(0, NULL, 0);
+	if ((rc = w_bytes(w, buf->p, buf->len, &crc)) < 0)
+		return rc;
+	w_section(w, id, start, crc);
+	return 0;
+}
+
+static const lidx_builder *sort_b;
+static int term_cmp(const void *x, const void *y)
+{
+	const bterm *a = &sort_b->terms[*(const uint32_t *)x];
+	const bterm *b = &sort_b->terms[*(const uint32_t *)y];
+	size_t n = a->str_len < b->str_len ? a->str_len : b->str_len;
+	int c = memcmp(sort_b->strs.p + a->str_off, sort_b->strs.p + b->str_off, n);
+	if (c)
+		return c;
+	return a->str_len < b->str_len ? -1 : a->str_len > b->str_len;
+}
+
+/* Re-block one term's postings into pblocks (format.h) appended to out. */
+static int write_postings(bterm *t, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf *tmp_pos)
+{
+	const uint8_t *dp = t->docs.p, *de = t->docs.p + t->docs.len;
+	const uint8_t *pp = t->pos.p, *pe = t->pos.p + t->pos.len;
+	uint32_t doc = 0, prev_last = 0;
+	int rc;
+	for (uint32_t left = t->df; left;) {
+		uint32_t n = left < LIDX_POST_BLOCK ? left : LIDX_POST_BLOCK;
+		tmp_docs->len = tmp_pos->len = 0;
+		uint32_t block_prev = prev_last;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t gap, tft, tfb;
+			if (lidx_get_varint32(&dp, de, &gap) < 0 || lidx_get_varint32(&dp, de, &tft) < 0 ||
+			    lidx_get_varint32(&dp, de, &tfb) < 0)
+				return LIDX_EINVAL; /* our own buffer: cannot happen */
+			doc += gap;
+			if ((rc = lidx_buf_varint(tmp_docs, doc - block_prev)) < 0 ||
+			    (rc = lidx_buf_varint(tmp_docs, tft)) < 0 ||
+			    (rc = lidx_buf_varint(tmp_docs, tfb)) < 0)
+				return rc;
+			block_prev = doc;
+			const uint8_t *ps = pp;
+			for (uint32_t q = 0; q < tfb; q++) {
+				uint64_t v;
+				if (lidx_get_varint(&pp, pe, &v) < 0)
+					return LIDX_EINVAL;
+			}
+			if ((rc = lidx_buf_put(tmp_pos, ps, (size_t)(pp - ps))) < 0)
+				return rc;
+		}
+		if ((rc = lidx_buf_varint(out, n)) < 0 ||
+		    (rc = lidx_buf_varint(out, doc - prev_last)) < 0 ||
+		    (rc = lidx_buf_varint(out, tmp_docs->len)) < 0 ||
+		    (rc = lidx_buf_varint(out, tmp_pos->len)) < 0 ||
+		    (rc = lidx_buf_put(out, tmp_docs->p, tmp_docs->len)) < 0 ||
+		    (rc = lidx_buf_put(out, tmp_pos->p, tmp_pos->len)) < 0)
+			return rc;
+		prev_last = doc;
+		left -= n;
+	}
+	return 0;
+}
+
+static int write_all(lidx_builder *b, writer *w)
+{
+	int rc;
+	uint8_t hdr[LIDX_HEADER_SIZE];
+	memset(hdr, 0, sizeof hdr);
+	/* header and table are written last; reserve their room */
+	uint8_t zero[LIDX_HEADER_SIZE + SEC_MAX * LIDX_ENTRY_SIZE];
+	memset(zero, 0, sizeof zero);
+	if ((rc = w_bytes(w, zero, sizeof zero, NULL)) < 0)
+		return rc;
+
+	/* sort terms */
+	uint32_t *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
+	uint64_t *post_off = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_off));
+	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
+	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
+	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
+	rc = LIDX_ENOMEM;
+	if (!order || !post_off || !post_len || !post_crc)
+		goto done;
+	for (size_t i = 0; i < b->n_terms; i++)
+		order[i] = (uint32_t)i;
+	sort_b = b;
+	qsort(order, b->n_terms, sizeof *order, term_cmp);
+
+	/* POST: streamed, one term at a time */
+	if ((rc = w_align(w)) < 0)
+		goto done;
+	uint64_t post_start = w->off;
+	uLong crc = crc32(0, NULL, 0);
+	for (size_t i = 0; i < b->n_terms; i++) {
+		bterm *t = &b->terms[order[i]];
+		pb.len = 0;
+		if ((rc = write_postings(t, &pb, &td, &tp)) < 0)
+			goto done;
+		post_off[i] = w->off - post_start;
+		post_len[i] = pb.len;
+		post_crc[i] = pb.len ? (uint32_t)crc32_z(0, pb.p, pb.len) : 0;
+		if ((rc = w_bytes(w, pb.p, pb.len, &crc)) < 0)
+			goto done;
+	}
+	w_section(w, SEC_POST, post_start, crc);
+
+	/* LEXT and LEXI */
+	const uint8_t *prev = NULL;
+	size_t prev_len = 0;
+	for (size_t i = 0; i < b->n_terms; i++) {
+		bterm *t = &b->terms[order[i]];
+		const uint8_t *s = b->strs.p + t->str_off;
+		size_t pre = 0;
+		if (i % LIDX_LEX_BLOCK == 0) {
+			if ((rc = lidx_buf_u64(&lexi, lext.len)) < 0)
+				goto done;
+		} else {
+			while (pre < prev_len && pre < t->str_len && prev[pre] == s[pre])
+				pre++;
+		}
+		if ((rc = lidx_buf_varint(&lext, pre)) < 0 ||
+		    (rc = lidx_buf_str(&lext, (const char *)s + pre, t->str_len - pre)) < 0 ||
+		    (rc = lidx_buf_varint(&lext, t->df)) < 0 ||
+		    (rc = lidx_buf_varint(&lext, post_off[i])) < 0 ||
+		    (rc = lidx_buf_varint(&lext, post_len[i])) < 0 ||
+		    (rc = lidx_buf_u32(&lext, post_crc[i])) < 0)
+			goto done;
+		prev = s;
+		prev_len = t->str_len;
+	}
+	if ((rc = w_buf_section(w, SEC_LEXT, &lext)) < 0 || (rc = w_buf_section(w, SEC_LEXI, &lexi)) < 0)
+		goto done;
+
+	/* STORE, SIDX, DOCS */
+	if ((rc = flush_block(b)) < 0 || (rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0)
+		goto done;
+	if ((rc = w_buf_section(w, SEC_STORE, &b->store)) < 0 ||
+	    (rc = w_buf_section(w, SEC_SIDX, &b->sidx)) < 0 ||
+	    (rc = w_buf_section(w, SEC_DOCS, &b->docs)) < 0)
+		goto done;
+
+	/* FILES */
+	uint32_t n_skipped = 0;
+	for (size_t i = 0; i < b->n_files; i++) {
+		bfile *f = &b->files[i];
+		n_skipped += (uint32_t)f->skipped;
+		if ((rc = lidx_buf_str(&files, f->path, strlen(f->path))) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->size)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->mtime_ns)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->skipped)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->first_story)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->n_stories)) < 0)
+			goto done;
+	}
+	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)
+		goto done;
+
+	/* META */
+	struct timeval t1;
+	gettimeofday(&t1, NULL);
+	uint64_t usec = (uint64_t)((t1.tv_sec - b->t0.tv_sec) * 1000000 + (t1.tv_usec - b->t0.tv_usec));
+	const char *root = b->root ? b->root : "";
+	if ((rc = lidx_buf_u32(&meta, b->n_stories)) < 0 ||
+	    (rc = lidx_buf_u32(&meta, (uint32_t)b->n_files)) < 0 ||
+	    (rc = lidx_buf_u32(&meta, n_skipped)) < 0 ||
+	    (rc = lidx_buf_u32(&meta, b->n_blocks)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, b->n_terms)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, b->n_postings)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, b->n_positions)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, b->sum_title)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, b->sum_body)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, (uint64_t)time(NULL))) < 0 ||
+	    (rc = lidx_buf_u64(&meta, usec)) < 0 ||
+	    (rc = lidx_buf_u32(&meta, (uint32_t)strlen(root))) < 0 ||
+	    (rc = lidx_buf_put(&meta, root, strlen(root))) < 0)
+		goto done;
+	if ((rc = w_buf_section(w, SEC_META, &meta)) < 0)
+		goto done;
+
+	/* header and section table */
+	memcpy(hdr, LIDX_MAGIC, 8);
+	lidx_wr32(hdr + 8, LIDX_FORMAT_VERSION);
+	lidx_wr32(hdr + 12, w->n_sec);
+	lidx_wr64(hdr + 16, w->off);
+	lidx_wr32(hdr + 24, LIDX_ENGINE_REV);
+	lidx_wr32(hdr + 60, (uint32_t)crc32_z(0, hdr, 60));
+	if (fseek(w->f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, sizeof hdr, w->f) != sizeof hdr ||
+	    fwrite(w->table, 1, SEC_MAX * LIDX_ENTRY_SIZE, w->f) != SEC_MAX * LIDX_ENTRY_SIZE)
+		rc = LIDX_EIO;
+done:
+	lidx__free(order);
+	lidx__free(post_off);
+	lidx__free(post_len);
+	lidx__free(post_crc);
+	lidx_buf_free(&pb);
+	lidx_buf_free(&td);
+	lidx_buf_free(&tp);
+	lidx_buf_free(&lext);
+	lidx_buf_free(&lexi);
+	lidx_buf_free(&meta);
+	lidx_buf_free(&files);
+	return rc;
+}
+
+static int fsync_dir(const char *path)
+{
+	char *copy = lidx__strndup(path, strlen(path));
+	if (!copy)
+		return LIDX_ENOMEM;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	lidx__free(copy);
+	if (fd < 0)
+		return LIDX_EIO;
+	int rc = fsync(fd) == 0 ? 0 : LIDX_EIO;
+	close(fd);
+	return rc;
+}
+
+int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
+{
+	if (b->failed)
+		return lidx__err(err, LIDX_EINVAL, "cannot write an index after a failed add");
+	size_t pl = strlen(path);
+	char *tmp = lidx__malloc(pl + 16);
+	if (!tmp)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	memcpy(tmp, path, pl);
+	memcpy(tmp + pl, ".tmp.XXXXXX", 12);
+	int fd = mkstemp(tmp); /* mode 0600 */
+	if (fd < 0) {
+		int e = errno;
+		lidx__free(tmp);
+		return lidx__err(err, LIDX_EIO, "cannot create a temporary file beside %s: %s", path, strerror(e));
+	}
+	writer w;
+	memset(&w, 0, sizeof w);
+	w.f = fdopen(fd, "wb");
+	int rc;
+	if (!w.f) {
+		close(fd);
+		rc = LIDX_ENOMEM;
+	} else {
+		rc = write_all(b, &w);
+		if (rc == 0 && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
+			rc = LIDX_EIO;
+		if (fclose(w.f) != 0 && rc == 0)
+			rc = LIDX_EIO;
+	}
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = LIDX_EIO;
+	if (rc == 0)
+		fsync_dir(path); /* best effort: some file systems cannot sync a folder */
+	if (rc < 0) {
+		int e = errno;
+		unlink(tmp);
+		lidx__free(tmp);
+		if (rc == LIDX_EIO)
+			return lidx__err(err, rc, "cannot write index %s: %s", path, strerror(e));
+		return lidx__err(err, rc, "cannot write index %s: %s", path, lidx_strerror(rc));
+	}
+	lidx__free(tmp);
+	return 0;
+}

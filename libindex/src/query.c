@@ -1,0 +1,633 @@
+/*
+ * query.c -- the query language: words, "exact phrase", -excluded, a OR b,
+ * prefix*, file:substring (and -file:). Words go through the same analyzer
+ * as the notes, so "Node.js" finds "node.js", "nodejs" and "node js".
+ * Plain-English questions lose their framing words ("tell me about a time
+ * you ..."), which would otherwise outweigh the topic in a small corpus.
+ * Called by the CLI through lidx_query_parse() and by match.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <ctype.h>
+#include "query.h"
+
+#define MAX_GROUPS 4096      /* a query with more groups is refused */
+#define MAX_PREFIX_TERMS 64  /* terms a prefix* expands to, at most */
+
+double lidx__idf(uint64_t n, uint64_t df)
+{
+	/*
+	 * Robertson & Sparck Jones IDF as used by BM25 (Robertson & Zaragoza 2009,
+	 * eq. 3.3): log((N - df + 0.5) / (df + 0.5)). It is negative for terms in
+	 * more than half the documents, which would make a match lower a score;
+	 * like Lucene's BM25Similarity we add 1 inside the log, so the IDF is
+	 * always > 0 and decreases smoothly with df.
+	 */
+	if (df > n)
+		df = n;
+	return log(1.0 + ((double)n - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+int lidx__query_new(lidx_query **out, lidx_index *ix)
+{
+	*out = NULL;
+	lidx_query *q = lidx__calloc(1, sizeof *q);
+	if (!q)
+		return LIDX_ENOMEM;
+	q->ix = ix;
+	*out = q;
+	return 0;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lidx__free(v[i]);
+	lidx__free(v);
+}
+
+void lidx_query_free(lidx_query *q)
+{
+	if (!q)
+		return;
+	for (size_t g = 0; g < q->n_groups; g++) {
+		qgroup *gr = &q->groups[g];
+		for (uint32_t a = 0; a < gr->n_alts; a++) {
+			free_strs(gr->alts[a].terms, gr->alts[a].n_terms);
+			lidx__free(gr->alts[a].offs);
+			lidx__free(gr->alts[a].t);
+		}
+		lidx__free(gr->alts);
+		lidx__free(gr->label);
+	}
+	lidx__free(q->groups);
+	free_strs(q->files, q->n_files);
+	free_strs(q->nofiles, q->n_nofiles);
+	lidx__free(q->desc);
+	lidx__free(q);
+}
+
+int lidx__query_add_group(lidx_query *q, const char *label, double weight, int negate)
+{
+	if (q->n_groups >= MAX_GROUPS)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(q->groups, q->cap_groups, q->n_groups + 1) < 0)
+		return LIDX_ENOMEM;
+	qgroup *g = &q->groups[q->n_groups];
+	memset(g, 0, sizeof *g);
+	g->weight = weight;
+	g->negate = negate;
+	if (label && !(g->label = lidx__strndup(label, strlen(label))))
+		return LIDX_ENOMEM;
+	return (int)q->n_groups++;
+}
+
+static int same_alt(const qalt *a, char *const *terms, const uint32_t *offs, uint32_t n)
+{
+	if (a->n_terms != n)
+		return 0;
+	for (uint32_t k = 0; k < n; k++)
+		if (strcmp(a->terms[k], terms[k]) || (n > 1 && a->offs[k] != offs[k]))
+			return 0;
+	return 1;
+}
+
+int lidx__query_add_alt(lidx_query *q, size_t gi, char *const *terms, const uint32_t *offs, uint32_t n)
+{
+	qgroup *g = &q->groups[gi];
+	if (n == 0)
+		return 0;
+	for (uint32_t a = 0; a < g->n_alts; a++)
+		if (same_alt(&g->alts[a], terms, offs, n))
+			return 0;
+	if (g->n_alts >= 256)
+		return 0; /* enough alternatives: the rest add nothing */
+	if (LIDX_GROW(g->alts, g->cap_alts, g->n_alts + 1) < 0)
+		return LIDX_ENOMEM;
+	qalt *al = &g->alts[g->n_alts];
+	memset(al, 0, sizeof *al);
+	al->terms = lidx__calloc(n, sizeof *al->terms);
+	al->offs = lidx__calloc(n, sizeof *al->offs);
+	al->t = lidx__calloc(n, sizeof *al->t);
+	if (!al->terms || !al->offs || !al->t)
+		goto nomem;
+	al->n_terms = n;
+	al->present = 1;
+	for (uint32_t k = 0; k < n; k++) {
+		if (!(al->terms[k] = lidx__strndup(terms[k], strlen(terms[k]))))
+			goto nomem;
+		al->offs[k] = offs ? offs[k] : 0;
+		if (q->ix) {
+			int rc = lidx__term_find(q->ix, terms[k], strlen(terms[k]), &al->t[k]);
+			if (rc == LIDX_ECORRUPT)
+				goto corrupt;
+			if (rc < 0) {
+				al->present = 0;
+				al->t[k].df = 0;
+			} else {
+				al->idf += lidx__idf(q->ix->n_stories, al->t[k].df);
+			}
+		}
+	}
+	g->n_alts++;
+	return 0;
+nomem:
+	free_strs(al->terms, al->terms ? n : 0);
+	lidx__free(al->offs);
+	lidx__free(al->t);
+	return LIDX_ENOMEM;
+corrupt:
+	free_strs(al->terms, n);
+	lidx__free(al->offs);
+	lidx__free(al->t);
+	return LIDX_ECORRUPT;
+}
+
+/* ---- text -> alternatives ------------------------------------------------------ */
+
+typedef struct qtok {
+	char *term;
+	uint32_t pos;
+	unsigned flags;
+} qtok;
+
+typedef struct tokvec {
+	qtok *v;
+	size_t n, cap;
+} tokvec;
+
+static int collect_tok(void *ctx, const lidx_token *t)
+{
+	tokvec *tv = ctx;
+	if (tv->n >= 100000)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(tv->v, tv->cap, tv->n + 1) < 0)
+		return LIDX_ENOMEM;
+	char *s = lidx__strndup(t->term, t->term_len);
+	if (!s)
+		return LIDX_ENOMEM;
+	tv->v[tv->n++] = (qtok){ s, t->pos, t->flags };
+	return 0;
+}
+
+static void tokvec_free(tokvec *tv)
+{
+	for (size_t i = 0; i < tv->n; i++)
+		lidx__free(tv->v[i].term);
+	lidx__free(tv->v);
+	memset(tv, 0, sizeof *tv);
+}
+
+/* Add the phrase of tokens [a, b) that are words or parts (not wholes). */
+static int add_phrase(lidx_query *q, size_t g, tokvec *tv, size_t a, size_t b)
+{
+	char *terms[64];
+	uint32_t offs[64];
+	uint32_t n = 0, base = 0;
+	for (size_t i = a; i < b && n < 64; i++) {
+		if (tv->v[i].flags & LIDX_TOK_WHOLE)
+			continue;
+		if (!n)
+			base = tv->v[i].pos;
+		terms[n] = tv->v[i].term;
+		offs[n] = tv->v[i].pos - base;
+		n++;
+	}
+	return lidx__query_add_alt(q, g, terms, offs, n);
+}
+
+int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char *text,
+                         size_t len, int phrase)
+{
+	tokvec tv = { 0 };
+	int rc = lidx_analyze(an, text, len, 0, 0, collect_tok, &tv, NULL);
+	if (rc < 0)
+		goto done;
+	if (phrase) {
+		rc = add_phrase(q, g, &tv, 0, tv.n);
+		goto done;
+	}
+	/* a compound: its wholes (at the first part's position) and its parts */
+	size_t i = 0;
+	while (i < tv.n && rc == 0) {
+		if (!(tv.v[i].flags & (LIDX_TOK_WHOLE | LIDX_TOK_PART))) {
+			char *t = tv.v[i].term;
+			rc = lidx__query_add_alt(q, g, &t, NULL, 1);
+			i++;
+			continue;
+		}
+		size_t j = i;
+		int seen_part = 0;
+		while (j < tv.n && (tv.v[j].flags & (LIDX_TOK_WHOLE | LIDX_TOK_PART))) {
+			if ((tv.v[j].flags & LIDX_TOK_WHOLE) && seen_part)
+				break;
+			seen_part |= (tv.v[j].flags & LIDX_TOK_PART) != 0;
+			j++;
+		}
+		for (size_t k = i; k < j && rc == 0; k++)
+			if (tv.v[k].flags & LIDX_TOK_WHOLE) {
+				char *t = tv.v[k].term;
+				rc = lidx__query_add_alt(q, g, &t, NULL, 1);
+			}
+		if (rc == 0)
+			rc = add_phrase(q, g, &tv, i, j);
+		i = j;
+	}
+done:
+	tokvec_free(&tv);
+	return rc;
+}
+
+/* ---- prefix* ------------------------------------------------------------------- */
+
+typedef struct prefix_ctx {
+	lidx_query *q;
+	size_t g;
+} prefix_ctx;
+
+static int on_prefix_term(void *ctx, const char *term, size_t len, const lidx_term *t)
+{
+	(void)len;
+	(void)t;
+	prefix_ctx *pc = ctx;
+	char *s = (char *)term;
+	return lidx__query_add_alt(pc->q, pc->g, &s, NULL, 1);
+}
+
+typedef struct first_tok {
+	char term[160];
+	int found;
+} first_tok;
+
+static int take_first(void *ctx, const lidx_token *t)
+{
+	first_tok *f = ctx;
+	if (f->found || t->term_len >= sizeof f->term)
+		return 0;
+	memcpy(f->term, t->term, t->term_len + 1);
+	f->found = 1;
+	return 0;
+}
+
+/* ---- question framing ------------------------------------------------------------- */
+
+/*
+ * Words that frame an interview question rather than say what it is about.
+ * Dropped (on the query side only) from plain-English queries of five words
+ * or more; "Tell me about yourself" keeps them, having nothing else.
+ */
+static int is_frame_word(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"tell", "describe", "explain", "share", "give", "walk", "talk", "example",
+		"instance", "situation", "time", "times", "occasion", "describ", "experi",
+		"experience", "please", "can", "could", "would", "will", "like", "us", "me",
+		"recall", "think", "discuss", "mention", "provide", "specific", NULL
+	};
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
+			return 1;
+	return 0;
+}
+
+static int looks_like_question(const char *s, size_t len)
+{
+	static const char *const starts[] = { "tell ", "describe ", "what ", "how ", "why ", "when ",
+	                                      "give ", "walk ", "have ", "can ", "share ", "explain ",
+	                                      "talk ", "could ", "did ", "do ", NULL };
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)s[i]))
+		i++;
+	int words = 0, in = 0;
+	for (size_t k = i; k < len; k++) {
+		int ws = isspace((unsigned char)s[k]);
+		if (!ws && !in)
+			words++;
+		in = !ws;
+	}
+	if (words < 5)
+		return 0;
+	size_t e = len;
+	while (e > i && isspace((unsigned char)s[e - 1]))
+		e--;
+	if (e > i && s[e - 1] == '?')
+		return 1;
+	for (int k = 0; starts[k]; k++) {
+		size_t n = strlen(starts[k]);
+		if (len - i >= n && !strncasecmp(s + i, starts[k], n))
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- the parser --------------------------------------------------------------------- */
+
+static int add_filter(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
+{
+	if (LIDX_GROW(*v, *cap, *n + 1) < 0)
+		return LIDX_ENOMEM;
+	char *f = lidx__strndup(s, len);
+	if (!f)
+		return LIDX_ENOMEM;
+	for (char *p = f; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	(*v)[(*n)++] = f;
+	return 0;
+}
+
+static int describe(lidx_query *q)
+{
+	lidx_buf b = { 0 };
+	int rc = 0;
+	for (size_t g = 0; g < q->n_groups && rc == 0; g++) {
+		qgroup *gr = &q->groups[g];
+		if (g)
+			rc = lidx_buf_putc(&b, ' ');
+		if (gr->negate)
+			rc |= lidx_buf_putc(&b, '-');
+		rc |= lidx_buf_putc(&b, '[');
+		for (uint32_t a = 0; a < gr->n_alts && rc == 0; a++) {
+			qalt *al = &gr->alts[a];
+			if (a)
+				rc |= lidx_buf_put(&b, " | ", 3);
+			if (al->n_terms > 1)
+				rc |= lidx_buf_putc(&b, '"');
+			for (uint32_t k = 0; k < al->n_terms; k++) {
+				if (k)
+					rc |= lidx_buf_putc(&b, ' ');
+				rc |= lidx_buf_put(&b, al->terms[k], strlen(al->terms[k]));
+			}
+			if (al->n_terms > 1)
+				rc |= lidx_buf_putc(&b, '"');
+		}
+		rc |= lidx_buf_putc(&b, ']');
+		if (gr->weight != 1.0) {
+			char w[32];
+			int n = snprintf(w, sizeof w, "^%.2f", gr->weight);
+			rc |= lidx_buf_put(&b, w, (size_t)n);
+		}
+	}
+	for (size_t f = 0; f < q->n_files && rc == 0; f++) {
+		rc |= lidx_buf_put(&b, " file:", 6);
+		rc |= lidx_buf_put(&b, q->files[f], strlen(q->files[f]));
+	}
+	for (size_t f = 0; f < q->n_nofiles && rc == 0; f++) {
+		rc |= lidx_buf_put(&b, " -file:", 7);
+		rc |= lidx_buf_put(&b, q->nofiles[f], strlen(q->nofiles[f]));
+	}
+	rc |= lidx_buf_putc(&b, 0);
+	if (rc) {
+		lidx_buf_free(&b);
+		return LIDX_ENOMEM;
+	}
+	lidx__free(q->desc);
+	q->desc = (char *)b.p;
+	return 0;
+}
+
+size_t lidx_query_group_count(lidx_query *q)
+{
+	return q->n_groups;
+}
+
+const char *lidx_query_group_label(lidx_query *q, size_t g)
+{
+	if (g >= q->n_groups)
+		return "";
+	qgroup *gr = &q->groups[g];
+	if (gr->label)
+		return gr->label;
+	return gr->n_alts ? gr->alts[0].terms[0] : "";
+}
+
+int lidx_query_group_negated(lidx_query *q, size_t g)
+{
+	return g < q->n_groups && q->groups[g].negate;
+}
+
+const char *lidx_query_describe(lidx_query *q)
+{
+	if (!q->desc && describe(q) < 0)
+		return "";
+	return q->desc;
+}
+
+static int drop_empty_groups(lidx_query *q)
+{
+	size_t w = 0;
+	for (size_t g = 0; g < q->n_groups; g++) {
+		if (q->groups[g].n_alts) {
+			q->groups[w++] = q->groups[g];
+		} else {
+			lidx__free(q->groups[g].alts);
+			lidx__free(q->groups[g].label);
+		}
+	}
+	q->n_groups = w;
+	return 0;
+}
+
+static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, lidx_err *err)
+{
+	size_t i = 0;
+	int pending_or = 0;
+	int last_group = -1;
+	int rc;
+	while (i < len) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= len)
+			break;
+		int neg = 0;
+		if (s[i] == '-' && (i == 0 || isspace((unsigned char)s[i - 1]))) {
+			if (i + 1 >= len || isspace((unsigned char)s[i + 1]))
+				return lidx__err(err, LIDX_ESYNTAX,
+				                 "a lone '-' in the query: write -word to exclude a word");
+			neg = 1;
+			i++;
+		}
+		size_t a, b;
+		int phrase = 0, prefix = 0;
+		if (s[i] == '"') {
+			a = ++i;
+			while (i < len && s[i] != '"')
+				i++;
+			if (i >= len)
+				return lidx__err(err, LIDX_ESYNTAX,
+				                 "unbalanced quote in the query: close the phrase with \" or remove the \"");
+			b = i++;
+			phrase = 1;
+		} else {
+			a = i;
+			while (i < len && !isspace((unsigned char)s[i]) && s[i] != '"')
+				i++;
+			b = i;
+		}
+		size_t n = b - a;
+		if (!phrase && !neg && n == 2 && !memcmp(s + a, "OR", 2)) {
+			if (last_group < 0 || pending_or)
+				return lidx__err(err, LIDX_ESYNTAX, "OR needs a word on each side");
+			pending_or = 1;
+			continue;
+		}
+		if (!phrase && n >= 5 && !strncasecmp(s + a, "file:", 5)) {
+			if (n == 5)
+				return lidx__err(err, LIDX_ESYNTAX, "file: needs a value, as in file:tanium");
+			if (pending_or)
+				return lidx__err(err, LIDX_ESYNTAX, "OR cannot join a file: filter");
+			rc = neg ? add_filter(&q->nofiles, &q->n_nofiles, &q->cap_nofiles, s + a + 5, n - 5)
+			         : add_filter(&q->files, &q->n_files, &q->cap_files, s + a + 5, n - 5);
+			if (rc < 0)
+				return lidx__err(err, rc, "out of memory");
+			continue;
+		}
+		if (!phrase && n > 1 && s[b - 1] == '*') {
+			prefix = 1;
+			n--;
+		}
+		if (!phrase && n == 1 && s[a] == '*')
+			return lidx__err(err, LIDX_ESYNTAX, "a lone '*': write prefix* to match words that start with prefix");
+		int g;
+		if (pending_or) {
+			if (neg)
+				return lidx__err(err, LIDX_ESYNTAX, "OR cannot join an -excluded word");
+			g = last_group;
+			pending_or = 0;
+		} else {
+			char label[128];
+			snprintf(label, sizeof label, "%s%.*s", phrase ? "\"" : "", (int)(n > 100 ? 100 : n), s + a);
+			if (phrase)
+				strncat(label, "\"", sizeof label - strlen(label) - 1);
+			if ((g = lidx__query_add_group(q, label, 1.0, neg)) < 0)
+				return lidx__err(err, g, g == LIDX_ETOOBIG ? "the query has too many words (over %d)"
+				                                           : "out of memory", MAX_GROUPS);
+		}
+		if (prefix) {
+			first_tok ft = { { 0 }, 0 };
+			rc = lidx_analyze(an, s + a, n, LIDX_ANALYZE_NOSTEM | LIDX_ANALYZE_STOPWORDS, 0,
+			                  take_first, &ft, NULL);
+			if (rc < 0)
+				return lidx__err(err, rc, "out of memory");
+			if (ft.found && q->ix) {
+				prefix_ctx pc = { q, (size_t)g };
+				rc = lidx__term_prefix(q->ix, ft.term, strlen(ft.term), MAX_PREFIX_TERMS,
+				                       on_prefix_term, &pc);
+				if (rc < 0)
+					return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)"
+					                                              : "out of memory");
+			}
+		} else {
+			rc = lidx__query_add_text(q, an, (size_t)g, s + a, n, phrase);
+			if (rc < 0)
+				return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)"
+				                          : rc == LIDX_ETOOBIG ? "the query is too long"
+				                                               : "out of memory");
+		}
+		last_group = g;
+	}
+	if (pending_or)
+		return lidx__err(err, LIDX_ESYNTAX, "OR needs a word on each side");
+	return 0;
+}
+
+/* Raw text: every word is a group; repeated words add to its weight. */
+static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
+                     lidx_err *err)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		size_t a = i;
+		while (i < len && !isspace((unsigned char)s[i]))
+			i++;
+		if (a == i)
+			break;
+		char label[104];
+		snprintf(label, sizeof label, "%.*s", (int)(i - a > 100 ? 100 : i - a), s + a);
+		int g = lidx__query_add_group(q, label, 1.0, 0);
+		if (g < 0)
+			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
+			                                           : "out of memory");
+		int rc = lidx__query_add_text(q, an, (size_t)g, s + a, i - a, 0);
+		if (rc < 0)
+			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
+		qgroup *gr = &q->groups[g];
+		if (natural && gr->n_alts == 1 && gr->alts[0].n_terms == 1 &&
+		    is_frame_word(gr->alts[0].terms[0], strlen(gr->alts[0].terms[0]))) {
+			free_strs(gr->alts[0].terms, 1);
+			lidx__free(gr->alts[0].offs);
+			lidx__free(gr->alts[0].t);
+			gr->n_alts = 0;
+		}
+		/* a repeated word adds to the weight of its first occurrence */
+		for (int h = 0; h < g && gr->n_alts; h++) {
+			qgroup *o = &q->groups[h];
+			int same = o->n_alts == gr->n_alts;
+			for (uint32_t k = 0; same && k < gr->n_alts; k++)
+				same = same_alt(&o->alts[k], gr->alts[k].terms, gr->alts[k].offs, gr->alts[k].n_terms);
+			if (!same)
+				continue;
+			o->weight += 1.0;
+			for (uint32_t k = 0; k < gr->n_alts; k++) {
+				free_strs(gr->alts[k].terms, gr->alts[k].n_terms);
+				lidx__free(gr->alts[k].offs);
+				lidx__free(gr->alts[k].t);
+			}
+			gr->n_alts = 0;
+		}
+		if (!gr->n_alts) {
+			lidx__free(gr->alts);
+			lidx__free(gr->label);
+			q->n_groups--;
+		}
+	}
+	return 0;
+}
+
+int lidx_query_parse(lidx_query **out, lidx_index *ix, lidx_analyzer *an, const char *text,
+                     size_t len, unsigned flags, lidx_err *err)
+{
+	*out = NULL;
+	lidx_query *q;
+	if (lidx__query_new(&q, ix) < 0)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	int rc;
+	int has_ops = 0;
+	for (size_t i = 0; i < len && !has_ops; i++)
+		has_ops = text[i] == '"' || text[i] == '*' || (text[i] == '-' && (i == 0 || isspace((unsigned char)text[i - 1]))) ||
+		          (i + 5 <= len && !strncasecmp(text + i, "file:", 5)) ||
+		          (i + 2 <= len && !memcmp(text + i, "OR", 2) && (i == 0 || text[i - 1] == ' ') &&
+		           (i + 2 == len || text[i + 2] == ' '));
+	if ((flags & LIDX_QUERY_RAW) || !has_ops) {
+		int natural = !(flags & LIDX_QUERY_RAW) && looks_like_question(text, len);
+		rc = parse_raw(q, an, text, len, natural, err);
+		drop_empty_groups(q);
+		if (rc == 0 && natural && q->n_groups == 0) {
+			/* only framing words ("tell me about yourself"): keep them */
+			rc = parse_raw(q, an, text, len, 0, err);
+		} else if (natural) {
+			q->natural = 1;
+		}
+	} else {
+		rc = parse_ops(q, an, text, len, err);
+	}
+	if (rc < 0)
+		goto fail;
+	drop_empty_groups(q);
+	size_t pos = 0;
+	for (size_t g = 0; g < q->n_groups; g++)
+		pos += !q->groups[g].negate;
+	if (!pos) {
+		rc = lidx__err(err, LIDX_EEMPTY, q->n_groups || q->n_files || q->n_nofiles
+		               ? "the query excludes or filters but has no word to search for"
+		               : "the query has no searchable words (only stop words or punctuation?)");
+		goto fail;
+	}
+	*out = q;
+	return 0;
+fail:
+	lidx_query_free(q);
+	return rc;
+}

@@ -1,0 +1,66 @@
+/*
+ * query.h -- the parsed form of a query, shared by query.c (parser),
+ * search.c (ranking), snippet.c (highlighting) and match.c (job
+ * descriptions build their queries with lidx__query_add_*).
+ *
+ * A query is a list of groups. A group is one thing the user asked for
+ * ("kafka", "rate limiting", "node.js", "k8s OR kubernetes"); it matches a
+ * story if any of its alternatives does, and scores the best alternative.
+ * An alternative is a term or a phrase (terms at fixed relative positions).
+ */
+#ifndef LIDX_QUERY_H
+#define LIDX_QUERY_H
+
+#include "index.h"
+
+typedef struct qalt {
+	uint32_t n_terms;     /* 1: a term; more: a phrase */
+	char **terms;         /* analyzed terms */
+	uint32_t *offs;       /* relative positions (phrases) */
+	lidx_term *t;         /* resolved in the index (t[k].df == 0: absent) */
+	double idf;           /* sum of the terms' IDFs */
+	int present;          /* every term is in the index */
+} qalt;
+
+typedef struct qgroup {
+	qalt *alts;
+	uint32_t n_alts;
+	size_t cap_alts;
+	int negate;           /* -excluded */
+	double weight;        /* query-side weight (1 for typed words) */
+	char *label;          /* what the user wrote, for --explain */
+} qgroup;
+
+struct lidx_query {
+	lidx_index *ix;
+	qgroup *groups;
+	size_t n_groups, cap_groups;
+	char **files;         /* file: filters (substring, case-insensitive) */
+	size_t n_files, cap_files;
+	char **nofiles;       /* -file: filters */
+	size_t n_nofiles, cap_nofiles;
+	char *desc;
+	int natural;          /* question framing words were dropped */
+};
+
+/* BM25's IDF with Lucene's +1 (never negative; see search.c). */
+double lidx__idf(uint64_t n_docs, uint64_t df);
+
+/* Create an empty query on ix. */
+int lidx__query_new(lidx_query **out, lidx_index *ix);
+/* Append a group (label may be NULL); returns its index or a negative code. */
+int lidx__query_add_group(lidx_query *q, const char *label, double weight, int negate);
+/* Add a term or phrase alternative to group g; the index is looked up. */
+int lidx__query_add_alt(lidx_query *q, size_t g, char *const *terms, const uint32_t *offs, uint32_t n);
+/*
+ * Analyze text and add what it says to group g as alternatives (a word, a
+ * compound's whole and parts). phrase: all words of text form one phrase.
+ */
+int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char *text,
+                         size_t len, int phrase);
+
+/* Per-group score contributions of one story (for --explain). */
+int lidx__score_doc(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, uint32_t doc,
+                    double *per_group, double *total);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * search.c -- ranking. Walks the postings of every query term in doc-id
+ * order (document-at-a-time), scores each story that matches at least one
+ * group with BM25F, and keeps the best `limit` in a min-heap (no sort of all
+ * hits). Called by the CLI (search), match.c and batch mode.
+ *
+ * Score of a story d for query groups G (Robertson & Zaragoza 2009, BM25F of
+ * Robertson, Zaragoza & Taylor 2004, "Simple BM25 extension to multiple
+ * weighted fields"):
+ *
+ *   tf~(t,d) = w_title * tf_title / (1 - b_title + b_title * len_title/avg_title)
+ *            +           tf_body  / (1 - b       + b       * len_body /avg_body)
+ *   s(t,d)   = idf(t) * tf~ * (k1 + 1) / (k1 + tf~)          (idf: query.c)
+ *   score(d) = coord(d) * sum over groups g of weight(g) * max over g's
+ *              alternatives of s(alt, d)
+ *
+ * A phrase alternative counts its occurrences in the body as tf_body and
+ * uses the sum of its terms' IDFs. coord(d) (when enabled) is the weighted
+ * share of groups that d matches: a story with every word of a short query
+ * beats one that repeats one word many times.
+ */
+#include <stdlib.h>
+#include <math.h>
+#include <ctype.h>
+#include "query.h"
+
+#define MAX_CURSORS 8192
+#define MAX_POS 4096     /* positions of a term in one story used for phrases */
+
+void lidx_search_defaults(lidx_search_opts *o)
+{
+	o->k1 = 1.2;
+	o->b = 0.75;
+	o->b_title = 0.5;
+	o->w_title = 2.5;
+	o->coord = 1;
+	o->limit = 10;
+}
+
+void lidx_results_clear(lidx_results *r)
+{
+	if (!r)
+		return;
+	lidx__free(r->hits);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- evaluation state ---------------------------------------------------------- */
+
+typedef struct ccur {
+	lidx_cursor c;
+	uint32_t *pos;        /* positions of the current doc, when decoded */
+	uint32_t n_pos;
+	uint32_t pos_doc;     /* doc whose positions are in pos */
+} ccur;
+
+typedef struct eval {
+	lidx_index *ix;
+	lidx_query *q;
+	const lidx_search_opts *o;
+	ccur *cur;            /* one per (group, alt, term) */
+	size_t n_cur;
+	size_t **alt_cur;     /* alt_cur[g][a] = index of the alt's first cursor */
+	uint8_t *file_ok;     /* per file id: passes file: filters */
+	double total_weight;
+} eval;
+
+static int file_passes(lidx_query *q, const char *path)
+{
+	size_t pl = strlen(path);
+	char *low = lidx__malloc(pl + 1);
+	if (!low)
+		return -1;
+	for (size_t i = 0; i <= pl; i++)
+		low[i] = (char)tolower((unsigned char)path[i]);
+	int ok = q->n_files == 0;
+	for (size_t f = 0; f < q->n_files && !ok; f++)
+		ok = strstr(low, q->files[f]) != NULL;
+	for (size_t f = 0; f < q->n_nofiles && ok; f++)
+		ok = strstr(low, q->nofiles[f]) == NULL;
+	lidx__free(low);
+	return ok;
+}
+
+static void eval_free(eval *e)
+{
+	for (size_t i = 0; i < e->n_cur; i++)
+		lidx__free(e->cur[i].pos);
+	lidx__free(e->cur);
+	if (e->alt_cur)
+		for (size_t g = 0; g < e->q->n_groups; g++)
+			lidx__free(e->alt_cur[g]);
+	lidx__free(e->alt_cur);
+	lidx__free(e->file_ok);
+}
+
+static int eval_init(eval *e, lidx_index *ix, lidx_query *q, const lidx_search_opts *o)
+{
+	memset(e, 0, sizeof *e);
+	e->ix = ix;
+	e->q = q;
+	e->o = o;
+	size_t n = 0;
+	for (size_t g = 0; g < q->n_groups; g++)
+		for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
+			n += q->groups[g].alts[a].n_terms;
+	if (n > MAX_CURSORS)
+		return LIDX_ETOOBIG;
+	e->cur = lidx__calloc(n ? n : 1, sizeof *e->cur);
+	e->alt_cur = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *e->alt_cur);
+	e->file_ok = lidx__calloc(ix->n_files ? ix->n_files : 1, 1);
+	if (!e->cur || !e->alt_cur || !e->file_ok)
+		return LIDX_ENOMEM;
+	for (uint32_t f = 0; f < ix->n_files; f++) {
+		int ok = file_passes(q, ix->files[f].path);
+		if (ok < 0)
+			return LIDX_ENOMEM;
+		e->file_ok[f] = (uint8_t)ok;
+	}
+	for (size_t g = 0; g < q->n_groups; g++) {
+		qgroup *gr = &q->groups[g];
+		if (!gr->negate)
+			e->total_weight += gr->weight;
+		e->alt_cur[g] = lidx__calloc(gr->n_alts ? gr->n_alts : 1, sizeof **e->alt_cur);
+		if (!e->alt_cur[g])
+			return LIDX_ENOMEM;
+		for (uint32_t a = 0; a < gr->n_alts; a++) {
+			qalt *al = &gr->alts[a];
+			e->alt_cur[g][a] = e->n_cur;
+			for (uint32_t k = 0; k < al->n_terms; k++) {
+				ccur *c = &e->cur[e->n_cur++];
+				c->pos_doc = UINT32_MAX;
+				if (!al->present) {
+					c->c.doc = UINT32_MAX;
+					continue;
+				}
+				int rc = lidx__cursor_open(ix, &al->t[k], &c->c);
+				if (rc < 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cur_positions(ccur *c)
+{
+	if (c->pos_doc == c->c.doc)
+		return 0;
+	if (!c->pos) {
+		c->pos = lidx__malloc(MAX_POS * sizeof *c->pos);
+		if (!c->pos)
+			return LIDX_ENOMEM;
+	}
+	int rc = lidx__cursor_positions(&c->c, c->pos, MAX_POS);
+	if (rc < 0)
+		return rc;
+	c->n_pos = c->c.tf_body < MAX_POS ? c->c.tf_body : MAX_POS;
+	c->pos_doc = c->c.doc;
+	return 0;
+}
+
+/* Occurrences of the phrase alt in doc (all its cursors are on doc). */
+static int phrase_count(eval *e, qalt *al, size_t first, uint32_t *count)
+{
+	*count = 0;
+	for (uint32_t k = 0; k < al->n_terms; k++) {
+		int rc = cur_positions(&e->cur[first + k]);
+		if (rc < 0)
+			return rc;
+	}
+	/* for each position p of the first term, check p + off[k] in term k */
+	ccur *c0 = &e->cur[first];
+	uint32_t *idx = lidx__calloc(al->n_terms, sizeof *idx);
+	if (!idx)
+		return LIDX_ENOMEM;
+	for (uint32_t i = 0; i < c0->n_pos; i++) {
+		uint32_t p = c0->pos[i];
+		int ok = 1;
+		for (uint32_t k = 1; k < al->n_terms && ok; k++) {
+			ccur *ck = &e->cur[first + k];
+			uint32_t want = p + al->offs[k];
+			while (idx[k] < ck->n_pos && ck->pos[idx[k]] < want)
+				idx[k]++;
+			ok = idx[k] < ck->n_pos && ck->pos[idx[k]] == want;
+		}
+		*count += (uint32_t)ok;
+	}
+	lidx__free(idx);
+	return 0;
+}
+
+static double bm25f(const lidx_search_opts *o, double idf, uint32_t tft, uint32_t tfb,
+                    const lidx_docinfo *di, double avg_t, double avg_b)
+{
+	double nt = avg_t > 0 ? 1 - o->b_title + o->b_title * di->title_len / avg_t : 1;
+	double nb = avg_b > 0 ? 1 - o->b + o->b * di->body_len / avg_b : 1;
+	double tf = (nt > 0 ? o->w_title * tft / nt : 0) + (nb > 0 ? tfb / nb : 0);
+	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
+}
+
+/* Score of alternative a of group g for doc (0 if it does not match). */
+static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_docinfo *di, double *out)
+{
+	qalt *al = &e->q->groups[g].alts[a];
+	size_t first = e->alt_cur[g][a];
+	*out = 0;
+	if (!al->present)
+		return 0;
+	for (uint32_t k = 0; k < al->n_terms; k++)
+		if (e->cur[first + k].c.doc != doc)
+			return 0;
+	if (al->n_terms == 1) {
+		lidx_cursor *c = &e->cur[first].c;
+		*out = bm25f(e->o, al->idf, c->tf_title, c->tf_body, di, e->ix->avg_title, e->ix->avg_body);
+		return 0;
+	}
+	uint32_t n;
+	int rc = phrase_count(e, al, first, &n);
+	if (rc < 0)
+		return rc;
+	if (n)
+		*out = bm25f(e->o, al->idf, 0, n, di, e->ix->avg_title, e->ix->avg_body);
+	return 0;
+}
+
+/* Score doc: per-group scores into per_group (if not NULL); *excluded set. */
+static int score(eval *e, uint32_t doc, double *per_group, double *total, int *excluded)
+{
+	lidx_docinfo di;
+	*total = 0;
+	*excluded = 0;
+	if (lidx__doc_info(e->ix, doc, &di) < 0)
+		return LIDX_ECORRUPT;
+	if (!e->file_ok[di.file_id]) {
+		*excluded = 1;
+		return 0;
+	}
+	double sum = 0, matched = 0;
+	for (size_t g = 0; g < e->q->n_groups; g++) {
+		qgroup *gr = &e->q->groups[g];
+		double best = 0;
+		for (uint32_t a = 0; a < gr->n_alts; a++) {
+			double s;
+			int rc = alt_score(e, g, a, doc, &di, &s);
+			if (rc < 0)
+				return rc;
+			if (s > best)
+				best = s;
+		}
+		if (gr->negate) {
+			if (best > 0) {
+				*excluded = 1;
+				return 0;
+			}
+			continue;
+		}
+		if (per_group)
+			per_group[g] = gr->weight * best;
+		if (best > 0) {
+			sum += gr->weight * best;
+			matched += gr->weight;
+		}
+	}
+	if (e->o->coord && e->total_weight > 0)
+		sum *= matched / e->total_weight;
+	*total = sum;
+	return 0;
+}
+
+/* ---- top-k heap: the worst kept hit on top ----------------------------------------- */
+
+static int worse(const lidx_hit *a, const lidx_hit *b)
+{
+	/* lower score is worse; on a tie the later story is worse (stable order) */
+	return a->score < b->score || (a->score == b->score && a->story > b->story);
+}
+
+static void sift_down(lidx_hit *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && worse(&h[l], &h[m]))
+			m = l;
+		if (r < n && worse(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		lidx_hit t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void sift_up(lidx_hit *h, size_t i)
+{
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (!worse(&h[i], &h[p]))
+			return;
+		lidx_hit t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+static int hit_cmp(const void *x, const void *y)
+{
+	const lidx_hit *a = x, *b = y;
+	return worse(a, b) ? 1 : worse(b, a) ? -1 : 0;
+}
+
+int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
+                lidx_err *err)
+{
+	memset(res, 0, sizeof *res);
+	lidx_search_opts def;
+	if (!opts) {
+		lidx_search_defaults(&def);
+		opts = &def;
+	}
+	if (opts->k1 < 0 || opts->b < 0 || opts->b > 1 || opts->b_title < 0 || opts->b_title > 1 ||
+	    opts->w_title < 0 || !isfinite(opts->k1) || !isfinite(opts->w_title))
+		return lidx__err(err, LIDX_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1)");
+	size_t limit = opts->limit ? opts->limit : 10;
+	if (limit > ix->n_stories)
+		limit = ix->n_stories ? ix->n_stories : 1;
+	eval e;
+	int rc = eval_init(&e, ix, q, opts);
+	lidx_hit *heap = NULL;
+	size_t n = 0;
+	if (rc < 0)
+		goto done;
+	heap = lidx__malloc(limit * sizeof *heap);
+	if (!heap) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	/* the positive cursors drive the walk; excluded groups are only probed */
+	for (;;) {
+		uint32_t doc = UINT32_MAX;
+		for (size_t g = 0, ci = 0; g < q->n_groups; g++)
+			for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
+				for (uint32_t k = 0; k < q->groups[g].alts[a].n_terms; k++, ci++)
+					if (!q->groups[g].negate && e.cur[ci].c.doc < doc)
+						doc = e.cur[ci].c.doc;
+		if (doc == UINT32_MAX)
+			break;
+		for (size_t ci = 0, g = 0; g < q->n_groups; g++)
+			for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
+				for (uint32_t k = 0; k < q->groups[g].alts[a].n_terms; k++, ci++)
+					if (q->groups[g].negate && (rc = lidx__cursor_seek(&e.cur[ci].c, doc)) < 0)
+						goto done;
+		double s;
+		int excluded;
+		if ((rc = score(&e, doc, NULL, &s, &excluded)) < 0)
+			goto done;
+		if (!excluded && s > 0) {
+			res->total++;
+			lidx_hit h = { doc, s };
+			if (n < limit) {
+				heap[n++] = h;
+				sift_up(heap, n - 1);
+			} else if (worse(&heap[0], &h)) {
+				heap[0] = h;
+				sift_down(heap, n, 0);
+			}
+		}
+		for (size_t ci = 0; ci < e.n_cur; ci++)
+			if (e.cur[ci].c.doc == doc && (rc = lidx__cursor_next(&e.cur[ci].c)) < 0)
+				goto done;
+	}
+	for (size_t ci = 0; ci < e.n_cur; ci++)
+		if (e.cur[ci].c.corrupt) {
+			rc = LIDX_ECORRUPT;
+			goto done;
+		}
+	qsort(heap, n, sizeof *heap, hit_cmp);
+	res->hits = heap;
+	res->n_hits = n;
+	heap = NULL;
+done:
+	lidx__free(heap);
+	eval_free(&e);
+	if (rc < 0) {
+		res->total = 0;
+		if (rc == LIDX_ECORRUPT)
+			return lidx__err(err, rc, "index %s is corrupt (postings)", ix->path);
+		if (rc == LIDX_ETOOBIG)
+			return lidx__err(err, rc, "the query has too many terms (over %d)", MAX_CURSORS);
+		return lidx__err(err, rc, "%s", lidx_strerror(rc));
+	}
+	return 0;
+}
+
+int lidx__score_doc(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, uint32_t doc,
+                    double *per_group, double *total)
+{
+	eval e;
+	int rc = eval_init(&e, ix, q, o);
+	if (rc == 0) {
+		for (size_t ci = 0; ci < e.n_cur && rc == 0; ci++)
+			rc = lidx__cursor_seek(&e.cur[ci].c, doc);
+		int excluded;
+		if (rc == 0) {
+			for (size_t g = 0; g < q->n_groups; g++)
+				per_group[g] = 0;
+			rc = score(&e, doc, per_group, total, &excluded);
+		}
+	}
+	eval_free(&e);
+	return rc;
+}
+
+int lidx_explain(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, uint32_t story,
+                 double *per_group, double *total)
+{
+	lidx_search_opts def;
+	if (!o) {
+		lidx_search_defaults(&def);
+		o = &def;
+	}
+	if (story >= ix->n_stories)
+		return LIDX_EINVAL;
+	return lidx__score_doc(ix, q, o, story, per_group, total);
+}

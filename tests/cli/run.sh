@@ -1,0 +1,113 @@
+#!/bin/sh
+# tests/cli/run.sh -- end-to-end tests of the cvsearch binary on the sample
+# corpus, as a user runs it. Each check prints "ok" or "FAIL"; the closing
+# line is "N passed, N failed". Needs: CVSEARCH (the binary), python3.
+set -u
+BIN=${CVSEARCH:-./cvsearch}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+TMP=$(mktemp -d /tmp/cvsearch-cli.XXXXXX)
+trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+export CVSEARCH_INDEX_DIR="$TMP/cache"
+export NO_COLOR=1
+unset CVSEARCH_CORPUS
+pass=0; fail=0
+ok()   { pass=$((pass+1)); echo "ok   $1"; }
+bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+# run CMD...: sets $out, $err, $rc
+run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
+expect_rc() { [ "$rc" = "$1" ] && ok "$2" || bad "$2" "exit $rc, want $1; stderr: $err"; }
+contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
+err_contains() { case $err in *"$1"*) ok "$2" ;; *) bad "$2" "stderr lacks '$1': $err" ;; esac; }
+
+cp -R corpus "$TMP/notes"
+C="$TMP/notes"
+
+# --- search, human output -------------------------------------------------
+run "$BIN" --corpus "$C" "distributed systems reliability"
+expect_rc 0 "search finds stories"
+contains "matching stories" "search prints the hit count"
+contains "interview-prep.txt:" "search prints path:lines"
+first=$(printf '%s\n' "$out" | head -1)
+case $first in " 1. "*) ok "results are ranked from 1" ;; *) bad "results are ranked from 1" "$first" ;; esac
+
+run "$BIN" --corpus "$C" search "circuit breakers"
+contains "[Circuit] [Breakers]" "matched words are highlighted"
+
+# --- JSON -------------------------------------------------------------------
+run "$BIN" --corpus "$C" --json --limit 3 "kong plugin"
+expect_rc 0 "json search exits 0"
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+r=d["results"]
+assert 1 <= len(r) <= 3, r
+for x in r:
+    for k in ("path","line_start","line_end","title","breadcrumb","score","snippet"):
+        assert k in x, k
+    assert x["line_start"] <= x["line_end"]
+assert "Kong" in open(r[0]["path"]).read().splitlines()[r[0]["line_start"]-1:r[0]["line_end"]][0] or any("Kong" in l for l in open(r[0]["path"]).read().splitlines()[r[0]["line_start"]-1:r[0]["line_end"]])
+' 2>"$TMP/pyerr" && ok "json has the documented fields and the hit's lines hold the word" || bad "json fields" "$(cat "$TMP/pyerr")"
+
+# --- no results, errors -------------------------------------------------------
+run "$BIN" --corpus "$C" "zzzqqqxxyy"
+expect_rc 1 "no results exits 1"
+run "$BIN" --corpus "$C" '"unbalanced phrase'
+expect_rc 2 "unbalanced quote exits 2"
+err_contains "unbalanced quote" "unbalanced quote is explained"
+run "$BIN" --corpus "$C" -- "-"
+expect_rc 2 "a lone - exits 2"
+run "$BIN" --corpus "$C" "the and of"
+expect_rc 2 "only stop words exits 2"
+run "$BIN" --corpus "$TMP/missing" "x"
+expect_rc 2 "missing corpus exits 2"
+err_contains "cannot open notes folder" "missing corpus is explained"
+run "$BIN" "x"
+expect_rc 2 "no corpus configured exits 2"
+err_contains "--corpus" "no corpus says how to set one"
+run "$BIN" --limit 0 --corpus "$C" x
+expect_rc 2 "bad --limit exits 2"
+
+# --- operators -----------------------------------------------------------------
+run "$BIN" --corpus "$C" --json "hackathon -react"
+printf '%s' "$out" | python3 -c '
+import json,sys
+for r in json.load(sys.stdin)["results"]:
+    lines=open(r["path"]).read().splitlines()[r["line_start"]-1:r["line_end"]]
+    assert not any("react" in l.lower() for l in lines), r["title"]
+' 2>"$TMP/pyerr" && ok "-excluded words are excluded" || bad "-excluded" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" --json "graphql file:interview"
+printf '%s' "$out" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["results"]
+assert r and all("interview" in x["path"] for x in r)
+' 2>"$TMP/pyerr" && ok "file: filter" || bad "file: filter" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" '"rate limiting"'
+expect_rc 0 "phrase query finds a story"
+
+# --- show, stories, stats, index ---------------------------------------------------
+run "$BIN" --corpus "$C" show star-stories.md:20
+expect_rc 0 "show PATH:LINE"
+contains "Merging two Microservices" "show prints the story containing the line"
+run "$BIN" --corpus "$C" stories
+contains "Merging two Microservices" "stories lists the segmentation"
+run "$BIN" --corpus "$C" stats
+contains "stories" "stats prints counts"
+run "$BIN" --corpus "$C" index
+contains "indexed 4 files" "index reports what it did"
+
+# --- freshness: add, change, delete a note --------------------------------------------
+printf '# Quasar migration\nMoved the zyxwvut service to quasar.\n' > "$C/new-note.md"
+run "$BIN" --corpus "$C" --json zyxwvut
+expect_rc 0 "an added file is found without 'index'"
+rm "$C/new-note.md"
+run "$BIN" --corpus "$C" zyxwvut
+expect_rc 1 "a deleted file is gone without 'index'"
+
+# --- terminal safety ---------------------------------------------------------------------
+mkdir -p "$TMP/esc"
+printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"
+run "$BIN" --corpus "$TMP/esc" frobnicator
+if printf '%s' "$out" | grep -q "$(printf '\033')"; then bad "escape sequences from notes are not passed through"; else ok "escape sequences from notes are not passed through"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

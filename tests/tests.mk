@@ -1,0 +1,28 @@
+# tests/tests.mk -- `make test`: unit tests (cmocka) and CLI tests, all built
+# with AddressSanitizer and UBSan. Other fragments add targets to TEST_EXTRA.
+
+TEST_CFLAGS = $(SAN_CFLAGS) -Ilibindex/src $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS = $(SAN)/libindex.a $(LIBS) $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
+
+.PHONY: test test-unit test-cli test-header
+
+$(SAN)/tests/%: tests/unit/%.c $(SAN)/libindex.a
+	@mkdir -p $(dir $@)
+	@echo "  CC test $<"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS)
+
+test-header:
+	@echo "  HEADER  libindex.h compiles alone (-std=c11 -pedantic -Werror)"
+	$(Q)printf '#include "libindex.h"\nint main(void){return 0;}\n' | \
+	  $(CC) -std=c11 -pedantic -Wall -Wextra -Werror -Ilibindex/include -x c -o /dev/null -
+
+test-unit: check-deps $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
+
+test-cli: check-deps $(SAN)/cvsearch
+	@CVSEARCH=$(SAN)/cvsearch sh tests/cli/run.sh
+
+test: test-header test-unit test-cli $(TEST_EXTRA)
+	@echo "make test: all tests passed"

@@ -1,0 +1,93 @@
+/*
+ * test_analyze.c -- the analyzer: normalization, stemming, stop words and
+ * the tokens that matter in careers (C#, .NET, Node.js, CI/CD, $20m, 40%).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+typedef struct out {
+	char buf[1024];
+} out;
+
+static int cat(void *ctx, const lidx_token *t)
+{
+	out *o = ctx;
+	char tmp[160];
+	snprintf(tmp, sizeof tmp, "%s%s@%u%s", o->buf[0] ? " " : "", t->term, t->pos,
+	         (t->flags & LIDX_TOK_WHOLE) ? "W" : (t->flags & LIDX_TOK_PART) ? "P" : "");
+	strncat(o->buf, tmp, sizeof o->buf - strlen(o->buf) - 1);
+	return 0;
+}
+
+static const char *an(const char *text)
+{
+	static out o;
+	lidx_analyzer *a;
+	memset(&o, 0, sizeof o);
+	assert_int_equal(lidx_analyzer_new(&a), 0);
+	assert_int_equal(lidx_analyze(a, text, strlen(text), 0, 0, cat, &o, NULL), 0);
+	lidx_analyzer_free(a);
+	return o.buf;
+}
+
+static void test_analyze_table(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *want; } cases[] = {
+		{ "Running systems", "run@0 system@1" },
+		{ "the cat", "cat@1" },
+		{ "Brontë café", "bront@0 cafe@1" },
+		{ "C# and C++", "c#@0 c++@2" },
+		{ "moved to .NET 8", "move@0 .net@2 8@3" },
+		{ "Node.js", "nodej@0W node@0P js@1P" },
+		{ "CI/CD", "cicd@0W ci@0P cd@1P" },
+		{ "on-call rotation", "oncal@0W call@1P rotat@2" },
+		{ "k8s p99 OAuth2", "k8s@0 p99@1 oauth2@2" },
+		{ "MySQL 8", "mysql@0 8@1" },
+		{ "$20m/year", "$20m@0W 20m/year@0W 20m@0P year@1P" },
+		{ "secured $20m in revenue", "secur@0 $20m@1W 20m@1P revenu@3" },
+		{ "40% faster", "40%@0W 40@0P faster@1" },
+		{ "version 3.14", "version@0 3.14@1" },
+		{ "ﬁnance", "financ@0" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *got = an(cases[i].in);
+		if (strcmp(got, cases[i].want))
+			fail_msg("analyze(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
+	}
+}
+
+static void test_analyze_invalid_utf8(void **state)
+{
+	(void)state;
+	/* bad bytes separate words, never stop the analysis */
+	const char *got = an("alpha\xff\xfe" "beta \xc3 gamma");
+	assert_string_equal(got, "alpha@0 beta@1 gamma@2");
+}
+
+static void test_analyze_long_token(void **state)
+{
+	(void)state;
+	char big[20000];
+	memset(big, 'a', sizeof big - 20);
+	strcpy(big + sizeof big - 20, " tail");
+	const char *got = an(big);
+	assert_string_equal(got, "tail@1"); /* the 20k-letter word is skipped, keeps its position */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_analyze_table),
+		cmocka_unit_test(test_analyze_invalid_utf8),
+		cmocka_unit_test(test_analyze_long_token),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
