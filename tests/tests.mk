@@ -21,8 +21,9 @@ test-header:
 test-unit: check-deps $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
 
+# every tests/cli/*.sh script, each ending with "N passed, N failed"
 test-cli: check-deps $(SAN)/cvsearch
-	@CVSEARCH=$(SAN)/cvsearch sh tests/cli/run.sh
+	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; CVSEARCH=$(SAN)/cvsearch sh $$t; done
 
 test: test-header test-unit test-cli $(TEST_EXTRA)
 	@echo "make test: all tests passed"
