@@ -114,6 +114,7 @@ int lidx__query_add_alt(lidx_query *q, size_t gi, char *const *terms, const uint
 		goto nomem;
 	al->n_terms = n;
 	al->present = 1;
+	al->w = 1.0;
 	for (uint32_t k = 0; k < n; k++) {
 		if (!(al->terms[k] = lidx__strndup(terms[k], strlen(terms[k]))))
 			goto nomem;
@@ -179,6 +180,55 @@ static void tokvec_free(tokvec *tv)
 	memset(tv, 0, sizeof *tv);
 }
 
+/*
+ * Snowball does not always give one stem to a family of words: "persevered"
+ * -> "persev" but "perseverance" -> "persever", "architect" / "architectur".
+ * So a query word also matches index terms that extend its stem by one to
+ * three letters, as a weaker alternative (VARIANT_WEIGHT of a full match).
+ */
+#define VARIANT_WEIGHT 0.7
+#define MAX_VARIANTS 4
+
+typedef struct variant_ctx {
+	lidx_query *q;
+	size_t g;
+	size_t base_len, n;
+	int rc;
+} variant_ctx;
+
+static int on_variant(void *ctx, const char *term, size_t len, const lidx_term *t)
+{
+	(void)t;
+	variant_ctx *v = ctx;
+	if (len == v->base_len || len > v->base_len + 3)
+		return 0;
+	for (size_t k = 0; k < len; k++)
+		if (!((term[k] >= 'a' && term[k] <= 'z') || (unsigned char)term[k] >= 0x80))
+			return 0;
+	char *s = (char *)term;
+	qgroup *gr = &v->q->groups[v->g];
+	uint32_t before = gr->n_alts;
+	v->rc = lidx__query_add_alt(v->q, v->g, &s, NULL, 1);
+	if (v->rc < 0)
+		return v->rc;
+	if (gr->n_alts > before)
+		gr->alts[gr->n_alts - 1].w = VARIANT_WEIGHT;
+	return ++v->n >= MAX_VARIANTS;
+}
+
+static int add_variants(lidx_query *q, size_t g, const char *term)
+{
+	size_t n = strlen(term);
+	if (!q->ix || n < 5)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if (!(term[k] >= 'a' && term[k] <= 'z'))
+			return 0;
+	variant_ctx v = { q, g, n, 0, 0 };
+	int rc = lidx__term_prefix(q->ix, term, n, 64, on_variant, &v);
+	return rc < 0 ? rc : v.rc < 0 ? v.rc : 0;
+}
+
 /* Add the phrase of tokens [a, b) that are words or parts (not wholes). */
 static int add_phrase(lidx_query *q, size_t g, tokvec *tv, size_t a, size_t b)
 {
@@ -214,6 +264,8 @@ int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char 
 		if (!(tv.v[i].flags & (LIDX_TOK_WHOLE | LIDX_TOK_PART))) {
 			char *t = tv.v[i].term;
 			rc = lidx__query_add_alt(q, g, &t, NULL, 1);
+			if (rc == 0)
+				rc = add_variants(q, g, t);
 			i++;
 			continue;
 		}

@@ -20,6 +20,7 @@ typedef struct qalt {
 	lidx_term *t;         /* resolved in the index (t[k].df == 0: absent) */
 	double idf;           /* sum of the terms' IDFs */
 	int present;          /* every term is in the index */
+	double w;             /* 1, or less for a stem variant (query.c) */
 } qalt;
 
 typedef struct qgroup {

@@ -212,7 +212,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 			return 0;
 	if (al->n_terms == 1) {
 		lidx_cursor *c = &e->cur[first].c;
-		*out = bm25f(e->o, al->idf, c->tf_title, c->tf_body, di, e->ix->avg_title, e->ix->avg_body);
+		*out = al->w * bm25f(e->o, al->idf, c->tf_title, c->tf_body, di, e->ix->avg_title, e->ix->avg_body);
 		return 0;
 	}
 	uint32_t n;
@@ -220,7 +220,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 	if (rc < 0)
 		return rc;
 	if (n)
-		*out = bm25f(e->o, al->idf, 0, n, di, e->ix->avg_title, e->ix->avg_body);
+		*out = al->w * bm25f(e->o, al->idf, 0, n, di, e->ix->avg_title, e->ix->avg_body);
 	return 0;
 }
 
