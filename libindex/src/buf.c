@@ -41,7 +41,7 @@ void lidx_buf_free(lidx_buf *b)
 	b->len = b->cap = 0;
 }
 
-int lidx_buf_varint(lidx_buf *b, uint64_t v)
+int lidx_buf_varint_slow(lidx_buf *b, uint64_t v)
 {
 	uint8_t tmp[10];
 	size_t n = 0;

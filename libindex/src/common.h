@@ -47,7 +47,20 @@ static inline int lidx_buf_putc(lidx_buf *b, uint8_t c)
 	b->p[b->len++] = c;
 	return 0;
 }
-int lidx_buf_varint(lidx_buf *b, uint64_t v);
+int lidx_buf_varint_slow(lidx_buf *b, uint64_t v);
+static inline int lidx_buf_varint(lidx_buf *b, uint64_t v)
+{
+	if (b->cap - b->len < 10)
+		return lidx_buf_varint_slow(b, v);
+	uint8_t *p = b->p + b->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	b->len = (size_t)(p - b->p);
+	return 0;
+}
 int lidx_buf_u32(lidx_buf *b, uint32_t v);
 int lidx_buf_u64(lidx_buf *b, uint64_t v);
 int lidx_buf_str(lidx_buf *b, const char *s, size_t n); /* varint len + bytes */

@@ -22,6 +22,10 @@ typedef struct bterm {
 	uint32_t str_off, str_len;
 	uint32_t df;
 	uint32_t last_doc;
+	/* the story being added: counts and its positions (a list in scratch) */
+	uint32_t mark;       /* story id + 1 when touched by the current story */
+	uint32_t tft, tfb;
+	uint32_t pos_head, pos_tail;
 	lidx_buf docs;   /* varint(gap) varint(tf_title) varint(tf_body) per doc */
 	lidx_buf pos;    /* varint(pos gap){tf_body} per doc */
 } bterm;
@@ -34,10 +38,10 @@ typedef struct bfile {
 	uint32_t first_story, n_stories;
 } bfile;
 
-typedef struct tok {
-	uint32_t term;
-	uint32_t pos;    /* field 0 (title) tokens carry UINT32_MAX */
-} tok;
+typedef struct posnode {
+	uint32_t pos;
+	uint32_t next;   /* index of the next node of the same term, or UINT32_MAX */
+} posnode;
 
 struct lidx_builder {
 	lidx_analyzer *an;
@@ -58,9 +62,12 @@ struct lidx_builder {
 	lidx_buf store;  /* compressed blocks */
 	lidx_buf sidx;   /* u64 offsets */
 	uint32_t n_blocks;
-	/* per-story scratch */
-	tok *toks;
-	size_t n_toks, cap_toks;
+	/* per-story scratch: the terms it touched, and their body positions */
+	uint32_t *touched;
+	size_t n_touched, cap_touched;
+	posnode *pos;
+	size_t n_pos, cap_pos;
+	size_t n_title_toks, n_body_toks;
 	char *root;
 	struct timeval t0;
 	int failed;      /* a failed add leaves the builder unusable */
@@ -101,7 +108,8 @@ void lidx_builder_free(lidx_builder *b)
 	lidx_buf_free(&b->block);
 	lidx_buf_free(&b->store);
 	lidx_buf_free(&b->sidx);
-	lidx__free(b->toks);
+	lidx__free(b->touched);
+	lidx__free(b->pos);
 	lidx__free(b->root);
 	lidx_analyzer_free(b->an);
 	lidx__free(b);
@@ -193,18 +201,34 @@ static int on_token(void *ctx, const lidx_token *t)
 	int rc = term_id(b, t->term, t->term_len, &id);
 	if (rc < 0)
 		return rc;
-	if (LIDX_GROW(b->toks, b->cap_toks, b->n_toks + 1) < 0)
+	bterm *bt = &b->terms[id];
+	if (bt->mark != b->n_stories + 1) {
+		if (LIDX_GROW(b->touched, b->cap_touched, b->n_touched + 1) < 0)
+			return LIDX_ENOMEM;
+		b->touched[b->n_touched++] = id;
+		bt->mark = b->n_stories + 1;
+		bt->tft = bt->tfb = 0;
+		bt->pos_head = bt->pos_tail = UINT32_MAX;
+	}
+	if (c->title) {
+		bt->tft++;
+		b->n_title_toks++;
+		return 0;
+	}
+	if (b->n_pos >= UINT32_MAX - 1)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(b->pos, b->cap_pos, b->n_pos + 1) < 0)
 		return LIDX_ENOMEM;
-	b->toks[b->n_toks++] = (tok){ id, c->title ? UINT32_MAX : t->pos };
+	uint32_t k = (uint32_t)b->n_pos++;
+	b->pos[k] = (posnode){ t->pos, UINT32_MAX };
+	if (bt->pos_tail == UINT32_MAX)
+		bt->pos_head = k;
+	else
+		b->pos[bt->pos_tail].next = k;
+	bt->pos_tail = k;
+	bt->tfb++;
+	b->n_body_toks++;
 	return 0;
-}
-
-static int tok_cmp(const void *x, const void *y)
-{
-	const tok *a = x, *b = y;
-	if (a->term != b->term)
-		return a->term < b->term ? -1 : 1;
-	return a->pos < b->pos ? -1 : a->pos > b->pos;
 }
 
 /* ---- store blocks ----------------------------------------------------------- */
@@ -213,7 +237,7 @@ static int deflate_buf(const uint8_t *in, size_t n, lidx_buf *out)
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit(&z, 6) != Z_OK)
+	if (deflateInit(&z, Z_BEST_SPEED) != Z_OK) /* 3x faster than 6, ~10% larger */
 		return LIDX_ENOMEM;
 	uLong bound = deflateBound(&z, (uLong)n);
 	int rc = lidx_buf_reserve(out, bound);
@@ -258,46 +282,33 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
 	/* analyze: title and breadcrumb (field 0), text (field 1) */
-	b->n_toks = 0;
+	b->n_touched = b->n_pos = 0;
+	b->n_title_toks = b->n_body_toks = 0;
 	collect c = { b, 1 };
 	if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
 	    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0)
 		return rc;
-	size_t n_title = b->n_toks;
 	c.title = 0;
 	if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
 		return rc;
-	size_t n_body = b->n_toks - n_title;
-	qsort(b->toks, b->n_toks, sizeof *b->toks, tok_cmp);
+	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
 	uint32_t doc = b->n_stories;
-	for (size_t i = 0; i < b->n_toks;) {
-		size_t j = i;
-		uint32_t tft = 0, tfb = 0;
-		while (j < b->n_toks && b->toks[j].term == b->toks[i].term) {
-			if (b->toks[j].pos == UINT32_MAX)
-				tft++;
-			else
-				tfb++;
-			j++;
-		}
-		bterm *t = &b->terms[b->toks[i].term];
+	for (size_t i = 0; i < b->n_touched; i++) {
+		bterm *t = &b->terms[b->touched[i]];
 		if ((rc = lidx_buf_varint(&t->docs, doc - t->last_doc)) < 0 ||
-		    (rc = lidx_buf_varint(&t->docs, tft)) < 0 ||
-		    (rc = lidx_buf_varint(&t->docs, tfb)) < 0)
+		    (rc = lidx_buf_varint(&t->docs, t->tft)) < 0 ||
+		    (rc = lidx_buf_varint(&t->docs, t->tfb)) < 0)
 			return rc;
 		uint32_t prev = 0;
-		for (size_t k = i; k < j; k++) {
-			if (b->toks[k].pos == UINT32_MAX)
-				continue;
-			if ((rc = lidx_buf_varint(&t->pos, b->toks[k].pos - prev)) < 0)
+		for (uint32_t k = t->pos_head; k != UINT32_MAX; k = b->pos[k].next) {
+			if ((rc = lidx_buf_varint(&t->pos, b->pos[k].pos - prev)) < 0)
 				return rc;
-			prev = b->toks[k].pos;
+			prev = b->pos[k].pos;
 		}
 		t->last_doc = doc;
 		t->df++;
 		b->n_postings++;
-		b->n_positions += tfb;
-		i = j;
+		b->n_positions += t->tfb;
 	}
 	/* store record */
 	if (b->block.len >= LIDX_STORE_BLOCK && (rc = flush_block(b)) < 0)
