@@ -22,6 +22,7 @@ typedef struct cli {
 	int quiet;
 	int no_update;            /* --no-update: use the index as it is */
 	size_t limit;
+	int limit_given;            /* 1 if --limit was on the command line */
 	lidx_search_opts so;
 	int coverage, pick;       /* match */
 	const char *docs, *topics, *run; /* batch */

@@ -277,6 +277,7 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			c.limit = (size_t)v;
+			c.limit_given = 1;
 			break;
 		}
 		case 'j': c.json = 1; break;
