@@ -1,0 +1,422 @@
+/*
+ * test_segment.c -- segmentation of notes into stories: Markdown headings
+ * with STAR sub-sections, Logseq outlines, plain-text headings and labels,
+ * bullets, CRLF and BOM, empty and long heading-less input, breadcrumbs,
+ * and sane properties on the real files of corpus/.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+/* "start-end title | crumb" per story, one per line */
+static char *dump(const lidx_segments *s)
+{
+	static char buf[8192];
+	buf[0] = 0;
+	for (size_t i = 0; i < s->n_stories; i++) {
+		char line[512];
+		const lidx_seg_story *st = &s->stories[i];
+		snprintf(line, sizeof line, "%u-%u %s | %s\n", st->line_start, st->line_end, st->title,
+		         st->breadcrumb);
+		strncat(buf, line, sizeof buf - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+static void seg(const char *text, lidx_segments *out)
+{
+	lidx_err err = { 0 };
+	int rc = lidx_segment(text, strlen(text), "note.md", out, &err);
+	if (rc != 0)
+		fail_msg("lidx_segment: %d %s", rc, err.msg);
+}
+
+/* 1-based line of byte offset off in text */
+static uint32_t line_of(const char *text, size_t off)
+{
+	uint32_t n = 1;
+	for (size_t i = 0; i < off; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+/* Every story's byte range agrees with its line range. */
+static void check_bytes(const char *text, const lidx_segments *s)
+{
+	for (size_t i = 0; i < s->n_stories; i++) {
+		const lidx_seg_story *st = &s->stories[i];
+		assert_true(st->byte_start < st->byte_end);
+		assert_true(st->byte_end <= s->text_len);
+		assert_int_equal(line_of(text, st->byte_start), st->line_start);
+		assert_int_equal(line_of(text, st->byte_end - 1), st->line_end);
+		assert_true(text[st->byte_end - 1] != '\r' && text[st->byte_end - 1] != '\n');
+	}
+}
+
+static void test_segment_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		const char *in;
+		int format;
+		const char *want;
+	} cases[] = {
+		{ "markdown STAR sections stay one story",
+		  "# Migrating the billing service\n"
+		  "## Situation\n"
+		  "Billing ran on a legacy monolith.\n"
+		  "## Task\n"
+		  "Move it to a new service.\n"
+		  "## Action\n"
+		  "Wrote a strangler proxy.\n"
+		  "## Result\n"
+		  "Cut latency by 40%.\n"
+		  "\n"
+		  "# On-call rotation\n"
+		  "Set up the **pager** schedule.\n",
+		  LIDX_FMT_MARKDOWN,
+		  "1-9 Migrating the billing service | \n"
+		  "11-12 On-call rotation | \n" },
+		{ "markdown heading markup is cleaned",
+		  "## **Kafka** [[migration]]:\n"
+		  "Moved the queue to Kafka.\n",
+		  LIDX_FMT_MARKDOWN,
+		  "1-2 Kafka migration | \n" },
+		{ "plain text headings, STAR labels absorbed",
+		  "Tanium\n"
+		  "Led the GraphQL API work for the platform team.\n"
+		  "Headline\n"
+		  "Shipped the new API in one quarter.\n"
+		  "Effect\n"
+		  "Cut client code by half.\n"
+		  "Rationale\n"
+		  "Clients needed one schema.\n"
+		  "Operations\n"
+		  "Ran the rollout with feature flags.\n"
+		  "\n"
+		  "Nacelle\n"
+		  "Built a schema registry for services.\n",
+		  LIDX_FMT_PLAIN,
+		  "1-10 Tanium | \n"
+		  "12-13 Nacelle | \n" },
+		{ "question bullets and unicode bullets are not headings",
+		  "Capital One\n"
+		  "? Built the credit card product\n"
+		  "? Wrote the fraud checks\n"
+		  "\n"
+		  "\xe2\x80\xa2 Mentored two engineers\n"
+		  "Both were promoted within a year.\n"
+		  "Result\n"
+		  "? Launched on time\n",
+		  LIDX_FMT_PLAIN,
+		  "1-8 Capital One | \n" },
+		{ "a sentence is not a heading",
+		  "We moved to Kafka in 2021.\n"
+		  "It took three months.\n",
+		  LIDX_FMT_PLAIN,
+		  "1-2 note.md | \n" },
+		{ "text before the first heading is its own story",
+		  "Some intro prose here.\n"
+		  "\n"
+		  "# First\n"
+		  "Body one.\n",
+		  LIDX_FMT_MARKDOWN,
+		  "1-1 Some intro prose here. | \n"
+		  "3-4 First | \n" },
+		{ "empty", "", LIDX_FMT_PLAIN, "" },
+		{ "blank", "  \n\n\t\n", LIDX_FMT_PLAIN, "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		lidx_segments s;
+		seg(cases[i].in, &s);
+		const char *got = dump(&s);
+		if (strcmp(got, cases[i].want))
+			fail_msg("case \"%s\":\n got:\n%s want:\n%s", cases[i].name, got, cases[i].want);
+		if (s.format != cases[i].format)
+			fail_msg("case \"%s\": format %d, want %d", cases[i].name, s.format, cases[i].format);
+		check_bytes(cases[i].in, &s);
+		assert_int_equal(s.text_len, strlen(cases[i].in));
+		lidx_segments_free(&s);
+	}
+}
+
+static void test_segment_logseq(void **state)
+{
+	(void)state;
+	const char *in =
+		"title:: Architect notes\n"
+		"tags:: work, career\n"
+		"\n"
+		"- Projects\n"
+		"\t- Architecture guild\n"
+		"\t  collapsed:: true\n"
+		"\t\t- Ran weekly design reviews\n"
+		"\t\t- Wrote the RFC template\n"
+		"\t- ChatBot AI\n"
+		"\t  id:: 6512a9f0-1c2d-4e5f-9a0b-123456789abc\n"
+		"\t\t- Built a retrieval bot\n";
+	lidx_segments s;
+	seg(in, &s);
+	assert_int_equal(s.format, LIDX_FMT_LOGSEQ);
+	/* page properties: titled by the file name; the outline is short: one story */
+	assert_string_equal(dump(&s), "1-2 note.md | \n"
+	                              "4-11 Projects | \n");
+	check_bytes(in, &s);
+	/* noise lines are blanked, nothing else moves */
+	assert_int_equal(s.text_len, strlen(in));
+	for (size_t i = 0; i < s.text_len; i++)
+		assert_int_equal(s.text[i] == '\n', in[i] == '\n');
+	assert_null(strstr(s.text, "collapsed::"));
+	assert_null(strstr(s.text, "id::"));
+	assert_non_null(strstr(s.text, "title:: Architect notes"));
+	assert_non_null(strstr(s.text, "\t\t- Ran weekly design reviews\n"));
+	lidx_segments_free(&s);
+}
+
+/* A long Logseq outline is split along its blocks, with breadcrumbs. */
+static void test_segment_logseq_split(void **state)
+{
+	(void)state;
+	static char in[16384];
+	size_t n = 0;
+	n += (size_t)snprintf(in + n, sizeof in - n, "- Projects\n");
+	static const char *const kids[] = { "Architecture guild", "COS oncall", "MySQL upgrade" };
+	for (int k = 0; k < 3; k++) {
+		n += (size_t)snprintf(in + n, sizeof in - n, "\t- %s\n\t  collapsed:: true\n", kids[k]);
+		for (int j = 0; j < 20; j++)
+			n += (size_t)snprintf(in + n, sizeof in - n, "\t\t- item %d of %d\n", j, k);
+	}
+	lidx_segments s;
+	seg(in, &s);
+	assert_int_equal(s.format, LIDX_FMT_LOGSEQ);
+	/* 1 + 3 * 22 lines; each child: heading, (blanked) collapsed line, 20 items */
+	assert_string_equal(dump(&s), "2-23 Architecture guild | Projects\n"
+	                              "24-45 COS oncall | Projects\n"
+	                              "46-67 MySQL upgrade | Projects\n");
+	check_bytes(in, &s);
+	lidx_segments_free(&s);
+}
+
+/* Markdown sections with substantial subsections split into "A > B". */
+static void test_segment_breadcrumbs(void **state)
+{
+	(void)state;
+	static char in[16384];
+	size_t n = 0;
+	n += (size_t)snprintf(in + n, sizeof in - n, "# Career\n## Tanium\n");
+	for (int j = 0; j < 12; j++)
+		n += (size_t)snprintf(in + n, sizeof in - n, "Tanium work item %d was shipped.\n", j);
+	n += (size_t)snprintf(in + n, sizeof in - n, "### Situation\nA situation.\n## Nacelle\n");
+	for (int j = 0; j < 12; j++)
+		n += (size_t)snprintf(in + n, sizeof in - n, "Nacelle work item %d was shipped.\n", j);
+	lidx_segments s;
+	seg(in, &s);
+	assert_string_equal(dump(&s), "2-16 Tanium | Career\n"
+	                              "17-29 Nacelle | Career\n");
+	check_bytes(in, &s);
+	lidx_segments_free(&s);
+}
+
+static void test_segment_crlf_bom(void **state)
+{
+	(void)state;
+	const char *in = "\xef\xbb\xbf# One\r\n"
+	                 "text a\r\n"
+	                 "\r\n"
+	                 "# Two \r\n"
+	                 "text b\r\n"
+	                 "more b\r\n";
+	lidx_segments s;
+	seg(in, &s);
+	assert_int_equal(s.format, LIDX_FMT_MARKDOWN);
+	assert_string_equal(dump(&s), "1-2 One | \n4-6 Two | \n");
+	check_bytes(in, &s);
+	/* the BOM is blanked in the indexed text, lengths unchanged */
+	assert_int_equal(s.text_len, strlen(in));
+	assert_memory_equal(s.text, "   # One\r\n", 10);
+	/* the story's bytes end before the "\r" */
+	assert_memory_equal(s.text + s.stories[1].byte_start, "# Two \r\ntext b\r\nmore b",
+	                    s.stories[1].byte_end - s.stories[1].byte_start);
+
+	/* the same as plain text */
+	const char *plain = "\xef\xbb\xbfTanium\r\nLed the API work.\r\n\r\nNacelle\r\nBuilt a registry.\r\n";
+	lidx_segments p;
+	seg(plain, &p);
+	assert_int_equal(p.format, LIDX_FMT_PLAIN);
+	assert_string_equal(dump(&p), "1-2 Tanium | \n4-5 Nacelle | \n");
+	check_bytes(plain, &p);
+	lidx_segments_free(&p);
+	lidx_segments_free(&s);
+}
+
+/* Pages of prose with no heading are cut into parts of at most 80 lines. */
+static void test_segment_long_plain(void **state)
+{
+	(void)state;
+	static char in[65536];
+	size_t n = 0;
+	for (int j = 0; j < 300; j++)
+		n += (size_t)snprintf(in + n, sizeof in - n, "%s", j % 10 == 9 ? "\n"
+		                                            : "the service was slow and we fixed it.\n");
+	lidx_segments s;
+	seg(in, &s);
+	assert_true(s.n_stories >= 4);
+	uint32_t prev_end = 0;
+	for (size_t i = 0; i < s.n_stories; i++) {
+		lidx_seg_story *st = &s.stories[i];
+		assert_true(st->line_end - st->line_start + 1 <= 80);
+		assert_true(st->line_start > prev_end);
+		/* nothing lost: at most the blank line between parts */
+		assert_true(st->line_start <= prev_end + 2);
+		prev_end = st->line_end;
+		char want[64];
+		if (i == 0)
+			snprintf(want, sizeof want, "note.md");
+		else
+			snprintf(want, sizeof want, "note.md (part %zu)", i + 1);
+		assert_string_equal(st->title, want);
+	}
+	assert_int_equal(s.stories[0].line_start, 1);
+	assert_int_equal(prev_end, 299); /* line 300 is blank */
+	check_bytes(in, &s);
+	lidx_segments_free(&s);
+}
+
+static void test_segment_binary_garbage(void **state)
+{
+	(void)state;
+	char in[4096];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof in; i++) {
+		x = x * 1103515245u + 12345u;
+		in[i] = (char)(x >> 16);
+	}
+	lidx_segments s;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_segment(in, sizeof in, "bin", &s, &err), 0);
+	check_bytes(in, &s);
+	lidx_segments_free(&s);
+	lidx_segments_free(NULL);
+}
+
+/* ---- the real corpus ----------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s (run from the repository root)", path);
+	char *buf = malloc(1 << 20);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+static const lidx_seg_story *find_title(const lidx_segments *s, const char *title)
+{
+	for (size_t i = 0; i < s->n_stories; i++)
+		if (!strcmp(s->stories[i].title, title))
+			return &s->stories[i];
+	return NULL;
+}
+
+static const lidx_seg_story *find_line(const lidx_segments *s, uint32_t line)
+{
+	for (size_t i = 0; i < s->n_stories; i++)
+		if (s->stories[i].line_start <= line && line <= s->stories[i].line_end)
+			return &s->stories[i];
+	return NULL;
+}
+
+static void test_segment_corpus(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path;
+		int format;
+	} files[] = {
+		{ "corpus/star-stories.md", LIDX_FMT_MARKDOWN },
+		{ "corpus/interview-prep.txt", LIDX_FMT_PLAIN },
+		{ "corpus/logseq-architect-outline.md", LIDX_FMT_LOGSEQ },
+		{ "corpus/perf-review-log.md", LIDX_FMT_MARKDOWN },
+	};
+	for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+		size_t len;
+		char *text = slurp(files[f].path, &len);
+		uint32_t n_lines = line_of(text, len) - (len && text[len - 1] == '\n');
+		lidx_segments s;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_segment(text, len, files[f].path, &s, &err), 0);
+		if (s.format != files[f].format)
+			fail_msg("%s: format %d, want %d", files[f].path, s.format, files[f].format);
+		if (s.n_stories <= 5)
+			fail_msg("%s: %zu stories", files[f].path, s.n_stories);
+		uint32_t prev_end = 0;
+		for (size_t i = 0; i < s.n_stories; i++) {
+			lidx_seg_story *st = &s.stories[i];
+			if (st->line_start <= prev_end || st->line_end < st->line_start ||
+			    st->line_end > n_lines || st->line_end - st->line_start + 1 > 80 ||
+			    (st->line_start == 1 && st->line_end == n_lines) || !st->title[0])
+				fail_msg("%s: story %zu \"%s\" lines %u-%u (file: %u lines)", files[f].path, i,
+				         st->title, st->line_start, st->line_end, n_lines);
+			prev_end = st->line_end;
+		}
+		check_bytes(text, &s);
+
+		const lidx_seg_story *st;
+		if (f == 0) {
+			st = find_title(&s, "Merging two Microservices to stablize Contract Progress Platform");
+			assert_non_null(st);
+			assert_int_equal(st->line_start, 15);
+			assert_int_equal(st->line_end, 40);
+			assert_non_null(find_title(&s, "AMT Report"));
+		} else if (f == 1) {
+			/* "Perseverance" stacked over "Nacelle: Product Recommendation POC":
+			 * one story that holds the whole answer, through its Learning */
+			st = find_line(&s, 367);
+			assert_non_null(st);
+			if (strcmp(st->title, "Nacelle: Product Recommendation POC") &&
+			    strcmp(st->title, "Perseverance"))
+				fail_msg("line 367 is in \"%s\"", st->title);
+			assert_true(st->line_start <= 367 && st->line_end >= 385);
+			st = find_title(&s, "Tanium: Code refactor with junior Engineer");
+			assert_non_null(st);
+			assert_string_equal(st->breadcrumb, "Behavioral > Conflict");
+		} else if (f == 2) {
+			st = find_title(&s, "ChatBot AI");
+			assert_non_null(st);
+			assert_string_equal(st->breadcrumb, "Projects");
+			assert_null(strstr(s.text, "collapsed:: true"));
+		} else {
+			st = find_title(&s, "Auth");
+			assert_non_null(st);
+			assert_string_equal(st->breadcrumb, "Service Titan Mielstones > Perf review 2023");
+		}
+		lidx_segments_free(&s);
+		free(text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_segment_table),
+		cmocka_unit_test(test_segment_logseq),
+		cmocka_unit_test(test_segment_logseq_split),
+		cmocka_unit_test(test_segment_breadcrumbs),
+		cmocka_unit_test(test_segment_crlf_bom),
+		cmocka_unit_test(test_segment_long_plain),
+		cmocka_unit_test(test_segment_binary_garbage),
+		cmocka_unit_test(test_segment_corpus),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
