@@ -319,7 +319,9 @@ typedef struct lidx_hit {
 typedef struct lidx_results {
 	lidx_hit *hits;       /**< best first */
 	size_t n_hits;
-	uint64_t total;       /**< stories that matched at all */
+	uint64_t total;       /**< stories that matched at all (see total_exact) */
+	int total_exact;      /**< 0 when long queries skipped stories that could not
+	                           reach the top (MaxScore): total is then a lower bound */
 } lidx_results;
 
 /** Rank stories for q; fills res (free with lidx_results_clear()). */
@@ -418,6 +420,159 @@ void lidx_free(void *p);
  * disable. Returns how many allocations were made since the last call.
  */
 long lidx_alloc_fail_at(long n);
+
+/* ----------------------------------------------------------------------
+ * Job descriptions: `cvsearch match` (match.c, aliases.c).
+ *
+ * A pasted job description is split into items (lines, bullets, sentences,
+ * headings); boilerplate (benefits, salary, equal-opportunity, "about us")
+ * is set aside; the remaining text becomes a weighted query of its most
+ * characteristic terms (tf in the description x IDF in the notes, as in
+ * Lucene's MoreLikeThis), with two-word phrases the notes contain as
+ * boosts and aliases as alternatives. Each requirement item can then be
+ * scored on its own (coverage), and a few stories picked that together
+ * cover the most requirements (a greedy set cover).
+ * ---------------------------------------------------------------------- */
+
+/** Largest job description lidx_match_new() accepts (LIDX_ETOOBIG above). */
+#define LIDX_MATCH_MAX_BYTES ((size_t)1 << 20)
+
+/** Item flags of lidx_jd_split(). */
+enum {
+	LIDX_JD_HEADING = 1,     /**< a heading ("Requirements", "## You have") */
+	LIDX_JD_BULLET = 2,      /**< a bullet or numbered list item */
+	LIDX_JD_SENTENCE = 4,    /**< a sentence of a paragraph */
+	LIDX_JD_BOILERPLATE = 8, /**< benefits, salary, EEO, about-us: not a requirement */
+	LIDX_JD_TITLE = 16       /**< the job title (a short first line) */
+};
+
+/** One item of a job description: a byte range of the text given. */
+typedef struct lidx_jd_item {
+	size_t start, end;   /**< text without its bullet marker and surrounding blanks */
+	unsigned flags;      /**< LIDX_JD_* */
+	long section;        /**< index of the heading item it is under, or -1 */
+} lidx_jd_item;
+
+/**
+ * Split a job description into items: every bullet ("-", "*", "•", "–",
+ * "1.", "a)") is one item, with its wrapped continuation lines; paragraphs
+ * are cut into sentences; short lines ending in ':' and Markdown headings
+ * are headings. Items under a boilerplate heading ("Benefits", "About us")
+ * and items that read as boilerplate (lidx_jd_boilerplate()) are flagged.
+ * @param[out] out  array of *n_out items; free with lidx_free()
+ */
+int lidx_jd_split(const char *text, size_t len, lidx_jd_item **out, size_t *n_out);
+
+/**
+ * 1 if the text reads as job-ad boilerplate rather than a requirement:
+ * benefits, pay, equal-opportunity and accommodation statements, company
+ * introductions, application instructions.
+ */
+int lidx_jd_boilerplate(const char *text, size_t len);
+
+/**
+ * Load a user alias file, adding its sets to the built-in table (k8s =
+ * kubernetes, postgres = postgresql, js = javascript, ci/cd, .net = dotnet,
+ * oauth2 = oauth, llm = large language model, ...). Aliases apply to every
+ * query parsed afterwards (search and match) in this process.
+ *
+ * Format: one set per line, spellings separated by '=' or ','; '#' starts a
+ * comment (at the start of a line or after a blank); blank lines are
+ * ignored. A spelling of several words is searched as a phrase.
+ *     # mine
+ *     k8s = kubernetes = kube
+ *     gh actions = github actions
+ * @param[in] an  analyzer used to normalize the spellings
+ * @return 0, LIDX_ENOTFOUND (no such file), LIDX_ESYNTAX (a line without a
+ *         separator), LIDX_ETOOBIG, LIDX_EIO or LIDX_ENOMEM, with err set.
+ * @note Process-wide: call it before searching from several threads.
+ */
+int lidx_aliases_load(lidx_analyzer *an, const char *path, lidx_err *err);
+
+typedef struct lidx_match lidx_match;
+
+/** Options of lidx_match_new(); zero-initialize and call lidx_match_defaults(). */
+typedef struct lidx_match_opts {
+	size_t max_terms;    /**< terms kept in the query (default 32) */
+	size_t max_phrases;  /**< two-word phrases added as boosts (default 10) */
+	size_t req_hits;     /**< stories examined per requirement (default 20) */
+} lidx_match_opts;
+
+void lidx_match_defaults(lidx_match_opts *o);
+
+/**
+ * Turn a job description into a query on ix. The text is copied.
+ * @return 0; LIDX_ETOOBIG (over LIDX_MATCH_MAX_BYTES); LIDX_EINVAL (binary:
+ *         NUL bytes or mostly non-text); LIDX_EEMPTY (no term that the
+ *         notes contain, or empty text); LIDX_ENOMEM; LIDX_ECORRUPT.
+ */
+int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text,
+                   size_t len, const lidx_match_opts *opts, lidx_err *err);
+void lidx_match_free(lidx_match *m);
+
+/** The query built from the description (owned by m); rank with lidx_search(). */
+lidx_query *lidx_match_query(lidx_match *m);
+
+/** One weighted term (or phrase) of the built query, for --explain. */
+typedef struct lidx_match_term {
+	const char *label;   /**< the word as written ("Kubernetes", "rate limiting") */
+	double weight;       /**< query-side weight, the largest is 1 */
+	uint32_t tf;         /**< occurrences in the description */
+	uint32_t df;         /**< stories that contain it */
+	int phrase;          /**< 1 for a two-word phrase boost */
+} lidx_match_term;
+
+size_t lidx_match_term_count(lidx_match *m);
+/** Term i (i < lidx_match_term_count()); strings owned by m. */
+const lidx_match_term *lidx_match_term_at(lidx_match *m, size_t i);
+
+/** Coverage labels. */
+enum { LIDX_COVER_NONE = 0, LIDX_COVER_WEAK = 1, LIDX_COVER_STRONG = 2 };
+
+/** One requirement and its coverage, after lidx_match_coverage(). */
+typedef struct lidx_requirement {
+	const char *text;       /**< the item's text (owned by m, not NUL-terminated) */
+	size_t len;
+	const char *section;    /**< its heading ("" if none), NUL-terminated */
+	size_t section_len;
+	int label;              /**< LIDX_COVER_* */
+	double coverage;        /**< share (0..1) of its term weight the best story has */
+	int has_story;          /**< 0 if no story matched any of its terms */
+	uint32_t story;         /**< the best story */
+	double score;
+	const char **matched;   /**< its terms the best story has (labels) */
+	size_t n_matched;
+	const char **missing;   /**< its terms the best story lacks */
+	size_t n_missing;
+	lidx_query *query;      /**< the requirement as a query (for lidx_snippet_make) */
+} lidx_requirement;
+
+/**
+ * Score every requirement item on its own against the stories. A
+ * requirement is strong when the best story has at least half of its term
+ * weight (IDF-weighted) and two of its terms (one if it has only one or
+ * two), weak when it has at least a fifth or one rare term, none otherwise.
+ */
+int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *err);
+
+/** Requirements (items not headings, titles nor boilerplate, with a searchable term). */
+size_t lidx_match_req_count(lidx_match *m);
+const lidx_requirement *lidx_match_req(lidx_match *m, size_t i);
+
+/** (strong + weak / 2) / requirements, 0..1; 0 before lidx_match_coverage(). */
+double lidx_match_coverage_share(lidx_match *m);
+
+/**
+ * Pick up to k stories that together cover the most requirements (greedy
+ * set cover: each step takes the story that adds the most, a strong cover
+ * counting 1 and a weak one 1/2; ties go to the higher-ranked story). Call
+ * after lidx_match_coverage().
+ * @param[out] stories  at least k entries; *n_out receives how many were picked
+ */
+int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out);
+
+/** How well story covers requirement i (LIDX_COVER_*), as seen by coverage. */
+int lidx_match_story_label(lidx_match *m, size_t i, uint32_t story);
 
 #ifdef __cplusplus
 }

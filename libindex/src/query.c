@@ -11,6 +11,7 @@
 #include <math.h>
 #include <ctype.h>
 #include "query.h"
+#include "aliases.h"
 
 #define MAX_GROUPS 4096      /* a query with more groups is refused */
 #define MAX_PREFIX_TERMS 64  /* terms a prefix* expands to, at most */
@@ -183,8 +184,10 @@ static void tokvec_free(tokvec *tv)
 /*
  * Snowball does not always give one stem to a family of words: "persevered"
  * -> "persev" but "perseverance" -> "persever", "architect" / "architectur".
- * So a query word also matches index terms that extend its stem by one to
- * three letters, as a weaker alternative (VARIANT_WEIGHT of a full match).
+ * So a query word also matches index terms that extend its stem by one of
+ * the endings where such families part ways (-e, -er, -ur, -ion: persev /
+ * persever, architect / architectur, creat / creation), as a weaker
+ * alternative (VARIANT_WEIGHT of a full match).
  */
 #define VARIANT_WEIGHT 0.7
 #define MAX_VARIANTS 4
@@ -200,7 +203,12 @@ static int on_variant(void *ctx, const char *term, size_t len, const lidx_term *
 {
 	(void)t;
 	variant_ctx *v = ctx;
-	if (len == v->base_len || len > v->base_len + 3)
+	/* only the endings where Snowball's stems of one family part ways */
+	static const char *const endings[] = { "e", "er", "ur", "ion", NULL };
+	int ok = 0;
+	for (int k = 0; endings[k] && !ok; k++)
+		ok = len - v->base_len == strlen(endings[k]) && !memcmp(term + v->base_len, endings[k], len - v->base_len);
+	if (!ok)
 		return 0;
 	for (size_t k = 0; k < len; k++)
 		if (!((term[k] >= 'a' && term[k] <= 'z') || (unsigned char)term[k] >= 0x80))
@@ -571,6 +579,8 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			}
 		} else {
 			rc = lidx__query_add_text(q, an, (size_t)g, s + a, n, phrase);
+			if (rc == 0 && !phrase)
+				rc = lidx__alias_expand(q, an, (size_t)g); /* k8s -> kubernetes (aliases.c) */
 			if (rc < 0)
 				return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)"
 				                          : rc == LIDX_ETOOBIG ? "the query is too long"
@@ -603,6 +613,8 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
 			                                           : "out of memory");
 		int rc = lidx__query_add_text(q, an, (size_t)g, s + a, i - a, 0);
+		if (rc == 0)
+			rc = lidx__alias_expand(q, an, (size_t)g); /* k8s -> kubernetes (aliases.c) */
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		qgroup *gr = &q->groups[g];

@@ -17,7 +17,8 @@
  * A phrase alternative counts its occurrences in the body as tf_body and
  * uses the sum of its terms' IDFs. coord(d) (when enabled) is the weighted
  * share of groups that d matches: a story with every word of a short query
- * beats one that repeats one word many times.
+ * beats one that repeats one word many times. It applies to queries of at most
+ * COORD_MAX_GROUPS groups.
  */
 #include <stdlib.h>
 #include <math.h>
@@ -25,6 +26,13 @@
 #include "query.h"
 
 #define MAX_CURSORS 8192
+/*
+ * coord rewards matching more of a short query's words; for a long text (a
+ * pasted paragraph, a test-collection topic) matching a share of 100 words
+ * says little, and plain BM25 sums are both better and much faster to
+ * bound (MaxScore), as in Lucene since 7.0.
+ */
+#define COORD_MAX_GROUPS 10
 #define MAX_POS 4096     /* positions of a term in one story used for phrases */
 
 void lidx_search_defaults(lidx_search_opts *o)
@@ -63,6 +71,7 @@ typedef struct eval {
 	size_t **alt_cur;     /* alt_cur[g][a] = index of the alt's first cursor */
 	uint8_t *file_ok;     /* per file id: passes file: filters */
 	double total_weight;
+	int coord;            /* apply the coord factor (see COORD_MAX_GROUPS) */
 } eval;
 
 static int file_passes(lidx_query *q, const char *path)
@@ -117,6 +126,10 @@ static int eval_init(eval *e, lidx_index *ix, lidx_query *q, const lidx_search_o
 			return LIDX_ENOMEM;
 		e->file_ok[f] = (uint8_t)ok;
 	}
+	size_t n_pos = 0;
+	for (size_t g = 0; g < q->n_groups; g++)
+		n_pos += !q->groups[g].negate;
+	e->coord = o->coord && n_pos <= COORD_MAX_GROUPS && n_pos > 0;
 	for (size_t g = 0; g < q->n_groups; g++) {
 		qgroup *gr = &q->groups[g];
 		if (!gr->negate)
@@ -224,6 +237,23 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 	return 0;
 }
 
+/* The best alternative of group g for doc (0 if none matches). */
+static int group_score(eval *e, size_t g, uint32_t doc, const lidx_docinfo *di, double *out)
+{
+	qgroup *gr = &e->q->groups[g];
+	double best = 0;
+	for (uint32_t a = 0; a < gr->n_alts; a++) {
+		double s;
+		int rc = alt_score(e, g, a, doc, di, &s);
+		if (rc < 0)
+			return rc;
+		if (s > best)
+			best = s;
+	}
+	*out = best;
+	return 0;
+}
+
 /* Score doc: per-group scores into per_group (if not NULL); *excluded set. */
 static int score(eval *e, uint32_t doc, double *per_group, double *total, int *excluded)
 {
@@ -239,15 +269,10 @@ static int score(eval *e, uint32_t doc, double *per_group, double *total, int *e
 	double sum = 0, matched = 0;
 	for (size_t g = 0; g < e->q->n_groups; g++) {
 		qgroup *gr = &e->q->groups[g];
-		double best = 0;
-		for (uint32_t a = 0; a < gr->n_alts; a++) {
-			double s;
-			int rc = alt_score(e, g, a, doc, &di, &s);
-			if (rc < 0)
-				return rc;
-			if (s > best)
-				best = s;
-		}
+		double best;
+		int rc = group_score(e, g, doc, &di, &best);
+		if (rc < 0)
+			return rc;
 		if (gr->negate) {
 			if (best > 0) {
 				*excluded = 1;
@@ -262,10 +287,80 @@ static int score(eval *e, uint32_t doc, double *per_group, double *total, int *e
 			matched += gr->weight;
 		}
 	}
-	if (e->o->coord && e->total_weight > 0)
+	if (e->coord)
 		sum *= matched / e->total_weight;
 	*total = sum;
 	return 0;
+}
+
+/* ---- MaxScore helpers ------------------------------------------------------------------ */
+
+/* The cursors of group g are e->cur[*a .. *b). */
+static void group_cursors(const eval *e, size_t g, size_t *a, size_t *b)
+{
+	qgroup *gr = &e->q->groups[g];
+	if (!gr->n_alts) {
+		*a = *b = 0;
+		return;
+	}
+	*a = e->alt_cur[g][0];
+	*b = e->alt_cur[g][gr->n_alts - 1] + gr->alts[gr->n_alts - 1].n_terms;
+}
+
+/* A bound on what group g can add to any story: BM25F's tf part is < k1 + 1. */
+static double group_ub(const eval *e, size_t g)
+{
+	qgroup *gr = &e->q->groups[g];
+	double best = 0;
+	for (uint32_t a = 0; a < gr->n_alts; a++) {
+		double u = gr->alts[a].present ? gr->alts[a].w * gr->alts[a].idf * (e->o->k1 + 1) : 0;
+		if (u > best)
+			best = u;
+	}
+	return gr->weight * best;
+}
+
+static const eval *sort_e;
+static int ub_cmp(const void *x, const void *y)
+{
+	double a = group_ub(sort_e, *(const size_t *)x), b = group_ub(sort_e, *(const size_t *)y);
+	return a < b ? -1 : a > b;
+}
+
+/* A min-heap of cursor indexes by their current doc. */
+static void ch_push(uint32_t *h, size_t *n, const eval *e, uint32_t ci)
+{
+	size_t i = (*n)++;
+	h[i] = ci;
+	while (i) {
+		size_t p = (i - 1) / 2;
+		if (e->cur[h[p]].c.doc <= e->cur[h[i]].c.doc)
+			break;
+		uint32_t t = h[p];
+		h[p] = h[i];
+		h[i] = t;
+		i = p;
+	}
+}
+
+static uint32_t ch_pop(uint32_t *h, size_t *n, const eval *e)
+{
+	uint32_t top = h[0];
+	h[0] = h[--*n];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < *n && e->cur[h[l]].c.doc < e->cur[h[m]].c.doc)
+			m = l;
+		if (r < *n && e->cur[h[r]].c.doc < e->cur[h[m]].c.doc)
+			m = r;
+		if (m == i)
+			break;
+		uint32_t t = h[m];
+		h[m] = h[i];
+		h[i] = t;
+		i = m;
+	}
+	return top;
 }
 
 /* ---- top-k heap: the worst kept hit on top ----------------------------------------- */
@@ -330,6 +425,9 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	eval e;
 	int rc = eval_init(&e, ix, q, opts);
 	lidx_hit *heap = NULL;
+	size_t *order = NULL, *touched = NULL;
+	double *prefix = NULL, *pub = NULL, *pw = NULL;
+	uint32_t *ch = NULL, *popped = NULL, *gmark = NULL, *gof = NULL;
 	size_t n = 0;
 	if (rc < 0)
 		goto done;
@@ -338,39 +436,155 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
-	/* the positive cursors drive the walk; excluded groups are only probed */
+	/*
+	 * MaxScore (Turtle & Flood 1995): groups sorted by their score upper
+	 * bound; once the k-th best score exceeds what the weakest groups could
+	 * add up to, a story that has only those cannot make the top k, so only
+	 * the other ("essential") groups' cursors propose candidates, from a
+	 * heap ordered by doc id. A candidate whose essential score plus the
+	 * weak groups' bound cannot beat the k-th best is dropped before the weak
+	 * groups' postings are even read.
+	 */
+	size_t n_pos = 0;
+	for (size_t g = 0; g < q->n_groups; g++)
+		n_pos += !q->groups[g].negate;
+	order = lidx__malloc((n_pos ? n_pos : 1) * sizeof *order);
+	prefix = lidx__malloc((n_pos ? n_pos : 1) * sizeof *prefix);
+	pub = lidx__malloc((n_pos ? n_pos : 1) * sizeof *pub);
+	pw = lidx__malloc((n_pos ? n_pos : 1) * sizeof *pw);
+	ch = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *ch);
+	popped = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *popped);
+	gmark = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *gmark);
+	touched = lidx__malloc((q->n_groups ? q->n_groups : 1) * sizeof *touched);
+	gof = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *gof);
+	if (!order || !prefix || !pub || !pw || !ch || !popped || !gmark || !touched || !gof) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	for (size_t g = 0, k = 0; g < q->n_groups; g++) {
+		size_t a, b;
+		group_cursors(&e, g, &a, &b);
+		for (size_t ci = a; ci < b; ci++)
+			gof[ci] = (uint32_t)g;
+		if (!q->groups[g].negate)
+			order[k++] = g;
+	}
+	sort_e = &e;
+	qsort(order, n_pos, sizeof *order, ub_cmp);
+	/*
+	 * prefix[k]: the most a story matching only order[0..k] can score. With
+	 * coord, such a story's score is also scaled by at most the weight share
+	 * of those groups, which keeps the bound tight for long queries.
+	 */
+	double W = e.total_weight > 0 ? e.total_weight : 1;
+	int coord = e.coord;
+	for (size_t k = 0; k < n_pos; k++) {
+		pub[k] = (k ? pub[k - 1] : 0) + group_ub(&e, order[k]);
+		pw[k] = (k ? pw[k - 1] : 0) + q->groups[order[k]].weight;
+		prefix[k] = pub[k] * (coord ? pw[k] / W : 1.0);
+		prefix[k] *= 1.0 + 1e-9; /* float rounding must not prune a tie */
+	}
+	size_t n_ne = 0;   /* order[0 .. n_ne) are non-essential */
+	size_t n_ch = 0;   /* the candidate heap: essential cursors by doc */
+	int rebuild = 1;
+	res->total_exact = 1;
 	for (;;) {
-		uint32_t doc = UINT32_MAX;
-		for (size_t g = 0, ci = 0; g < q->n_groups; g++)
-			for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
-				for (uint32_t k = 0; k < q->groups[g].alts[a].n_terms; k++, ci++)
-					if (!q->groups[g].negate && e.cur[ci].c.doc < doc)
-						doc = e.cur[ci].c.doc;
-		if (doc == UINT32_MAX)
+		if (rebuild) {
+			n_ch = 0;
+			for (size_t k = n_ne; k < n_pos; k++) {
+				size_t a, b;
+				group_cursors(&e, order[k], &a, &b);
+				for (size_t ci = a; ci < b; ci++)
+					if (e.cur[ci].c.doc != UINT32_MAX)
+						ch_push(ch, &n_ch, &e, (uint32_t)ci);
+			}
+			rebuild = 0;
+		}
+		if (!n_ch)
 			break;
-		for (size_t ci = 0, g = 0; g < q->n_groups; g++)
-			for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
-				for (uint32_t k = 0; k < q->groups[g].alts[a].n_terms; k++, ci++)
-					if (q->groups[g].negate && (rc = lidx__cursor_seek(&e.cur[ci].c, doc)) < 0)
-						goto done;
-		double s;
-		int excluded;
-		if ((rc = score(&e, doc, NULL, &s, &excluded)) < 0)
-			goto done;
-		if (!excluded && s > 0) {
-			res->total++;
-			lidx_hit h = { doc, s };
-			if (n < limit) {
-				heap[n++] = h;
-				sift_up(heap, n - 1);
-			} else if (worse(&heap[0], &h)) {
-				heap[0] = h;
-				sift_down(heap, n, 0);
+		uint32_t doc = e.cur[ch[0]].c.doc;
+		size_t n_popped = 0, n_touched = 0;
+		while (n_ch && e.cur[ch[0]].c.doc == doc) {
+			uint32_t ci = ch_pop(ch, &n_ch, &e);
+			popped[n_popped++] = ci;
+			if (gmark[gof[ci]] != doc + 1) {
+				gmark[gof[ci]] = doc + 1;
+				touched[n_touched++] = gof[ci];
 			}
 		}
-		for (size_t ci = 0; ci < e.n_cur; ci++)
-			if (e.cur[ci].c.doc == doc && (rc = lidx__cursor_next(&e.cur[ci].c)) < 0)
+		lidx_docinfo di;
+		if (lidx__doc_info(ix, doc, &di) < 0) {
+			rc = LIDX_ECORRUPT;
+			goto done;
+		}
+		if (e.file_ok[di.file_id]) {
+			double sum = 0, mw = 0, gs;
+			for (size_t t = 0; t < n_touched; t++) {
+				if ((rc = group_score(&e, touched[t], doc, &di, &gs)) < 0)
+					goto done;
+				if (gs > 0) {
+					sum += q->groups[touched[t]].weight * gs;
+					mw += q->groups[touched[t]].weight;
+				}
+			}
+			double ub_ne = n_ne ? pub[n_ne - 1] : 0, w_ne = n_ne ? pw[n_ne - 1] : 0;
+			double bound = (sum + ub_ne) * (coord ? (mw + w_ne) / W : 1.0) * (1.0 + 1e-9);
+			if (n < limit || bound >= heap[0].score) {
+				/* the weak groups, then the excluded ones */
+				for (size_t k = 0; k < n_ne; k++) {
+					size_t g = order[k], a, b;
+					group_cursors(&e, g, &a, &b);
+					for (size_t ci = a; ci < b; ci++)
+						if ((rc = lidx__cursor_seek(&e.cur[ci].c, doc)) < 0)
+							goto done;
+					if ((rc = group_score(&e, g, doc, &di, &gs)) < 0)
+						goto done;
+					if (gs > 0) {
+						sum += q->groups[g].weight * gs;
+						mw += q->groups[g].weight;
+					}
+				}
+				int excluded = 0;
+				for (size_t g = 0; g < q->n_groups && !excluded; g++) {
+					if (!q->groups[g].negate)
+						continue;
+					size_t a, b;
+					group_cursors(&e, g, &a, &b);
+					for (size_t ci = a; ci < b; ci++)
+						if ((rc = lidx__cursor_seek(&e.cur[ci].c, doc)) < 0)
+							goto done;
+					if ((rc = group_score(&e, g, doc, &di, &gs)) < 0)
+						goto done;
+					excluded = gs > 0;
+				}
+				double sc = coord ? sum * mw / W : sum;
+				if (!excluded && sc > 0) {
+					res->total++;
+					lidx_hit h = { doc, sc };
+					if (n < limit) {
+						heap[n++] = h;
+						sift_up(heap, n - 1);
+					} else if (worse(&heap[0], &h)) {
+						heap[0] = h;
+						sift_down(heap, n, 0);
+					}
+					while (n == limit && n_ne < n_pos && prefix[n_ne] < heap[0].score) {
+						n_ne++;
+						rebuild = 1;
+						res->total_exact = 0;
+					}
+				}
+			} else {
+				res->total_exact = 0; /* a story that matched was not counted */
+			}
+		}
+		for (size_t p = 0; p < n_popped; p++) {
+			uint32_t ci = popped[p];
+			if ((rc = lidx__cursor_next(&e.cur[ci].c)) < 0)
 				goto done;
+			if (!rebuild && e.cur[ci].c.doc != UINT32_MAX)
+				ch_push(ch, &n_ch, &e, ci);
+		}
 	}
 	for (size_t ci = 0; ci < e.n_cur; ci++)
 		if (e.cur[ci].c.corrupt) {
@@ -383,6 +597,15 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	heap = NULL;
 done:
 	lidx__free(heap);
+	lidx__free(order);
+	lidx__free(prefix);
+	lidx__free(pub);
+	lidx__free(pw);
+	lidx__free(ch);
+	lidx__free(popped);
+	lidx__free(gmark);
+	lidx__free(touched);
+	lidx__free(gof);
 	eval_free(&e);
 	if (rc < 0) {
 		res->total = 0;
