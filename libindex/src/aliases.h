@@ -1,0 +1,22 @@
+/*
+ * aliases.h -- abbreviations and synonyms (k8s = kubernetes): a built-in
+ * table of the field's common ones, extended by the user's alias file
+ * (lidx_aliases_load()). query.c and match.c add the other spellings of a
+ * word as alternatives of its group.
+ */
+#ifndef LIDX_ALIASES_H
+#define LIDX_ALIASES_H
+
+#include "query.h"
+
+/*
+ * For every single-term alternative of group g that is a spelling in an
+ * alias set, add the set's other spellings to g (a multi-word spelling as a
+ * phrase). Returns 0 or a negative LIDX_E* code.
+ */
+int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g);
+
+/* 1 if term (analyzed) is a spelling in some alias set. */
+int lidx__alias_known(const char *term);
+
+#endif
