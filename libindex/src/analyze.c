@@ -315,6 +315,8 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 		tl = wl;
 		flags |= LIDX_TOK_STOP;
 	}
+	if (tl == 0)
+		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
 	char tmp[MAX_TERM * 2 + 8];
 	if (term[tl] != 0) { /* make sure the callback sees a NUL-terminated term */
 		memcpy(tmp, term, tl);
