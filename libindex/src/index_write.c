@@ -164,7 +164,7 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	size_t j = lidx_hash(s, n) & (b->hash_cap - 1);
 	while (b->hash[j]) {
 		bterm *t = &b->terms[b->hash[j] - 1];
-		if (t->str_len == n && !memcmp(b->strs.p + t->str_off, s, n)) {
+		if (t->str_len == n && (n == 0 || !memcmp(b->strs.p + t->str_off, s, n))) {
 			*out = b->hash[j] - 1;
 			return 0;
 		}
@@ -429,8 +429,9 @@ static int term_cmp(const void *x, const void *y)
 /* Re-block one term's postings into pblocks (format.h) appended to out. */
 static int write_postings(bterm *t, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf *tmp_pos)
 {
-	const uint8_t *dp = t->docs.p, *de = t->docs.p + t->docs.len;
-	const uint8_t *pp = t->pos.p, *pe = t->pos.p + t->pos.len;
+	/* a title-only term has no positions: pos.p may be NULL (NULL + 0 is UB) */
+	const uint8_t *dp = t->docs.p, *de = t->docs.len ? t->docs.p + t->docs.len : dp;
+	const uint8_t *pp = t->pos.p, *pe = t->pos.len ? t->pos.p + t->pos.len : pp;
 	uint32_t doc = 0, prev_last = 0;
 	int rc;
 	for (uint32_t left = t->df; left;) {
