@@ -1,0 +1,220 @@
+/*
+ * test_alloc_fail.c -- fail every allocation in turn (curl's "torture"
+ * tests, SQLite's fts5fault tests): an index build through
+ * lidx_corpus_sync(), and open + parse + search + stories + snippets +
+ * highlight + explain + verify. For each N the operation must either
+ * succeed or return LIDX_ENOMEM with a message, leave nothing allocated
+ * (LeakSanitizer checks at exit) and leave the index file as it was.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+static char tmpdir[64], notes[96], ixpath[128];
+
+static const char *const files[][2] = {
+	{ "star.md",
+	  "# STAR stories\n\n## Led the Kafka migration\nSituation: RabbitMQ queues backed up.\n"
+	  "Action: a dual-write bridge in Node.js and C#; CI/CD on-call.\n"
+	  "Result: p99 latency down 40%, $20m/year protected.\n\n"
+	  "## Mentored a junior engineer\nPaired weekly on code review and circuit breakers.\n" },
+	{ "journal/outline.md",
+	  "- Architecture\n  - GraphQL gateway\n    - caching with Redis\n    collapsed:: true\n"
+	  "  - Observability\n    - tracing, kafka consumers\n" },
+	{ "plain.txt", "Distributed systems reliability.\r\nRate limiting, kafka, mentoring.\r\n" },
+	{ "utf16.txt", "\xff\xfek\0a\0f\0k\0a\0 \0m\0e\0n\0t\0o\0r\0" },
+	{ "image.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR" },
+};
+static const size_t file_len[] = { 0, 0, 0, 26, 16 };
+
+static void write_notes(void)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/journal", notes);
+	assert_int_equal(system("true"), 0);
+	assert_true(mkdir(notes, 0700) == 0 && mkdir(p, 0700) == 0);
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(p, sizeof p, "%s/%s", notes, files[i][0]);
+		FILE *f = fopen(p, "wb");
+		assert_non_null(f);
+		size_t n = file_len[i] ? file_len[i] : strlen(files[i][1]);
+		assert_int_equal(fwrite(files[i][1], 1, n, f), n);
+		fclose(f);
+	}
+}
+
+static int sync_once(int force, lidx_err *err)
+{
+	lidx_sync_opts so = { 0 };
+	so.force = force;
+	lidx_sync_report rep;
+	return lidx_corpus_sync(notes, ixpath, &so, &rep, err);
+}
+
+static const char *const queries[] = {
+	"kafka mentoring", "\"circuit breakers\" -redis", "kafk* OR graphql", "node.js c# file:star",
+	"Tell me about a time you led a migration",
+};
+
+/* Everything a search does; 0 or the first error. */
+static int search_all(lidx_err *err)
+{
+	lidx_index *ix = NULL;
+	lidx_analyzer *an = NULL;
+	int rc = lidx_index_open(&ix, ixpath, 0, err);
+	if (rc < 0)
+		goto done;
+	if ((rc = lidx_analyzer_new(&an)) < 0)
+		goto done;
+	for (size_t k = 0; k < sizeof queries / sizeof *queries; k++) {
+		lidx_query *q;
+		rc = lidx_query_parse(&q, ix, an, queries[k], strlen(queries[k]), k == 4 ? LIDX_QUERY_RAW : 0, err);
+		if (rc < 0)
+			goto done;
+		lidx_search_opts o;
+		memset(&o, 0, sizeof o);
+		lidx_search_defaults(&o);
+		lidx_results r;
+		rc = lidx_search(ix, q, &o, &r, err);
+		for (size_t i = 0; rc == 0 && i < r.n_hits; i++) {
+			lidx_story s;
+			if ((rc = lidx_index_story(ix, r.hits[i].story, &s, err)) < 0)
+				break;
+			lidx_snippet sn;
+			if ((rc = lidx_snippet_make(ix, an, q, &s, 160, &sn)) == 0)
+				lidx_snippet_clear(&sn);
+			lidx_span *m = NULL;
+			size_t nm;
+			if (rc == 0 && (rc = lidx_highlight(an, q, s.text, s.text_len, &m, &nm)) == 0)
+				lidx_free(m);
+			double per[16], total;
+			if (rc == 0 && lidx_query_group_count(q) <= 16)
+				rc = lidx_explain(ix, q, &o, s.id, per, &total);
+			lidx_story_clear(&s);
+		}
+		lidx_results_clear(&r); /* zeroed by lidx_search on failure */
+		lidx_query_free(q);
+		if (rc < 0)
+			goto done;
+	}
+	rc = lidx_index_verify(ix, err);
+done:
+	lidx_analyzer_free(an);
+	lidx_index_close(ix);
+	return rc;
+}
+
+typedef int (*op_fn)(lidx_err *err);
+static int op_build(lidx_err *err) { return sync_once(1, err); }
+
+/* Run op failing allocation 1, 2, ... until it needs no more. */
+static void torture(const char *name, op_fn op)
+{
+	lidx_err err = { 0 };
+	assert_int_equal(op(&err), 0); /* warm up process-wide tables (aliases) */
+	lidx_alloc_fail_at(0);
+	assert_int_equal(op(&err), 0);
+	long total = lidx_alloc_fail_at(0);
+	assert_true(total > 10);
+	assert_int_equal(op(&err), 0);
+	assert_int_equal(lidx_alloc_fail_at(0), total); /* deterministic */
+	long failed = 0, tolerated = 0;
+	for (long n = 1; n <= total; n++) {
+		memset(&err, 0, sizeof err);
+		lidx_alloc_fail_at(n);
+		int rc = op(&err);
+		long made = lidx_alloc_fail_at(0);
+		if (made < n)
+			fail_msg("%s: only %ld allocations with failure at %ld of %ld (rc %d: %s)", name, made, n, total, rc, err.msg);
+		if (rc == 0) {
+			tolerated++; /* e.g. a cache that is rebuilt, or stories counted afterwards */
+		} else if (rc == LIDX_ENOMEM) {
+			failed++;
+		} else {
+			fail_msg("%s: allocation %ld failed gave %d (%s): %s", name, n, rc, lidx_strerror(rc), err.msg);
+		}
+		/* the index file is never damaged by a failed build */
+		lidx_index *ix;
+		lidx_err e2 = { 0 };
+		if (lidx_index_open(&ix, ixpath, LIDX_OPEN_VERIFY, &e2) < 0)
+			fail_msg("%s: index unreadable after failing allocation %ld: %s", name, n, e2.msg);
+		lidx_index_close(ix);
+	}
+	printf("%s: %ld allocations, each failed in turn: %ld gave ENOMEM, %ld recovered\n", name, total,
+	       failed, tolerated);
+	assert_true(failed > total / 2);
+}
+
+static void test_alloc_fail_build(void **state)
+{
+	(void)state;
+	torture("index build", op_build);
+}
+
+static void test_alloc_fail_search(void **state)
+{
+	(void)state;
+	torture("search", search_all);
+}
+
+static void test_alloc_fail_segment(void **state)
+{
+	(void)state;
+	const char *t = files[0][1];
+	long total = 0;
+	for (long n = 0; n == 0 || n <= total; n++) {
+		lidx_alloc_fail_at(n);
+		lidx_segments s;
+		lidx_err err = { 0 };
+		int rc = lidx_segment(t, strlen(t), "star.md", &s, &err);
+		long made = lidx_alloc_fail_at(0);
+		if (n == 0)
+			total = made;
+		if (rc == 0)
+			lidx_segments_free(&s);
+		else
+			assert_int_equal(rc, LIDX_ENOMEM);
+		if (n > 0 && n <= total)
+			assert_int_equal(rc, LIDX_ENOMEM);
+	}
+	printf("segment: %ld allocations, each failed in turn\n", total);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(tmpdir, "/tmp/cvsearch-alloc.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(notes, sizeof notes, "%s/notes", tmpdir);
+	snprintf(ixpath, sizeof ixpath, "%s/notes.cvx", tmpdir);
+	write_notes();
+	lidx_err err = { 0 };
+	assert_int_equal(sync_once(0, &err), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc_fail_segment),
+		cmocka_unit_test(test_alloc_fail_build),
+		cmocka_unit_test(test_alloc_fail_search),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
