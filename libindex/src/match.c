@@ -1,0 +1,1276 @@
+/*
+ * match.c -- job descriptions (`cvsearch match`): split a pasted description
+ * into requirement items, set boilerplate aside, build a weighted query of
+ * its characteristic terms (MoreLikeThis-style), score each requirement on
+ * its own for the coverage report and pick a small story portfolio with a
+ * greedy set cover. Called by the CLI (cli/cmd_match.c).
+ */
+#include <stdlib.h>
+#include <ctype.h>
+#include <math.h>
+#include "query.h"
+#include "aliases.h"
+
+#define TITLE_BOOST 1.5      /* the job title names the role: its words count more */
+#define MAX_PHRASE_CHECKS 40 /* candidate two-word phrases looked up in the notes */
+#define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
+#define WEAK_SHARE 0.2
+
+/* ---- splitting ---------------------------------------------------------------------- */
+
+static int lower_contains(const char *s, size_t len, const char *cue)
+{
+	/* case-insensitive search for cue at word boundaries (cue's own edges) */
+	size_t n = strlen(cue);
+	for (size_t i = 0; i + n <= len; i++) {
+		if (strncasecmp(s + i, cue, n))
+			continue;
+		int left_ok = i == 0 || !isalnum((unsigned char)s[i - 1]) || !isalnum((unsigned char)cue[0]);
+		int right_ok = i + n == len || !isalnum((unsigned char)s[i + n]) ||
+		               !isalnum((unsigned char)cue[n - 1]);
+		if (left_ok && right_ok)
+			return 1;
+	}
+	return 0;
+}
+
+int lidx_jd_boilerplate(const char *s, size_t len)
+{
+	/*
+	 * Phrases that only job-ad boilerplate uses: benefits, pay, equal
+	 * opportunity and accommodation law, company introductions and how to
+	 * apply. A requirement never needs them, so one is enough.
+	 */
+	static const char *const cues[] = {
+		"equal opportunity", "equal employment", "affirmative action", "without regard to",
+		"regardless of", "sexual orientation", "gender identity", "national origin",
+		"veteran status", "protected characteristic", "reasonable accommodation", "e-verify",
+		"benefits include", "benefits package", "we offer", "what we offer", "health insurance",
+		"dental", "401(k)", "401k", "paid time off", "pto", "parental leave", "unlimited vacation",
+		"salary range", "pay range", "base salary", "base pay", "compensation", "stock options",
+		"equity package", "stipend", "per annum", "visa sponsorship", "apply now", "to apply",
+		"send your resume", "submit your resume", "cover letter", "founded in", "headquartered",
+		"our mission is", "backed by", "is a leading", "we are an", "we are a", "we're a",
+		"wellness", "perks", "background check", "work from anywhere", "hybrid work",
+		"pay transparency", "total rewards", NULL
+	};
+	if (len > 4096)
+		len = 4096;
+	for (int i = 0; cues[i]; i++)
+		if (lower_contains(s, len, cues[i]))
+			return 1;
+	/* a salary: "$150,000", "$120k", "£60k" */
+	for (size_t i = 0; i + 2 < len; i++)
+		if ((s[i] == '$' || (i + 2 < len && !memcmp(s + i, "\xc2\xa3", 2))) ) {
+			size_t j = i + (s[i] == '$' ? 1 : 2), d = 0;
+			while (j < len && (isdigit((unsigned char)s[j]) || s[j] == ',')) {
+				d += isdigit((unsigned char)s[j]) != 0;
+				j++;
+			}
+			if (d >= 5 || (d >= 2 && j < len && (s[j] == 'k' || s[j] == 'K')))
+				return 1;
+		}
+	return 0;
+}
+
+/* A heading that opens a boilerplate section ("Benefits", "About us"). */
+static int boilerplate_heading(const char *s, size_t len)
+{
+	static const char *const cues[] = {
+		"about us", "about the company", "who we are", "benefits", "benefit", "perks",
+		"what we offer", "compensation", "salary", "pay", "why join", "why work", "life at",
+		"our culture", "culture", "equal opportunity", "eeo", "how to apply", "our values",
+		"diversity", "location", NULL
+	};
+	for (int i = 0; cues[i]; i++)
+		if (lower_contains(s, len, cues[i]))
+			return 1;
+	/* "About <Company>", but not "About the role" / "About you" */
+	if (len > 6 && !strncasecmp(s, "about ", 6) && !lower_contains(s, len, "role") &&
+	    !lower_contains(s, len, "you") && !lower_contains(s, len, "job") &&
+	    !lower_contains(s, len, "position") && !lower_contains(s, len, "team"))
+		return 1;
+	return 0;
+}
+
+/* Words that open a requirements-type section. */
+static int known_heading(const char *s, size_t len)
+{
+	static const char *const cues[] = {
+		"responsibilities", "requirements", "qualifications", "what you'll do", "what you will do",
+		"what you’ll do", "you have", "you will", "you'll", "about you", "about the role",
+		"the role", "skills", "nice to have", "bonus points", "preferred", "must have",
+		"what we're looking for", "what we are looking for", "who you are", "your impact",
+		"the team", "duties", "experience", "tech stack", "our stack", NULL
+	};
+	for (int i = 0; cues[i]; i++)
+		if (lower_contains(s, len, cues[i]))
+			return 1;
+	return boilerplate_heading(s, len);
+}
+
+static size_t count_words(const char *s, size_t len)
+{
+	size_t n = 0;
+	int in = 0;
+	for (size_t i = 0; i < len; i++) {
+		int ws = isspace((unsigned char)s[i]);
+		n += !ws && !in;
+		in = !ws;
+	}
+	return n;
+}
+
+/* Length of a bullet marker (and the blanks after it) at s, or 0. */
+static size_t bullet_len(const char *s, size_t len)
+{
+	static const char *const marks[] = {
+		"\xe2\x80\xa2", /* • */ "\xe2\x80\x93", /* – */ "\xe2\x80\x94", /* — */
+		"\xc2\xb7", /* · */ "\xe2\x96\xaa", /* ▪ */ "\xe2\x97\xa6", /* ◦ */
+		"\xe2\x80\xa3", /* ‣ */ "\xe2\x96\xba", /* ► */ "\xe2\x9c\x93", /* ✓ */
+		"\xe2\x9c\x94", /* ✔ */ "\xe2\x97\x8f", /* ● */ "\xe2\x97\x8b", /* ○ */
+		"\xe2\x81\x83", /* ⁃ */ NULL
+	};
+	size_t m = 0;
+	for (int i = 0; marks[i] && !m; i++) {
+		size_t n = strlen(marks[i]);
+		if (len >= n && !memcmp(s, marks[i], n))
+			m = n;
+	}
+	if (!m && len >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && isspace((unsigned char)s[1]))
+		m = 1;
+	if (!m) {
+		/* 1. 12) a) (b) */
+		size_t i = 0;
+		if (i < len && s[i] == '(')
+			i++;
+		size_t d = i;
+		while (i < len && i - d < 3 && isdigit((unsigned char)s[i]))
+			i++;
+		if (i == d && i < len && isalpha((unsigned char)s[i]) && i + 1 < len && s[i + 1] == ')')
+			i++;
+		if (i > d && i < len && (s[i] == '.' || s[i] == ')') && i + 1 < len &&
+		    isspace((unsigned char)s[i + 1]))
+			m = i + 1;
+	}
+	if (!m)
+		return 0;
+	while (m < len && isspace((unsigned char)s[m]))
+		m++;
+	return m;
+}
+
+typedef struct itemvec {
+	lidx_jd_item *v;
+	size_t n, cap;
+} itemvec;
+
+static int push_item(itemvec *iv, const char *t, size_t a, size_t b, unsigned flags, long section)
+{
+	/* trim blanks and Markdown emphasis at both ends */
+	while (a < b && (isspace((unsigned char)t[a]) || t[a] == '*' || t[a] == '_' || t[a] == '#'))
+		a++;
+	while (b > a && (isspace((unsigned char)t[b - 1]) || t[b - 1] == '*' || t[b - 1] == '_'))
+		b--;
+	if (flags & LIDX_JD_HEADING)
+		while (b > a && (t[b - 1] == ':' || isspace((unsigned char)t[b - 1]) || t[b - 1] == '*'))
+			b--;
+	if (a >= b)
+		return 0;
+	if (iv->n >= 100000)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(iv->v, iv->cap, iv->n + 1) < 0)
+		return LIDX_ENOMEM;
+	iv->v[iv->n++] = (lidx_jd_item){ a, b, flags, section };
+	return 0;
+}
+
+static int abbrev_before(const char *t, size_t a, size_t dot)
+{
+	/* "e.g." "i.e." "etc." "vs." "Inc." and initials do not end a sentence */
+	static const char *const ab[] = { "e.g", "i.e", "etc", "vs", "inc", "ltd", "sr", "jr", "approx", NULL };
+	size_t w = dot;
+	while (w > a && !isspace((unsigned char)t[w - 1]) && t[w - 1] != '(')
+		w--;
+	if (dot - w <= 1)
+		return 1;
+	for (int i = 0; ab[i]; i++)
+		if (dot - w == strlen(ab[i]) && !strncasecmp(t + w, ab[i], dot - w))
+			return 1;
+	return 0;
+}
+
+/* Cut paragraph [a, b) into sentences. */
+static int push_sentences(itemvec *iv, const char *t, size_t a, size_t b, long section)
+{
+	size_t s = a;
+	for (size_t i = a; i < b; i++) {
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') && (i + 1 == b || isspace((unsigned char)t[i + 1])) &&
+		    !(t[i] == '.' && abbrev_before(t, s, i))) {
+			int rc = push_item(iv, t, s, i + 1, LIDX_JD_SENTENCE, section);
+			if (rc < 0)
+				return rc;
+			s = i + 1;
+		}
+	}
+	return push_item(iv, t, s, b, LIDX_JD_SENTENCE, section);
+}
+
+int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
+{
+	itemvec iv = { 0 };
+	*out = NULL;
+	*n_out = 0;
+	long section = -1;
+	int bp_section = 0, rc = 0, seen_content = 0;
+	size_t para_a = 0, para_b = 0;   /* pending paragraph */
+	int in_para = 0;
+	long bullet = -1;                /* the bullet item that a wrapped line continues */
+	size_t i = 0;
+	while (i < len && rc == 0) {
+		size_t ls = i;
+		while (i < len && t[i] != '\n')
+			i++;
+		size_t le = i;
+		if (i < len)
+			i++;
+		size_t indent = 0;
+		while (ls < le && (t[ls] == ' ' || t[ls] == '\t' || t[ls] == '\r')) {
+			ls++;
+			indent++;
+		}
+		while (le > ls && isspace((unsigned char)t[le - 1]))
+			le--;
+		if (ls == le || (le - ls >= 3 && strspn(t + ls, "-=_*") >= le - ls)) {
+			/* a blank line or a rule ends a paragraph and a bullet */
+			if (in_para)
+				rc = push_sentences(&iv, t, para_a, para_b, section);
+			in_para = 0;
+			bullet = -1;
+			continue;
+		}
+		size_t bl = bullet_len(t + ls, le - ls);
+		const char *body = t + ls + bl;
+		size_t blen = le - ls - bl;
+		size_t words = count_words(body, blen);
+		int md_heading = t[ls] == '#';
+		int bold_line = le - ls > 4 && !memcmp(t + ls, "**", 2) && !memcmp(t + le - 2, "**", 2) && words <= 8;
+		int colon = blen && body[blen - 1] == ':' && words <= 10;
+		int terminal = blen && strchr(".!?;,", body[blen - 1]) != NULL;
+		int heading = !bl && (md_heading || bold_line || colon ||
+		                      (words <= 6 && !terminal && known_heading(body, blen)));
+		if (!bl && !heading && bullet >= 0 && indent > 0 && !in_para) {
+			/* a wrapped bullet line */
+			iv.v[bullet].end = le;
+			continue;
+		}
+		if (heading || bl) {
+			if (in_para)
+				rc = push_sentences(&iv, t, para_a, para_b, section);
+			in_para = 0;
+			if (rc < 0)
+				break;
+		}
+		if (heading) {
+			bp_section = boilerplate_heading(body, blen);
+			rc = push_item(&iv, t, ls, le, LIDX_JD_HEADING | (bp_section ? LIDX_JD_BOILERPLATE : 0),
+			               section);
+			if (rc == 0 && iv.n && (iv.v[iv.n - 1].flags & LIDX_JD_HEADING))
+				section = (long)iv.n - 1;
+			bullet = -1;
+			seen_content = 1;
+			continue;
+		}
+		if (bl) {
+			size_t before = iv.n;
+			rc = push_item(&iv, t, ls + bl, le, LIDX_JD_BULLET | (bp_section ? LIDX_JD_BOILERPLATE : 0),
+			               section);
+			bullet = iv.n > before ? (long)iv.n - 1 : -1;
+			seen_content = 1;
+			continue;
+		}
+		if (!seen_content && words <= 12 && !terminal) {
+			/* the first line, short and unpunctuated: the job title */
+			rc = push_item(&iv, t, ls, le, LIDX_JD_TITLE, section);
+			seen_content = 1;
+			continue;
+		}
+		seen_content = 1;
+		bullet = -1;
+		if (!in_para) {
+			para_a = ls;
+			in_para = 1;
+		}
+		para_b = le;
+	}
+	if (rc == 0 && in_para)
+		rc = push_sentences(&iv, t, para_a, para_b, section);
+	if (rc < 0) {
+		lidx__free(iv.v);
+		return rc;
+	}
+	for (size_t k = 0; k < iv.n; k++) {
+		lidx_jd_item *it = &iv.v[k];
+		if (!(it->flags & LIDX_JD_HEADING) && it->section >= 0 &&
+		    (iv.v[it->section].flags & LIDX_JD_BOILERPLATE))
+			it->flags |= LIDX_JD_BOILERPLATE;
+		if (!(it->flags & LIDX_JD_HEADING) && lidx_jd_boilerplate(t + it->start, it->end - it->start))
+			it->flags |= LIDX_JD_BOILERPLATE;
+	}
+	*out = iv.v;
+	*n_out = iv.n;
+	return 0;
+}
+
+/* ---- terms of a description ------------------------------------------------------------ */
+
+/*
+ * Words that job ads use to frame requirements rather than name a skill
+ * ("5+ years of experience", "strong ability to", "nice to have"). Like
+ * the question framing words of query.c, they are dropped on the query
+ * side only; the notes keep them. Compared after analysis (stemmed).
+ */
+static const char *const frame_words[] = {
+	"experience", "experienced", "year", "years", "ability", "able", "strong", "skill", "skills",
+	"role", "candidate", "ideal", "ideally", "plus", "bonus", "prefer", "preferred", "require",
+	"required", "requirement", "requirements", "responsibility", "responsibilities",
+	"qualification", "qualifications", "include", "including", "etc", "looking", "join", "work",
+	"working", "will", "you", "your", "team", "teams", "company", "opportunity", "position", "job",
+	"new", "good", "great", "excellent", "familiarity", "familiar", "knowledge", "understanding",
+	"proficiency", "proficient", "hands", "solid", "deep", "demonstrated", "proven", "track",
+	"record", "background", "degree", "equivalent", "related", "field", "must", "nice", "want",
+	"need", "across", "within", "help", "make", "use", "using", "like", "love", "passion",
+	"passionate", "every", "day", "week", "senior", "junior", "staff", "principal", "engineer",
+	"engineers", "engineering", "level", "least", "minimum", "preferably", "also", "well",
+	"high", "highly", "comfortable", "someone", "person", "people", "environment", "level",
+	"excited", "exciting", "hire", "hiring", "apply", "world", "class", "best", "fast", "paced",
+	"dynamic", "self", "starter", "detail", "oriented", "communication", "verbal", "written",
+	"effective", "effectively", "closely", "collaborate", "opportunities", "based", "remote",
+	NULL
+};
+
+typedef struct tstat {
+	char *term;
+	uint32_t tf;
+	int title, part;
+	size_t start, end;    /* first occurrence in the text */
+	int have_df;
+	uint32_t df;
+	double w;
+	lidx_term lt;
+} tstat;
+
+typedef struct tmap {
+	tstat *v;
+	size_t n, cap;
+	size_t *slot;         /* open addressing: index + 1, 0 = empty */
+	size_t n_slot;
+} tmap;
+
+static void tmap_free(tmap *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		lidx__free(m->v[i].term);
+	lidx__free(m->v);
+	lidx__free(m->slot);
+	memset(m, 0, sizeof *m);
+}
+
+static int tmap_rehash(tmap *m, size_t n_slot)
+{
+	size_t *s = lidx__calloc(n_slot, sizeof *s);
+	if (!s)
+		return LIDX_ENOMEM;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t h = (size_t)lidx_hash(m->v[i].term, strlen(m->v[i].term)) & (n_slot - 1);
+		while (s[h])
+			h = (h + 1) & (n_slot - 1);
+		s[h] = i + 1;
+	}
+	lidx__free(m->slot);
+	m->slot = s;
+	m->n_slot = n_slot;
+	return 0;
+}
+
+/* Find or add term; *out is its index. */
+static int tmap_get(tmap *m, const char *term, size_t len, size_t *out)
+{
+	if (m->n_slot == 0 || (m->n + 1) * 2 > m->n_slot) {
+		int rc = tmap_rehash(m, m->n_slot ? m->n_slot * 2 : 256);
+		if (rc < 0)
+			return rc;
+	}
+	size_t h = (size_t)lidx_hash(term, len) & (m->n_slot - 1);
+	while (m->slot[h]) {
+		tstat *t = &m->v[m->slot[h] - 1];
+		if (strlen(t->term) == len && !memcmp(t->term, term, len)) {
+			*out = m->slot[h] - 1;
+			return 0;
+		}
+		h = (h + 1) & (m->n_slot - 1);
+	}
+	if (LIDX_GROW(m->v, m->cap, m->n + 1) < 0)
+		return LIDX_ENOMEM;
+	tstat *t = &m->v[m->n];
+	memset(t, 0, sizeof *t);
+	if (!(t->term = lidx__strndup(term, len)))
+		return LIDX_ENOMEM;
+	m->slot[h] = ++m->n;
+	*out = m->n - 1;
+	return 0;
+}
+
+struct lidx_match {
+	lidx_index *ix;
+	lidx_analyzer *an;
+	lidx_match_opts o;
+	char *text;
+	size_t len;
+	lidx_jd_item *items;
+	size_t n_items;
+	char **frames;             /* frame_words, analyzed */
+	size_t n_frames, cap_frames;
+	lidx_query *q;
+	lidx_match_term *terms;
+	size_t n_terms;
+	lidx_requirement *reqs;
+	size_t n_reqs;
+	size_t *req_item;          /* item of each requirement */
+	/* per requirement: the stories examined and how well they cover it */
+	struct cand { uint32_t story; int label; double score; } **cands;
+	size_t *n_cands;
+	int covered;
+};
+
+static int frame_tok(void *ctx, const lidx_token *t)
+{
+	lidx_match *m = ctx;
+	if (LIDX_GROW(m->frames, m->cap_frames, m->n_frames + 1) < 0)
+		return LIDX_ENOMEM;
+	char *s = lidx__strndup(t->term, t->term_len);
+	if (!s)
+		return LIDX_ENOMEM;
+	m->frames[m->n_frames++] = s;
+	return 0;
+}
+
+static int is_frame(lidx_match *m, const char *term)
+{
+	for (size_t i = 0; i < m->n_frames; i++)
+		if (!strcmp(m->frames[i], term))
+			return 1;
+	return 0;
+}
+
+/* A term worth searching for: not a frame word, not a number, not one letter. */
+static int usable(lidx_match *m, const char *term, size_t len)
+{
+	if (len < 2)
+		return 0; /* "c" and "r" are languages, but as often list markers */
+	size_t digits = 0;
+	for (size_t i = 0; i < len; i++)
+		digits += isdigit((unsigned char)term[i]) || term[i] == '.' || term[i] == '%' ||
+		          term[i] == '+' || term[i] == ',' || term[i] == '$';
+	if (digits == len || term[0] == '$')
+		return 0;
+	return !is_frame(m, term);
+}
+
+typedef struct utok {
+	char *term;
+	size_t start, end;
+	uint32_t pos;
+	unsigned flags;
+} utok;
+
+typedef struct utoks {
+	utok *v;
+	size_t n, cap;
+} utoks;
+
+static int utok_collect(void *ctx, const lidx_token *t)
+{
+	utoks *u = ctx;
+	if (u->n >= 200000)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(u->v, u->cap, u->n + 1) < 0)
+		return LIDX_ENOMEM;
+	char *s = lidx__strndup(t->term, t->term_len);
+	if (!s)
+		return LIDX_ENOMEM;
+	u->v[u->n++] = (utok){ s, t->start, t->end, t->pos, t->flags };
+	return 0;
+}
+
+static void utoks_free(utoks *u)
+{
+	for (size_t i = 0; i < u->n; i++)
+		lidx__free(u->v[i].term);
+	lidx__free(u->v);
+	memset(u, 0, sizeof *u);
+}
+
+static int lookup_df(lidx_match *m, tstat *t)
+{
+	if (t->have_df)
+		return 0;
+	t->have_df = 1;
+	int rc = lidx__term_find(m->ix, t->term, strlen(t->term), &t->lt);
+	if (rc == LIDX_ECORRUPT)
+		return rc;
+	t->df = rc < 0 ? 0 : t->lt.df;
+	return 0;
+}
+
+/*
+ * The units of a token stream that name something: plain words, and of a
+ * compound either its whole (when the notes have it: "on-call" as
+ * "oncall") or else its parts ("shared-library" -> "shared", "library").
+ * keep[i] is set for the tokens kept.
+ */
+static int pick_units(lidx_match *m, tmap *tm, utoks *u, uint8_t *keep)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		keep[i] = 0;
+		if (u->v[i].flags & LIDX_TOK_PART)
+			continue;
+		if (!(u->v[i].flags & LIDX_TOK_WHOLE)) {
+			keep[i] = 1;
+			continue;
+		}
+		/* a whole, followed by its parts */
+		size_t j = i + 1;
+		while (j < u->n && (u->v[j].flags & LIDX_TOK_PART) && u->v[j].start < u->v[i].end)
+			j++;
+		size_t k;
+		int rc = tmap_get(tm, u->v[i].term, strlen(u->v[i].term), &k);
+		if (rc < 0)
+			return rc;
+		if ((rc = lookup_df(m, &tm->v[k])) < 0)
+			return rc;
+		if (tm->v[k].df > 0 || j == i + 1 || lidx__alias_known(u->v[i].term)) {
+			keep[i] = 1;
+		} else {
+			for (size_t p = i + 1; p < j; p++)
+				keep[p] = 1;
+		}
+		i = j - 1;
+	}
+	return 0;
+}
+
+static int analyze_item(lidx_match *m, const lidx_jd_item *it, utoks *u)
+{
+	return lidx_analyze(m->an, m->text + it->start, it->end - it->start, 0, 0, utok_collect, u, NULL);
+}
+
+static double unit_weight(const tstat *t, double n)
+{
+	return (1.0 + log((double)t->tf)) * lidx__idf((uint64_t)n, t->df) * (t->title ? TITLE_BOOST : 1.0);
+}
+
+static int cmp_w(const void *x, const void *y)
+{
+	const tstat *const *a = x, *const *b = y;
+	if ((*a)->w != (*b)->w)
+		return (*a)->w < (*b)->w ? 1 : -1;
+	return strcmp((*a)->term, (*b)->term);
+}
+
+/* A label: the surface text, lower-cased, trimmed of punctuation at the ends. */
+static char *make_label(const char *s, size_t n)
+{
+	while (n && strchr(",;:()[]\"'!?", *s))
+		s++, n--;
+	while (n && strchr(",;:()[]\"'!?.", s[n - 1]))
+		n--;
+	if (n > 80)
+		n = 80;
+	char *l = lidx__strndup(s, n);
+	if (l)
+		for (char *p = l; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
+/* Add a group for a term: its surface text's alternatives and its aliases. */
+static int add_term_group(lidx_match *m, lidx_query *q, const char *label, const char *surf,
+                          size_t n, double w, int phrase)
+{
+	int g = lidx__query_add_group(q, label, w, 0);
+	if (g < 0)
+		return g;
+	int rc = lidx__query_add_text(q, m->an, (size_t)g, surf, n, phrase);
+	if (rc == 0 && !phrase)
+		rc = lidx__alias_expand(q, m->an, (size_t)g);
+	return rc;
+}
+
+typedef struct bigram {
+	size_t a, b;          /* tmap indexes */
+	size_t start, end;    /* surface */
+	uint32_t tf;
+	double w;
+} bigram;
+
+static int cmp_bigram(const void *x, const void *y)
+{
+	const bigram *a = x, *b = y;
+	if (a->w != b->w)
+		return a->w < b->w ? 1 : -1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* 1 if the phrase occurs in some story. */
+static int phrase_in_notes(lidx_match *m, const char *s, size_t n, int *found)
+{
+	lidx_query *q;
+	*found = 0;
+	int rc = lidx__query_new(&q, m->ix);
+	if (rc < 0)
+		return rc;
+	int g = lidx__query_add_group(q, NULL, 1.0, 0);
+	rc = g < 0 ? g : lidx__query_add_text(q, m->an, (size_t)g, s, n, 1);
+	if (rc == 0 && q->groups[0].n_alts && q->groups[0].alts[0].present) {
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		o.limit = 1;
+		lidx_results r;
+		rc = lidx_search(m->ix, q, &o, &r, NULL);
+		if (rc == 0)
+			*found = r.total > 0;
+		lidx_results_clear(&r);
+	}
+	lidx_query_free(q);
+	return rc;
+}
+
+static int is_query_item(const lidx_jd_item *it)
+{
+	return !(it->flags & (LIDX_JD_HEADING | LIDX_JD_BOILERPLATE));
+}
+
+static int build_query(lidx_match *m, lidx_err *err)
+{
+	tmap tm = { 0 };
+	utoks u = { 0 };
+	uint8_t *keep = NULL;
+	tstat **order = NULL;
+	bigram *bg = NULL;
+	size_t n_bg = 0, cap_bg = 0;
+	double n_docs = m->ix->n_stories;
+	int rc = 0;
+	for (size_t i = 0; i < m->n_items && rc == 0; i++) {
+		const lidx_jd_item *it = &m->items[i];
+		if (!is_query_item(it))
+			continue;
+		utoks_free(&u);
+		if ((rc = analyze_item(m, it, &u)) < 0)
+			break;
+		lidx__free(keep);
+		if (!(keep = lidx__calloc(u.n ? u.n : 1, 1))) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		if ((rc = pick_units(m, &tm, &u, keep)) < 0)
+			break;
+		long prev = -1;          /* the previous kept unit, for two-word phrases */
+		uint32_t prev_pos = 0;
+		for (size_t k = 0; k < u.n && rc == 0; k++) {
+			if (!keep[k])
+				continue;
+			const char *term = u.v[k].term;
+			if (!usable(m, term, strlen(term))) {
+				prev = -1;
+				continue;
+			}
+			size_t ti;
+			if ((rc = tmap_get(&tm, term, strlen(term), &ti)) < 0)
+				break;
+			tstat *t = &tm.v[ti];
+			if (t->tf++ == 0) {
+				t->start = it->start + u.v[k].start;
+				t->end = it->start + u.v[k].end;
+				t->part = (u.v[k].flags & LIDX_TOK_PART) != 0;
+			}
+			t->title |= (it->flags & LIDX_JD_TITLE) != 0;
+			if (prev >= 0 && u.v[k].pos == prev_pos + 1 && !(u.v[k].flags & LIDX_TOK_PART)) {
+				size_t pa = (size_t)prev;
+				size_t j;
+				for (j = 0; j < n_bg; j++)
+					if (bg[j].a == pa && bg[j].b == ti)
+						break;
+				if (j == n_bg) {
+					if (n_bg >= 20000 || LIDX_GROW(bg, cap_bg, n_bg + 1) < 0) {
+						rc = n_bg >= 20000 ? 0 : LIDX_ENOMEM;
+						if (rc < 0)
+							break;
+						goto next;
+					}
+					bg[n_bg++] = (bigram){ pa, ti, tm.v[pa].start, it->start + u.v[k].end, 0, 0 };
+					/* the surface of the first occurrence: from the first word's start */
+					for (size_t b = k; b > 0; b--)
+						if (keep[b - 1] && u.v[b - 1].pos == prev_pos) {
+							bg[n_bg - 1].start = it->start + u.v[b - 1].start;
+							break;
+						}
+				}
+				bg[j].tf++;
+			}
+		next:
+			prev = (long)ti;
+			prev_pos = u.v[k].pos;
+		}
+	}
+	if (rc < 0)
+		goto done;
+	/* weights: tf x idf over the terms the notes contain */
+	size_t n_cand = 0;
+	if (!(order = lidx__calloc(tm.n ? tm.n : 1, sizeof *order))) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < tm.n; i++) {
+		tstat *t = &tm.v[i];
+		if (!t->tf)
+			continue;
+		if ((rc = lookup_df(m, t)) < 0)
+			goto done;
+		if (t->df == 0)
+			continue;
+		t->w = unit_weight(t, n_docs);
+		order[n_cand++] = t;
+	}
+	qsort(order, n_cand, sizeof *order, cmp_w);
+	size_t keep_n = n_cand < m->o.max_terms ? n_cand : m->o.max_terms;
+	double wmax = keep_n ? order[0]->w : 1;
+	size_t n_total = keep_n + m->o.max_phrases;
+	if (!(m->terms = lidx__calloc(n_total ? n_total : 1, sizeof *m->terms))) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < keep_n; i++) {
+		tstat *t = order[i];
+		char *label = make_label(m->text + t->start, t->end - t->start);
+		if (!label) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		m->terms[m->n_terms++] = (lidx_match_term){ label, t->w / wmax, t->tf, t->df, 0 };
+		if ((rc = add_term_group(m, m->q, label, m->text + t->start, t->end - t->start, t->w / wmax, 0)) < 0)
+			goto done;
+	}
+	/*
+	 * Two-word phrases ("rate limiting", "event streaming") whose words are
+	 * both in the notes, at least one of them kept, and that the notes
+	 * contain as a phrase: a group of their own, so that a story with the
+	 * phrase scores it on top of its words.
+	 */
+	double kept_min = keep_n ? order[keep_n - 1]->w : 0;
+	size_t n_ok = 0;
+	for (size_t j = 0; j < n_bg; j++) {
+		tstat *a = &tm.v[bg[j].a], *b = &tm.v[bg[j].b];
+		if (!a->df || !b->df || (a->w < kept_min && b->w < kept_min) || a == b) {
+			bg[j].w = 0;
+			continue;
+		}
+		bg[j].w = (1.0 + log((double)bg[j].tf)) * (a->w + b->w) / 2;
+		n_ok++;
+	}
+	qsort(bg, n_bg, sizeof *bg, cmp_bigram);
+	size_t added = 0;
+	for (size_t j = 0; j < n_bg && j < MAX_PHRASE_CHECKS && added < m->o.max_phrases; j++) {
+		if (bg[j].w <= 0)
+			break;
+		int found;
+		const char *s = m->text + bg[j].start;
+		size_t n = bg[j].end - bg[j].start;
+		if ((rc = phrase_in_notes(m, s, n, &found)) < 0)
+			goto done;
+		if (!found)
+			continue;
+		char *label = make_label(s, n);
+		if (!label) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		double w = bg[j].w / wmax;
+		if (w > 1)
+			w = 1;
+		m->terms[m->n_terms++] = (lidx_match_term){ label, w, bg[j].tf, 0, 1 };
+		if ((rc = add_term_group(m, m->q, label, s, n, w, 1)) < 0)
+			goto done;
+		added++;
+	}
+	(void)n_ok;
+done:
+	if (rc < 0)
+		lidx__err(err, rc, "%s", rc == LIDX_ECORRUPT ? "the index is corrupt (lexicon)" : lidx_strerror(rc));
+	lidx__free(bg);
+	lidx__free(order);
+	lidx__free(keep);
+	utoks_free(&u);
+	tmap_free(&tm);
+	return rc;
+}
+
+/* ---- requirements ------------------------------------------------------------------------ */
+
+typedef struct rterm {
+	char *label;
+	double w;
+} rterm;
+
+/* Build requirement r's query from item it; 0 with no query when it has no usable word. */
+static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it, double **wout)
+{
+	tmap tm = { 0 };
+	utoks u = { 0 };
+	uint8_t *keep = NULL;
+	double *w = NULL;
+	size_t n_w = 0, cap_w = 0;
+	lidx_query *q = NULL;
+	int rc = analyze_item(m, it, &u);
+	if (rc < 0)
+		goto done;
+	if (!(keep = lidx__calloc(u.n ? u.n : 1, 1))) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	if ((rc = pick_units(m, &tm, &u, keep)) < 0 || (rc = lidx__query_new(&q, m->ix)) < 0)
+		goto done;
+	double n_docs = m->ix->n_stories;
+	for (size_t k = 0; k < u.n; k++) {
+		const char *term = u.v[k].term;
+		if (!keep[k] || !usable(m, term, strlen(term)))
+			continue;
+		size_t ti;
+		if ((rc = tmap_get(&tm, term, strlen(term), &ti)) < 0)
+			goto done;
+		tstat *t = &tm.v[ti];
+		if (t->tf++)
+			continue;
+		if ((rc = lookup_df(m, t)) < 0)
+			goto done;
+		/*
+		 * A word the notes never use counts half the weight of the rarest
+		 * word they do: it is as often the ad's own vocabulary ("empathy",
+		 * "paved") as a skill that is missing, and should not sink a
+		 * requirement on its own.
+		 */
+		double wt = t->df ? lidx__idf((uint64_t)n_docs, t->df) : 0.5 * lidx__idf((uint64_t)n_docs, 1);
+		char *label = make_label(m->text + it->start + u.v[k].start, u.v[k].end - u.v[k].start);
+		if (!label) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		rc = add_term_group(m, q, label, m->text + it->start + u.v[k].start,
+		                    u.v[k].end - u.v[k].start, 1.0, 0);
+		lidx__free(label);
+		if (rc < 0)
+			goto done;
+		if (LIDX_GROW(w, cap_w, n_w + 1) < 0) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		w[n_w++] = wt;
+	}
+	if (q->n_groups == 0) {
+		lidx_query_free(q);
+		q = NULL;
+	}
+	r->query = q;
+	q = NULL;
+	*wout = w;
+	w = NULL;
+done:
+	lidx_query_free(q);
+	lidx__free(w);
+	lidx__free(keep);
+	utoks_free(&u);
+	tmap_free(&tm);
+	return rc;
+}
+
+void lidx_match_defaults(lidx_match_opts *o)
+{
+	o->max_terms = 32;
+	o->max_phrases = 10;
+	o->req_hits = 20;
+}
+
+static int looks_binary(const char *s, size_t len)
+{
+	size_t ctl = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == 0)
+			return 1;
+		ctl += c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v';
+	}
+	return ctl * 100 > len; /* over 1% control characters */
+}
+
+int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text, size_t len,
+                   const lidx_match_opts *opts, lidx_err *err)
+{
+	*out = NULL;
+	if (len > LIDX_MATCH_MAX_BYTES)
+		return lidx__err(err, LIDX_ETOOBIG, "the job description is over %zu KiB; paste the ad itself",
+		                 LIDX_MATCH_MAX_BYTES >> 10);
+	if (looks_binary(text, len))
+		return lidx__err(err, LIDX_EINVAL, "the job description looks binary, not text");
+	lidx_match *m = lidx__calloc(1, sizeof *m);
+	if (!m)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	m->ix = ix;
+	m->an = an;
+	if (opts)
+		m->o = *opts;
+	else
+		lidx_match_defaults(&m->o);
+	if (m->o.max_terms == 0 || m->o.max_terms > 1000)
+		m->o.max_terms = 32;
+	if (m->o.max_phrases > 100)
+		m->o.max_phrases = 100;
+	if (m->o.req_hits == 0 || m->o.req_hits > 1000)
+		m->o.req_hits = 20;
+	int rc;
+	if (!(m->text = lidx__malloc(len + 1))) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(m->text, text, len);
+	m->text[len] = 0;
+	m->len = len;
+	for (int i = 0; frame_words[i]; i++)
+		if ((rc = lidx_analyze(an, frame_words[i], strlen(frame_words[i]), 0, 0, frame_tok, m, NULL)) < 0) {
+			lidx__err(err, rc, "out of memory");
+			goto fail;
+		}
+	if ((rc = lidx_jd_split(m->text, len, &m->items, &m->n_items)) < 0) {
+		lidx__err(err, rc, rc == LIDX_ETOOBIG ? "the job description has too many lines" : "out of memory");
+		goto fail;
+	}
+	if ((rc = lidx__query_new(&m->q, ix)) < 0) {
+		lidx__err(err, rc, "out of memory");
+		goto fail;
+	}
+	if ((rc = build_query(m, err)) < 0)
+		goto fail;
+	/* requirements: items that ask for something */
+	size_t n_cap = 0;
+	for (size_t i = 0; i < m->n_items; i++)
+		n_cap += is_query_item(&m->items[i]) && !(m->items[i].flags & LIDX_JD_TITLE);
+	m->reqs = lidx__calloc(n_cap ? n_cap : 1, sizeof *m->reqs);
+	m->req_item = lidx__calloc(n_cap ? n_cap : 1, sizeof *m->req_item);
+	if (!m->reqs || !m->req_item) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto fail;
+	}
+	int any_words = m->q->n_groups > 0;
+	for (size_t i = 0; i < m->n_items; i++) {
+		const lidx_jd_item *it = &m->items[i];
+		if (!is_query_item(it) || (it->flags & LIDX_JD_TITLE))
+			continue;
+		lidx_requirement *r = &m->reqs[m->n_reqs];
+		double *w = NULL;
+		if ((rc = build_req(m, r, it, &w)) < 0) {
+			lidx__err(err, rc, "%s", lidx_strerror(rc));
+			goto fail;
+		}
+		lidx__free(w);
+		if (!r->query)
+			continue;
+		any_words = 1;
+		r->text = m->text + it->start;
+		r->len = it->end - it->start;
+		if (it->section >= 0) {
+			r->section = m->text + m->items[it->section].start;
+			r->section_len = m->items[it->section].end - m->items[it->section].start;
+		} else {
+			r->section = "";
+		}
+		m->req_item[m->n_reqs++] = i;
+	}
+	if (!any_words) {
+		rc = lidx__err(err, LIDX_EEMPTY, "the job description has no searchable words "
+		               "(only boilerplate, stop words or punctuation?)");
+		goto fail;
+	}
+	*out = m;
+	return 0;
+fail:
+	lidx_match_free(m);
+	return rc;
+}
+
+static void req_clear(lidx_requirement *r)
+{
+	lidx__free(r->matched);
+	lidx__free(r->missing);
+	r->matched = r->missing = NULL;
+	r->n_matched = r->n_missing = 0;
+}
+
+void lidx_match_free(lidx_match *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_reqs; i++) {
+		req_clear(&m->reqs[i]);
+		lidx_query_free(m->reqs[i].query);
+		if (m->cands)
+			lidx__free(m->cands[i]);
+	}
+	lidx__free(m->cands);
+	lidx__free(m->n_cands);
+	lidx__free(m->reqs);
+	lidx__free(m->req_item);
+	for (size_t i = 0; i < m->n_terms; i++)
+		lidx__free((char *)m->terms[i].label);
+	lidx__free(m->terms);
+	for (size_t i = 0; i < m->n_frames; i++)
+		lidx__free(m->frames[i]);
+	lidx__free(m->frames);
+	lidx_query_free(m->q);
+	lidx__free(m->items);
+	lidx__free(m->text);
+	lidx__free(m);
+}
+
+lidx_query *lidx_match_query(lidx_match *m)
+{
+	return m->q;
+}
+
+size_t lidx_match_term_count(lidx_match *m)
+{
+	return m->n_terms;
+}
+
+const lidx_match_term *lidx_match_term_at(lidx_match *m, size_t i)
+{
+	return i < m->n_terms ? &m->terms[i] : NULL;
+}
+
+size_t lidx_match_req_count(lidx_match *m)
+{
+	return m->n_reqs;
+}
+
+const lidx_requirement *lidx_match_req(lidx_match *m, size_t i)
+{
+	return i < m->n_reqs ? &m->reqs[i] : NULL;
+}
+
+/* ---- coverage -------------------------------------------------------------------------- */
+
+/* Per-group weight of requirement r (recomputed: IDF, half for absent words). */
+static double group_weight(lidx_match *m, lidx_query *q, size_t g)
+{
+	qgroup *gr = &q->groups[g];
+	uint32_t df = 0;
+	for (uint32_t a = 0; a < gr->n_alts; a++)
+		if (gr->alts[a].present && gr->alts[a].n_terms == 1 && gr->alts[a].t[0].df > df)
+			df = gr->alts[a].t[0].df;
+	if (!df) {
+		for (uint32_t a = 0; a < gr->n_alts; a++)
+			if (gr->alts[a].present)
+				df = 1; /* a phrase alternative that is present */
+	}
+	return df ? lidx__idf(m->ix->n_stories, df) : 0.5 * lidx__idf(m->ix->n_stories, 1);
+}
+
+static int rare_df(lidx_match *m, uint32_t df)
+{
+	uint32_t lim = m->ix->n_stories / 50;
+	return df > 0 && df <= (lim > 2 ? lim : 2);
+}
+
+/* Label of story for requirement r from its per-group scores. */
+static int label_of(lidx_match *m, lidx_query *q, const double *pg, double *share)
+{
+	double tot = 0, got = 0;
+	size_t n = q->n_groups, hit = 0;
+	int rare = 0;
+	for (size_t g = 0; g < n; g++) {
+		double w = group_weight(m, q, g);
+		tot += w;
+		if (pg[g] > 0) {
+			got += w;
+			hit++;
+			qgroup *gr = &q->groups[g];
+			for (uint32_t a = 0; a < gr->n_alts; a++)
+				rare |= gr->alts[a].present && gr->alts[a].n_terms == 1 && rare_df(m, gr->alts[a].t[0].df);
+		}
+	}
+	*share = tot > 0 ? got / tot : 0;
+	size_t need = n >= 3 ? 2 : 1;
+	if (*share >= STRONG_SHARE && hit >= need)
+		return LIDX_COVER_STRONG;
+	if (hit && (*share >= WEAK_SHARE || rare))
+		return LIDX_COVER_WEAK;
+	return LIDX_COVER_NONE;
+}
+
+int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *err)
+{
+	lidx_search_opts o;
+	if (opts)
+		o = *opts;
+	else
+		lidx_search_defaults(&o);
+	o.coord = 1; /* a story with more of the requirement's words first */
+	o.limit = m->o.req_hits;
+	int rc = 0;
+	double *pg = NULL;
+	if (m->covered)
+		return 0;
+	m->cands = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *m->cands);
+	m->n_cands = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *m->n_cands);
+	if (!m->cands || !m->n_cands)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->n_reqs; i++) {
+		lidx_requirement *r = &m->reqs[i];
+		lidx_query *q = r->query;
+		lidx_results res;
+		if ((rc = lidx_search(m->ix, q, &o, &res, err)) < 0)
+			goto done;
+		lidx__free(pg);
+		pg = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *pg);
+		m->cands[i] = lidx__calloc(res.n_hits ? res.n_hits : 1, sizeof **m->cands);
+		if (!pg || !m->cands[i]) {
+			lidx_results_clear(&res);
+			rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+			goto done;
+		}
+		int best_label = -1;
+		double best_share = 0;
+		for (size_t h = 0; h < res.n_hits; h++) {
+			double total, share;
+			if ((rc = lidx__score_doc(m->ix, q, &o, res.hits[h].story, pg, &total)) < 0) {
+				lidx_results_clear(&res);
+				lidx__err(err, rc, "%s", lidx_strerror(rc));
+				goto done;
+			}
+			int label = label_of(m, q, pg, &share);
+			m->cands[i][m->n_cands[i]++] = (struct cand){ res.hits[h].story, label, res.hits[h].score };
+			if (label > best_label || (label == best_label && share > best_share + 1e-9)) {
+				best_label = label;
+				best_share = share;
+				r->has_story = 1;
+				r->story = res.hits[h].story;
+				r->score = res.hits[h].score;
+				r->label = label;
+				r->coverage = share;
+			}
+		}
+		lidx_results_clear(&res);
+		/* matched and missing words of the best story */
+		req_clear(r);
+		r->matched = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *r->matched);
+		r->missing = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *r->missing);
+		if (!r->matched || !r->missing) {
+			rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t g = 0; g < q->n_groups; g++)
+			pg[g] = 0;
+		if (r->has_story) {
+			double total;
+			if ((rc = lidx__score_doc(m->ix, q, &o, r->story, pg, &total)) < 0) {
+				lidx__err(err, rc, "%s", lidx_strerror(rc));
+				goto done;
+			}
+		}
+		for (size_t g = 0; g < q->n_groups; g++) {
+			const char *l = lidx_query_group_label(q, g);
+			if (pg[g] > 0)
+				r->matched[r->n_matched++] = l;
+			else
+				r->missing[r->n_missing++] = l;
+		}
+	}
+	m->covered = 1;
+done:
+	lidx__free(pg);
+	return rc;
+}
+
+double lidx_match_coverage_share(lidx_match *m)
+{
+	if (!m->covered || !m->n_reqs)
+		return 0;
+	double s = 0;
+	for (size_t i = 0; i < m->n_reqs; i++)
+		s += m->reqs[i].label == LIDX_COVER_STRONG ? 1 : m->reqs[i].label == LIDX_COVER_WEAK ? 0.5 : 0;
+	return s / (double)m->n_reqs;
+}
+
+int lidx_match_story_label(lidx_match *m, size_t i, uint32_t story)
+{
+	if (!m->covered || i >= m->n_reqs)
+		return LIDX_COVER_NONE;
+	for (size_t h = 0; h < m->n_cands[i]; h++)
+		if (m->cands[i][h].story == story)
+			return m->cands[i][h].label;
+	return LIDX_COVER_NONE;
+}
+
+static double label_value(int label)
+{
+	return label == LIDX_COVER_STRONG ? 1.0 : label == LIDX_COVER_WEAK ? 0.5 : 0.0;
+}
+
+int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out)
+{
+	*n_out = 0;
+	if (!m->covered)
+		return LIDX_EINVAL;
+	double *have = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *have);
+	if (!have)
+		return LIDX_ENOMEM;
+	/*
+	 * Greedy set cover (Chvátal 1979): each round takes the story that adds
+	 * the most coverage over the requirements not yet covered as well; a
+	 * tie goes to the story with the higher summed requirement scores.
+	 */
+	while (*n_out < k) {
+		double best_gain = 0, best_tie = 0;
+		uint32_t best = UINT32_MAX;
+		for (size_t i = 0; i < m->n_reqs; i++)
+			for (size_t h = 0; h < m->n_cands[i]; h++) {
+				uint32_t s = m->cands[i][h].story;
+				int done = 0;
+				for (size_t p = 0; p < *n_out && !done; p++)
+					done = stories[p] == s;
+				if (done || s == best)
+					continue;
+				double gain = 0, tie = 0;
+				for (size_t j = 0; j < m->n_reqs; j++)
+					for (size_t c = 0; c < m->n_cands[j]; c++)
+						if (m->cands[j][c].story == s) {
+							double v = label_value(m->cands[j][c].label);
+							if (v > have[j])
+								gain += v - have[j];
+							tie += m->cands[j][c].score;
+						}
+				if (gain > best_gain + 1e-9 || (gain > best_gain - 1e-9 && gain > 0 && tie > best_tie)) {
+					best_gain = gain;
+					best_tie = tie;
+					best = s;
+				}
+			}
+		if (best == UINT32_MAX)
+			break;
+		stories[(*n_out)++] = best;
+		for (size_t j = 0; j < m->n_reqs; j++)
+			for (size_t c = 0; c < m->n_cands[j]; c++)
+				if (m->cands[j][c].story == best && label_value(m->cands[j][c].label) > have[j])
+					have[j] = label_value(m->cands[j][c].label);
+	}
+	lidx__free(have);
+	return 0;
+}
