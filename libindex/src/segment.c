@@ -27,6 +27,8 @@
 typedef struct line {
 	size_t start, end;    /* bytes, end excludes "\r\n" */
 	unsigned blank : 1, noise : 1, cand : 1, bullet : 1;
+	unsigned setext : 2;  /* 1 or 2: a heading underlined with === or --- */
+	unsigned front : 1;   /* inside YAML front matter */
 } line;
 
 typedef struct node {
@@ -152,6 +154,19 @@ static int heading_shape(const char *s, size_t i, size_t end)
 {
 	i = skip_ws(s, i, end);
 	end = trim_end(s, i, end);
+	/* a line that is all bold: **Runbook Optimization** */
+	if (end - i > 4 && starts_with(s, i, end, "**")) {
+		size_t e2 = end;
+		if (s[e2 - 1] == ':')
+			e2--;
+		if (e2 - i > 4 && s[e2 - 1] == '*' && s[e2 - 2] == '*') {
+			for (size_t k = i + 2; k + 2 < e2; k++)
+				if (s[k] == '*' && s[k + 1] == '*')
+					return 0; /* **a** and **b**: not one bold line */
+			i += 2;
+			end = e2 - 2;
+		}
+	}
 	if (i >= end || end - i > 90)
 		return 0;
 	unsigned char c = (unsigned char)s[i];
@@ -369,6 +384,37 @@ static int text_nodes(seg *g)
 {
 	const char *s = g->text;
 	int fence = 0;
+	/* YAML front matter: "---" first, up to the next "---" or "..." */
+	if (g->n_lines > 1 && g->lines[0].end - g->lines[0].start == 3 && starts_with(s, g->lines[0].start, g->lines[0].end, "---")) {
+		for (size_t k = 1; k < g->n_lines && k < 100; k++) {
+			line *l = &g->lines[k];
+			if (l->end - l->start == 3 && (starts_with(s, l->start, l->end, "---") ||
+			                              starts_with(s, l->start, l->end, "..."))) {
+				for (size_t f = 0; f <= k; f++)
+					g->lines[f].front = 1;
+				break;
+			}
+		}
+	}
+	/* setext headings: a text line underlined with === (1) or --- (2) */
+	for (size_t k = 0; k + 1 < g->n_lines; k++) {
+		line *l = &g->lines[k], *u = &g->lines[k + 1];
+		if (l->blank || u->blank || l->front || u->front)
+			continue;
+		size_t a = skip_ws(s, u->start, u->end), b = trim_end(s, a, u->end);
+		char ch = s[a];
+		if ((ch != '=' && ch != '-') || b - a < (ch == '=' ? 2u : 3u))
+			continue;
+		size_t x = a;
+		while (x < b && s[x] == ch)
+			x++;
+		size_t li = skip_ws(s, l->start, l->end);
+		if (x != b || is_bullet(s, li, l->end) || atx_level(s, l->start, l->end))
+			continue;
+		l->setext = ch == '=' ? 1 : 2;
+		u->blank = 1; /* the underline is markup */
+		k++;
+	}
 	/* shape candidates */
 	for (size_t k = 0; k < g->n_lines; k++) {
 		line *l = &g->lines[k];
@@ -377,7 +423,7 @@ static int text_nodes(seg *g)
 			fence = !fence;
 			continue;
 		}
-		if (fence || l->blank)
+		if (fence || l->blank || l->front)
 			continue;
 		l->bullet = (unsigned)is_bullet(s, i, l->end);
 		l->cand = !atx_level(s, l->start, l->end) && heading_shape(s, l->start, l->end);
@@ -395,7 +441,7 @@ static int text_nodes(seg *g)
 		}
 		if (fence || l->blank)
 			continue;
-		int lv = atx_level(s, l->start, l->end);
+		int lv = l->front ? 0 : l->setext ? (int)l->setext : atx_level(s, l->start, l->end);
 		if (lv) {
 			int rc = add_node(g, k, lv, s, l->start, l->end);
 			if (rc < 0)
@@ -544,6 +590,20 @@ static int emit_story(seg *g, const char *title, const char *crumb, size_t a, si
 /* The first line with content, as a title for text before any heading. */
 static char *first_line_title(seg *g, size_t a, size_t b)
 {
+	if (a < b && g->lines[a].front) {
+		/* YAML front matter: its title: if any, else the file name */
+		for (size_t k = a; k < b && g->lines[k].front; k++) {
+			size_t i = skip_ws(g->text, g->lines[k].start, g->lines[k].end);
+			if (starts_with(g->text, i, g->lines[k].end, "title:")) {
+				i = skip_ws(g->text, i + 6, g->lines[k].end);
+				char *t = clean_title(g->text, i, g->lines[k].end);
+				if (!t || *t)
+					return t;
+				lidx__free(t);
+			}
+		}
+		return lidx__strndup(g->name, strlen(g->name));
+	}
 	for (size_t k = a; k < b; k++)
 		if (!g->lines[k].blank && !g->lines[k].noise) {
 			size_t ke, f = skip_ws(g->text, g->lines[k].start, g->lines[k].end);

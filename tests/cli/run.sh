@@ -103,6 +103,20 @@ rm "$C/new-note.md"
 run "$BIN" --corpus "$C" zyxwvut
 expect_rc 1 "a deleted file is gone without 'index'"
 
+# --- Markdown variants: front matter, setext headings ---------------------------------------
+mkdir -p "$TMP/md"
+printf -- '---\ntitle: Brag doc\n---\n\nKafka Migration\n---------------\n\nMoved billing from RabbitMQ to Kafka.\nCut lag by 40%%.\n\nOn-call Rotation\n----------------\n\nWrote the runbook.\nPaged less at night.\n' > "$TMP/md/brag.md"
+run "$BIN" --corpus "$TMP/md" stories
+contains "Brag doc" "front matter gives its title: to the preamble"
+contains "Kafka Migration" "setext heading starts a story"
+contains "11-15" "setext story line range (underline included)"
+run "$BIN" --corpus "$TMP/md" --json runbook
+printf '%s' "$out" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["results"]
+assert r[0]["title"]=="On-call Rotation" and r[0]["line_start"]==11 and r[0]["line_end"]==15, r[0]
+' 2>"$TMP/pyerr" && ok "a word finds its setext section" || bad "setext search" "$(cat "$TMP/pyerr")"
+
 # --- terminal safety ---------------------------------------------------------------------
 mkdir -p "$TMP/esc"
 printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"
