@@ -261,10 +261,14 @@ static int flush_block(lidx_builder *b)
 	if (!b->block.len)
 		return 0;
 	int rc;
+	size_t sidx_len = b->sidx.len, store_len = b->store.len;
 	if ((rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0 ||
 	    (rc = lidx_buf_u32(&b->store, (uint32_t)b->block.len)) < 0 ||
-	    (rc = deflate_buf(b->block.p, b->block.len, &b->store)) < 0)
+	    (rc = deflate_buf(b->block.p, b->block.len, &b->store)) < 0) {
+		b->sidx.len = sidx_len; /* as it was: a later write may retry */
+		b->store.len = store_len;
 		return rc;
+	}
 	b->block.len = 0;
 	b->n_blocks++;
 	return 0;
@@ -488,6 +492,7 @@ static int write_all(lidx_builder *b, writer *w)
 	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
+	size_t sidx_keep = SIZE_MAX; /* b->sidx's length without the end sentinel */
 	rc = LIDX_ENOMEM;
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
@@ -542,7 +547,10 @@ static int write_all(lidx_builder *b, writer *w)
 		goto done;
 
 	/* STORE, SIDX, DOCS */
-	if ((rc = flush_block(b)) < 0 || (rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0)
+	if ((rc = flush_block(b)) < 0)
+		goto done;
+	sidx_keep = b->sidx.len;
+	if ((rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0)
 		goto done;
 	if ((rc = w_buf_section(w, SEC_STORE, &b->store)) < 0 ||
 	    (rc = w_buf_section(w, SEC_SIDX, &b->sidx)) < 0 ||
@@ -598,6 +606,9 @@ static int write_all(lidx_builder *b, writer *w)
 	    fwrite(w->table, 1, SEC_MAX * LIDX_ENTRY_SIZE, w->f) != SEC_MAX * LIDX_ENTRY_SIZE)
 		rc = LIDX_EIO;
 done:
+	/* the sentinel belongs to this file only: the builder can write again */
+	if (sidx_keep != SIZE_MAX)
+		b->sidx.len = sidx_keep;
 	lidx__free(order);
 	lidx__free(post_off);
 	lidx__free(post_len);
