@@ -1,0 +1,960 @@
+/*
+ * test_index.c -- the postings codec and the index file: varint and
+ * postings round trips against the grammar of format.h, a builder -> file
+ * -> reader round trip (stats, lexicon, cursors, seeks across blocks,
+ * positions, stored stories, files, prefix lookup), corruption (flipped
+ * bytes, truncation, another version) and the atomic write.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <zlib.h>
+#include <cmocka.h>
+#include "libindex.h"
+#include "index.h"
+
+#define N_STORIES 300
+#define N_FILE0 200
+
+static char tmpdir[64];
+static char ixpath[128];
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static int first_term(void *ctx, const lidx_token *t)
+{
+	char *o = ctx;
+	if (!o[0] && t->term_len < 63)
+		memcpy(o, t->term, t->term_len + 1);
+	return 0;
+}
+
+/* The term the analyzer makes of one word (stemmed). */
+static const char *term_of(const char *word)
+{
+	static char out[64];
+	out[0] = 0;
+	lidx_analyzer *a;
+	assert_int_equal(lidx_analyzer_new(&a), 0);
+	assert_int_equal(lidx_analyze(a, word, strlen(word), 0, 0, first_term, out, NULL), 0);
+	lidx_analyzer_free(a);
+	assert_true(out[0] != 0);
+	return out;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+static void spit(const char *path, const uint8_t *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, len, f), len);
+	fclose(f);
+}
+
+/* story i: which words, in which order (see build_main) */
+static int has_redis(uint32_t i) { return i % 2 == 0; }
+static uint32_t n_extra(uint32_t i) { return i % 3; }
+static uint32_t kafka_title(uint32_t i) { return i % 5 == 0; }
+
+static void story_text(uint32_t i, char *buf, size_t cap)
+{
+	/* "the" is a stop word: it takes position 1 */
+	size_t n = (size_t)snprintf(buf, cap, "kafka the %sw%u", has_redis(i) ? "redis " : "", i);
+	for (uint32_t k = 0; k < n_extra(i); k++)
+		n += (size_t)snprintf(buf + n, cap - n, " kafka");
+	snprintf(buf + n, cap - n, "\n================================================\n");
+}
+
+static void story_title(uint32_t i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%sStory %u", kafka_title(i) ? "Kafka " : "", i);
+}
+
+static uint32_t story_line(uint32_t i)
+{
+	return (i < N_FILE0 ? i : i - N_FILE0) * 10 + 1;
+}
+
+/*
+ * 300 stories in two files with a skipped file between them:
+ *   title  "Kafka Story <i>" (i % 5 == 0) or "Story <i>"
+ *   crumb  "Section A" in the first file, "" in the second
+ *   text   "kafka the [redis ]w<i>" + " kafka" * (i % 3), and a rule line
+ * kafka is in every story (3 postings blocks), redis in 150 (2 blocks),
+ * w<i> and <i> in one each (600 terms: many lexicon blocks).
+ */
+static void build_main(const char *path)
+{
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_set_root(b, "/home/me/notes"), 0);
+	assert_int_equal(lidx_builder_add_file(b, "a/notes.md", 1234, 5678, 0), 0);
+	for (uint32_t i = 0; i < N_STORIES; i++) {
+		if (i == N_FILE0) {
+			assert_int_equal(lidx_builder_add_file(b, "b/scan.pdf", 99, 1, 1), 0);
+			assert_int_equal(lidx_builder_add_file(b, "b/log.txt", 4321, 8765, 0), 0);
+		}
+		char text[256], title[64];
+		story_text(i, text, sizeof text);
+		story_title(i, title, sizeof title);
+		assert_int_equal(lidx_builder_add_story(b, title, i < N_FILE0 ? "Section A" : "",
+		                                        story_line(i), story_line(i) + 4, text,
+		                                        strlen(text)),
+		                 0);
+	}
+	lidx_err err = { 0 };
+	if (lidx_builder_write(b, path, &err) != 0)
+		fail_msg("write: %s", err.msg);
+	lidx_builder_free(b);
+}
+
+static lidx_index *open_ok(const char *path)
+{
+	lidx_index *ix;
+	lidx_err err = { 0 };
+	int rc = lidx_index_open(&ix, path, 0, &err);
+	if (rc != 0)
+		fail_msg("open %s: %d %s", path, rc, err.msg);
+	return ix;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_index.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(ixpath, sizeof ixpath, "%s/main.cvx", tmpdir);
+	build_main(ixpath);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[512];
+		snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* ---- varints and the postings grammar --------------------------------------------- */
+
+static void test_index_varint_roundtrip(void **state)
+{
+	(void)state;
+	static const uint64_t vals[] = { 0, 1, 127, 128, 255, 300, 16383, 16384, UINT32_MAX,
+	                                 (uint64_t)UINT32_MAX + 1, UINT64_MAX / 2, UINT64_MAX };
+	static const size_t sizes[] = { 1, 1, 1, 2, 2, 2, 2, 3, 5, 5, 9, 10 };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		lidx_buf b = { 0 };
+		assert_int_equal(lidx_buf_varint(&b, vals[i]), 0);
+		assert_int_equal(b.len, sizes[i]);
+		const uint8_t *p = b.p;
+		uint64_t v;
+		assert_int_equal(lidx_get_varint(&p, b.p + b.len, &v), 0);
+		assert_true(v == vals[i]);
+		assert_ptr_equal(p, b.p + b.len);
+		/* one byte short: an error, not a read past the end */
+		p = b.p;
+		assert_true(lidx_get_varint(&p, b.p + b.len - 1, &v) < 0);
+		uint32_t v32;
+		p = b.p;
+		assert_int_equal(lidx_get_varint32(&p, b.p + b.len, &v32) < 0, vals[i] > UINT32_MAX);
+		lidx_buf_free(&b);
+	}
+	/* 11 continuation bytes: too long */
+	uint8_t bad[12];
+	memset(bad, 0x80, sizeof bad);
+	const uint8_t *p = bad;
+	uint64_t v;
+	assert_true(lidx_get_varint(&p, bad + sizeof bad, &v) < 0);
+}
+
+/* Encode docs per format.h's postings grammar (independently of the builder). */
+typedef struct pdoc {
+	uint32_t doc, tft, tfb;
+	uint32_t pos[4];
+} pdoc;
+
+static void encode_postings(const pdoc *d, size_t n, lidx_buf *out)
+{
+	uint32_t prev_last = 0;
+	for (size_t i = 0; i < n; i += LIDX_POST_BLOCK) {
+		size_t m = n - i < LIDX_POST_BLOCK ? n - i : LIDX_POST_BLOCK;
+		lidx_buf docs = { 0 }, pos = { 0 };
+		uint32_t prev = prev_last;
+		for (size_t k = i; k < i + m; k++) {
+			assert_int_equal(lidx_buf_varint(&docs, d[k].doc - prev), 0);
+			assert_int_equal(lidx_buf_varint(&docs, d[k].tft), 0);
+			assert_int_equal(lidx_buf_varint(&docs, d[k].tfb), 0);
+			prev = d[k].doc;
+			uint32_t pp = 0;
+			for (uint32_t j = 0; j < d[k].tfb; j++) {
+				assert_int_equal(lidx_buf_varint(&pos, d[k].pos[j] - pp), 0);
+				pp = d[k].pos[j];
+			}
+		}
+		uint32_t last = d[i + m - 1].doc;
+		assert_int_equal(lidx_buf_varint(out, m), 0);
+		assert_int_equal(lidx_buf_varint(out, last - prev_last), 0);
+		assert_int_equal(lidx_buf_varint(out, docs.len), 0);
+		assert_int_equal(lidx_buf_varint(out, pos.len), 0);
+		assert_int_equal(lidx_buf_put(out, docs.p, docs.len), 0);
+		assert_int_equal(lidx_buf_put(out, pos.p, pos.len), 0);
+		lidx_buf_free(&docs);
+		lidx_buf_free(&pos);
+		prev_last = last;
+	}
+}
+
+/* An index handle that only carries what a cursor needs. */
+typedef struct fake {
+	lidx_index ix;
+	uint8_t checked[8];
+} fake;
+
+static int open_raw(fake *f, const uint8_t *p, size_t len, uint32_t df, lidx_cursor *c)
+{
+	memset(f, 0, sizeof *f);
+	f->ix.post_checked = f->checked;
+	lidx_term t = { 0, df, p, len, (uint32_t)crc32_z(0, p, len) };
+	return lidx__cursor_open(&f->ix, &t, c);
+}
+
+static void test_index_postings_codec_roundtrip(void **state)
+{
+	(void)state;
+	/* doc 0 first, big gaps, many blocks, a doc with title-only hits */
+	static const size_t counts[] = { 1, 2, 127, 128, 129, 300, 1000 };
+	for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++) {
+		size_t n = counts[ci];
+		pdoc *d = calloc(n, sizeof *d);
+		assert_non_null(d);
+		uint32_t doc = 0, x = 7;
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			d[i].doc = doc;
+			d[i].tft = (x >> 8) % 3;
+			d[i].tfb = d[i].tft ? (x >> 12) % 5 : 1 + (x >> 12) % 4;
+			uint32_t p = (x >> 16) % 7;
+			for (uint32_t j = 0; j < d[i].tfb; j++, p += 1 + j * 3)
+				d[i].pos[j] = p;
+			doc += 1 + (x >> 20) % (i % 50 == 49 ? 100000 : 5);
+		}
+		lidx_buf b = { 0 };
+		encode_postings(d, n, &b);
+		fake f;
+		lidx_cursor c;
+		/* walk every doc, decoding the positions of every other one */
+		assert_int_equal(open_raw(&f, b.p, b.len, (uint32_t)n, &c), 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(c.doc, d[i].doc);
+			assert_int_equal(c.tf_title, d[i].tft);
+			assert_int_equal(c.tf_body, d[i].tfb);
+			if (i % 2 == 0) {
+				uint32_t pos[4] = { 0 };
+				assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+				assert_memory_equal(pos, d[i].pos, d[i].tfb * sizeof *pos);
+			}
+			assert_int_equal(lidx__cursor_next(&c), 0);
+		}
+		assert_int_equal(c.doc, UINT32_MAX);
+		assert_int_equal(lidx__cursor_next(&c), 0);
+		assert_int_equal(c.doc, UINT32_MAX);
+		/* seeks: to each doc, to one past it, with positions after a jump */
+		for (size_t i = 0; i < n; i += 1 + i / 3) {
+			assert_int_equal(open_raw(&f, b.p, b.len, (uint32_t)n, &c), 0);
+			assert_int_equal(lidx__cursor_seek(&c, d[i].doc), 0);
+			assert_int_equal(c.doc, d[i].doc);
+			uint32_t pos[4] = { 0 };
+			assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+			assert_memory_equal(pos, d[i].pos, d[i].tfb * sizeof *pos);
+			assert_int_equal(lidx__cursor_seek(&c, d[i].doc + 1), 0);
+			assert_int_equal(c.doc, i + 1 < n ? d[i + 1].doc : UINT32_MAX);
+			if (i + 1 < n) {
+				assert_int_equal(c.tf_body, d[i + 1].tfb);
+				assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+				assert_memory_equal(pos, d[i + 1].pos, d[i + 1].tfb * sizeof *pos);
+			}
+			/* a seek backwards stays put */
+			uint32_t here = c.doc;
+			assert_int_equal(lidx__cursor_seek(&c, 0), 0);
+			assert_int_equal(c.doc, here);
+		}
+		lidx_buf_free(&b);
+		free(d);
+	}
+}
+
+/* Malformed postings are LIDX_ECORRUPT, never a crash or a wrong doc. */
+static void test_index_postings_malformed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		uint8_t bytes[16];
+		size_t len;
+	} cases[] = {
+		{ "zero docs in a block", { 0, 0, 0, 0 }, 4 },
+		{ "129 docs in a block", { 0x81, 0x01, 5, 3, 0 }, 5 },
+		{ "doc bytes past the end", { 1, 5, 9, 0, 5, 0, 1 }, 7 },
+		{ "gap past the block's last doc", { 1, 5, 3, 1, 6, 0, 1, 0 }, 8 },
+		{ "tf_title and tf_body both 0", { 1, 5, 3, 0, 5, 0, 0 }, 7 },
+		{ "last doc differs from the header", { 1, 5, 3, 1, 4, 0, 1, 0 }, 8 },
+		{ "doc bytes left over", { 1, 5, 4, 1, 5, 0, 1, 0, 0 }, 9 },
+		{ "a gap of 0 after the first doc", { 2, 5, 6, 2, 5, 0, 1, 0, 0, 1, 0, 0 }, 12 },
+		{ "a block that does not advance", { 1, 5, 3, 1, 5, 0, 1, 0, 1, 0, 3, 1, 0, 0, 1, 0 }, 16 },
+		{ "truncated varint", { 0x81 }, 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		fake f;
+		lidx_cursor c;
+		int rc = open_raw(&f, cases[i].bytes, cases[i].len, 1, &c);
+		/* walk to the end, asking for positions on the way */
+		for (int k = 0; rc == 0 && c.doc != UINT32_MAX && k < 10; k++) {
+			uint32_t pos[8];
+			rc = lidx__cursor_positions(&c, pos, 8);
+			if (rc == 0)
+				rc = lidx__cursor_next(&c);
+		}
+		if (rc != LIDX_ECORRUPT)
+			fail_msg("case \"%s\": rc %d, doc %u", cases[i].name, rc, c.doc);
+		assert_int_equal(c.doc, UINT32_MAX);
+	}
+	/* a wrong CRC is caught before decoding */
+	fake f;
+	lidx_cursor c;
+	uint8_t ok[] = { 1, 5, 3, 1, 5, 0, 1, 0 };
+	memset(&f, 0, sizeof f);
+	f.ix.post_checked = f.checked;
+	lidx_term t = { 0, 1, ok, sizeof ok, (uint32_t)crc32_z(0, ok, sizeof ok) ^ 1 };
+	assert_int_equal(lidx__cursor_open(&f.ix, &t, &c), LIDX_ECORRUPT);
+	t.post_crc ^= 1;
+	assert_int_equal(lidx__cursor_open(&f.ix, &t, &c), 0);
+	assert_int_equal(c.doc, 5);
+}
+
+/* ---- builder -> file -> reader ------------------------------------------------------- */
+
+static void test_index_stats(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix, &st), 0);
+	assert_int_equal(st.n_stories, N_STORIES);
+	assert_int_equal(st.n_files, 2);
+	assert_int_equal(st.n_skipped, 1);
+	/* kafka, redis, stori, section, w0..w299, 0..299 */
+	assert_int_equal(st.n_terms, 4 + 2 * N_STORIES);
+	/* 300 kafka + 150 redis + 300 stori + 200 section + 300 w<i> + 300 <i> */
+	assert_int_equal(st.n_postings, 1550);
+	/* body words: kafka 300 + 300 extra, redis 150, w<i> 300 */
+	assert_int_equal(st.n_positions, 1050);
+	/* title: "Story <i>" 2, "Kafka " +1 (60 stories), "Section A" +1 (200) */
+	assert_float_equal(st.avg_title_len, 860.0 / 300.0, 1e-12);
+	assert_float_equal(st.avg_body_len, 1050.0 / 300.0, 1e-12);
+	assert_true(st.index_bytes > st.postings_bytes + st.store_bytes);
+	assert_true(st.built_at > 1600000000);
+	assert_string_equal(lidx_index_root(ix), "/home/me/notes");
+	assert_int_equal(lidx_index_story_count(ix), N_STORIES);
+
+	static const struct { const char *path; uint64_t size; int64_t mtime; int skipped; uint32_t first, n; }
+	files[] = {
+		{ "a/notes.md", 1234, 5678, 0, 0, N_FILE0 },
+		{ "b/scan.pdf", 99, 1, 1, N_FILE0, 0 },
+		{ "b/log.txt", 4321, 8765, 0, N_FILE0, N_STORIES - N_FILE0 },
+	};
+	assert_int_equal(lidx_index_file_count(ix), 3);
+	for (uint32_t i = 0; i < 3; i++) {
+		lidx_file_info fi;
+		assert_int_equal(lidx_index_file(ix, i, &fi), 0);
+		assert_string_equal(fi.path, files[i].path);
+		assert_int_equal(fi.size, files[i].size);
+		assert_int_equal(fi.mtime_ns, files[i].mtime);
+		assert_int_equal(fi.skipped, files[i].skipped);
+		assert_int_equal(fi.first_story, files[i].first);
+		assert_int_equal(fi.n_stories, files[i].n);
+	}
+	lidx_file_info fi;
+	assert_int_equal(lidx_index_file(ix, 3, &fi), LIDX_EINVAL);
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_index_verify(ix, &err), 0);
+	lidx_index_close(ix);
+	lidx_index_close(NULL);
+}
+
+static void test_index_lexicon(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	lidx_term t;
+	struct { const char *word; uint32_t df; } cases[] = {
+		{ "kafka", N_STORIES }, { "redis", N_STORIES / 2 }, { "story", N_STORIES },
+		{ "section", N_FILE0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *term = term_of(cases[i].word);
+		assert_int_equal(lidx__term_find(ix, term, strlen(term), &t), 0);
+		assert_int_equal(t.df, cases[i].df);
+	}
+	uint64_t prev_ord = 0;
+	for (uint32_t i = 0; i < N_STORIES; i++) {
+		char w[16];
+		snprintf(w, sizeof w, "w%u", i);
+		assert_int_equal(lidx__term_find(ix, w, strlen(w), &t), 0);
+		assert_int_equal(t.df, 1);
+		lidx_cursor c;
+		assert_int_equal(lidx__cursor_open(ix, &t, &c), 0);
+		assert_int_equal(c.doc, i);
+		assert_int_equal(c.tf_title, 0);
+		assert_int_equal(c.tf_body, 1);
+		uint32_t pos;
+		assert_int_equal(lidx__cursor_positions(&c, &pos, 1), 0);
+		assert_int_equal(pos, has_redis(i) ? 3 : 2);
+		assert_int_equal(lidx__cursor_next(&c), 0);
+		assert_int_equal(c.doc, UINT32_MAX);
+		snprintf(w, sizeof w, "%u", i);
+		assert_int_equal(lidx__term_find(ix, w, strlen(w), &t), 0);
+		assert_int_equal(t.df, 1);
+		assert_true(i == 0 || t.ord != prev_ord);
+		prev_ord = t.ord;
+	}
+	/* absent terms: before the first, between, after the last, prefixes */
+	static const char *const absent[] = { "", "0a", "kafk", "kafkaa", "w3000", "w", "zzzz", "aaa" };
+	for (size_t i = 0; i < sizeof absent / sizeof *absent; i++)
+		assert_int_equal(lidx__term_find(ix, absent[i], strlen(absent[i]), &t), LIDX_ENOTFOUND);
+	lidx_index_close(ix);
+}
+
+static void test_index_cursor_walk(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	lidx_term t;
+	lidx_cursor c;
+	const char *kafka = term_of("kafka");
+	assert_int_equal(lidx__term_find(ix, kafka, strlen(kafka), &t), 0);
+	assert_int_equal(lidx__cursor_open(ix, &t, &c), 0);
+	for (uint32_t i = 0; i < N_STORIES; i++) {
+		assert_int_equal(c.doc, i);
+		assert_int_equal(c.tf_title, kafka_title(i));
+		assert_int_equal(c.tf_body, 1 + n_extra(i));
+		uint32_t pos[4] = { 0 }, w = has_redis(i) ? 3 : 2;
+		assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+		assert_int_equal(pos[0], 0);
+		for (uint32_t k = 0; k < n_extra(i); k++)
+			assert_int_equal(pos[1 + k], w + 1 + k);
+		assert_int_equal(lidx__cursor_next(&c), 0);
+	}
+	assert_int_equal(c.doc, UINT32_MAX);
+
+	const char *redis = term_of("redis");
+	assert_int_equal(lidx__term_find(ix, redis, strlen(redis), &t), 0);
+	assert_int_equal(lidx__cursor_open(ix, &t, &c), 0);
+	for (uint32_t i = 0; i < N_STORIES; i += 2) {
+		assert_int_equal(c.doc, i);
+		assert_int_equal(c.tf_title, 0);
+		assert_int_equal(c.tf_body, 1);
+		assert_int_equal(lidx__cursor_next(&c), 0); /* positions left unread */
+	}
+	assert_int_equal(c.doc, UINT32_MAX);
+	lidx_index_close(ix);
+}
+
+static void test_index_cursor_seek(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	/* kafka: blocks [0,127] [128,255] [256,299]; redis: [0,254] [256,298] */
+	static const struct {
+		const char *word;
+		uint32_t targets[6];
+		uint32_t want[6];
+	} cases[] = {
+		{ "kafka", { 5, 5, 250, 256, 299, 300 }, { 5, 5, 250, 256, 299, UINT32_MAX } },
+		{ "kafka", { 270, 271, 272, 400, 0, 0 }, { 270, 271, 272, UINT32_MAX, UINT32_MAX, UINT32_MAX } },
+		{ "kafka", { 128, 127, 129, 255, 256, 257 }, { 128, 128, 129, 255, 256, 257 } },
+		{ "redis", { 1, 129, 255, 256, 297, 299 }, { 2, 130, 256, 256, 298, UINT32_MAX } },
+		{ "redis", { 254, 255, 298, 0, 0, 0 }, { 254, 256, 298, 298, 298, 298 } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const char *term = term_of(cases[i].word);
+		lidx_term t;
+		lidx_cursor c;
+		assert_int_equal(lidx__term_find(ix, term, strlen(term), &t), 0);
+		assert_int_equal(lidx__cursor_open(ix, &t, &c), 0);
+		uint32_t read_doc = UINT32_MAX; /* positions can be read once per doc */
+		for (int k = 0; k < 6; k++) {
+			assert_int_equal(lidx__cursor_seek(&c, cases[i].targets[k]), 0);
+			if (c.doc != cases[i].want[k])
+				fail_msg("%s seek %u: doc %u, want %u", cases[i].word, cases[i].targets[k], c.doc,
+				         cases[i].want[k]);
+			if (c.doc == UINT32_MAX)
+				continue;
+			/* the fields and positions belong to the doc landed on */
+			uint32_t d = c.doc;
+			if (!strcmp(cases[i].word, "kafka")) {
+				assert_int_equal(c.tf_title, kafka_title(d));
+				assert_int_equal(c.tf_body, 1 + n_extra(d));
+				if (k % 2 == 0 && d != read_doc) {
+					read_doc = d;
+					uint32_t pos[4];
+					assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+					assert_int_equal(pos[0], 0);
+					if (n_extra(d))
+						assert_int_equal(pos[n_extra(d)], (has_redis(d) ? 3 : 2) + n_extra(d));
+				}
+			} else {
+				uint32_t pos;
+				assert_int_equal(c.tf_body, 1);
+				if (k % 2 == 1 && d != read_doc) {
+					read_doc = d;
+					assert_int_equal(lidx__cursor_positions(&c, &pos, 1), 0);
+					assert_int_equal(pos, 2);
+				}
+			}
+		}
+	}
+	lidx_index_close(ix);
+}
+
+struct acc {
+	char last[64];
+	size_t n;
+	const char *pfx;
+};
+
+/* prefix callback: terms start with the prefix, come in byte order, resolve */
+static int cb(void *ctx, const char *term, size_t len, const lidx_term *t)
+{
+	struct acc *a = ctx;
+	assert_int_equal(strlen(term), len);
+	assert_int_equal(strncmp(term, a->pfx, strlen(a->pfx)), 0);
+	assert_true(a->n == 0 || strcmp(a->last, term) < 0);
+	assert_true(t->df >= 1);
+	snprintf(a->last, sizeof a->last, "%s", term);
+	a->n++;
+	return 0;
+}
+
+static void test_index_prefix(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	static const struct { const char *prefix; size_t max, want; } cases[] = {
+		{ "w1", 1000, 111 },  /* w1, w10..w19, w100..w199 */
+		{ "w29", 1000, 11 },  /* w29, w290..w299 */
+		{ "w1", 5, 5 },
+		{ "kafka", 10, 1 },
+		{ "zz", 10, 0 },
+		{ "w300", 10, 0 },
+		{ "0", 10, 1 },
+		{ "w", 1000, 300 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct acc acc = { "", 0, cases[i].prefix };
+		assert_int_equal(lidx__term_prefix(ix, cases[i].prefix, strlen(cases[i].prefix),
+		                                   cases[i].max, cb, &acc), 0);
+		if (acc.n != cases[i].want)
+			fail_msg("prefix %s: %zu terms, want %zu", cases[i].prefix, acc.n, cases[i].want);
+	}
+	lidx_index_close(ix);
+}
+
+static void test_index_stories(void **state)
+{
+	(void)state;
+	lidx_index *ix = open_ok(ixpath);
+	/* out of order, so that store blocks are reloaded */
+	static const uint32_t ids[] = { 0, 299, 1, 150, 200, 199, 42, 298, 0 };
+	for (size_t k = 0; k < sizeof ids / sizeof *ids; k++) {
+		uint32_t i = ids[k];
+		lidx_story s;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_index_story(ix, i, &s, &err), 0);
+		char text[256], title[64];
+		story_text(i, text, sizeof text);
+		story_title(i, title, sizeof title);
+		assert_int_equal(s.id, i);
+		assert_int_equal(s.file_id, i < N_FILE0 ? 0 : 2);
+		assert_string_equal(s.path, i < N_FILE0 ? "a/notes.md" : "b/log.txt");
+		assert_string_equal(s.title, title);
+		assert_string_equal(s.breadcrumb, i < N_FILE0 ? "Section A" : "");
+		assert_int_equal(s.text_len, strlen(text));
+		assert_memory_equal(s.text, text, s.text_len);
+		assert_int_equal(s.line_start, story_line(i));
+		assert_int_equal(s.line_end, story_line(i) + 4);
+		lidx_story_clear(&s);
+	}
+	lidx_story s;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_index_story(ix, N_STORIES, &s, &err), LIDX_ENOTFOUND);
+	assert_true(err.msg[0] != 0);
+	lidx_story_clear(NULL);
+
+	static const struct { const char *path; uint32_t line; int rc; uint32_t id; } finds[] = {
+		{ "a/notes.md", 11, 0, 1 },
+		{ "a/notes.md", 15, 0, 1 },
+		{ "a/notes.md", 16, LIDX_ENOTFOUND, 0 }, /* between stories */
+		{ "notes.md", 1991, 0, 199 },            /* a suffix at a '/' */
+		{ "otes.md", 11, LIDX_ENOTFOUND, 0 },    /* not at a '/' */
+		{ "b/log.txt", 1, 0, 200 },
+		{ "log.txt", 995, 0, 299 },
+		{ "b/log.txt", 0, 0, 200 },              /* line 0: the first story */
+		{ "b/scan.pdf", 1, LIDX_ENOTFOUND, 0 },
+		{ "c/none.md", 1, LIDX_ENOTFOUND, 0 },
+	};
+	for (size_t k = 0; k < sizeof finds / sizeof *finds; k++) {
+		uint32_t id = UINT32_MAX;
+		int rc = lidx_index_find_story(ix, finds[k].path, finds[k].line, &id);
+		if (rc != finds[k].rc || (rc == 0 && id != finds[k].id))
+			fail_msg("find %s:%u = %d/%u, want %d/%u", finds[k].path, finds[k].line, rc, id,
+			         finds[k].rc, finds[k].id);
+	}
+	lidx_index_close(ix);
+}
+
+/* An empty builder writes an index that opens and finds nothing. */
+static void test_index_empty(void **state)
+{
+	(void)state;
+	char path[160];
+	snprintf(path, sizeof path, "%s/empty.cvx", tmpdir);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_builder_free(NULL);
+	lidx_index *ix = open_ok(path);
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix, &st), 0);
+	assert_int_equal(st.n_stories, 0);
+	assert_int_equal(st.n_terms, 0);
+	lidx_term t;
+	assert_int_equal(lidx__term_find(ix, "kafka", 5, &t), LIDX_ENOTFOUND);
+	assert_int_equal(lidx_index_verify(ix, &err), 0);
+	lidx_index_close(ix);
+	unlink(path);
+}
+
+/* ---- corruption ---------------------------------------------------------------------- */
+
+/* Read everything: verify, every story, every postings list of the test terms. */
+static int read_all(const char *path, unsigned flags)
+{
+	lidx_index *ix;
+	lidx_err err = { 0 };
+	int rc = lidx_index_open(&ix, path, flags, &err);
+	if (rc < 0) {
+		assert_true(err.msg[0] != 0);
+		assert_null(ix);
+		return rc;
+	}
+	rc = lidx_index_verify(ix, &err);
+	for (uint32_t i = 0; rc == 0 && i < lidx_index_story_count(ix); i++) {
+		lidx_story s;
+		rc = lidx_index_story(ix, i, &s, &err);
+		if (rc == 0)
+			lidx_story_clear(&s);
+	}
+	static const char *const words[] = { "kafka", "redi", "w7", "stori" };
+	for (size_t k = 0; rc == 0 && k < 4; k++) {
+		lidx_term t;
+		lidx_cursor c;
+		rc = lidx__term_find(ix, words[k], strlen(words[k]), &t);
+		if (rc == LIDX_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = lidx__cursor_open(ix, &t, &c);
+		while (rc == 0 && c.doc != UINT32_MAX) {
+			uint32_t pos[8];
+			rc = lidx__cursor_positions(&c, pos, 8);
+			if (rc == 0)
+				rc = lidx__cursor_next(&c);
+		}
+	}
+	lidx_index_close(ix);
+	return rc;
+}
+
+/* Which bytes of the file the header, the section table or a section cover. */
+static uint8_t *coverage(const uint8_t *m, size_t len)
+{
+	uint8_t *cov = calloc(len, 1);
+	assert_non_null(cov);
+	uint32_t n_sec = lidx_rd32(m + 12);
+	size_t table = LIDX_HEADER_SIZE + (size_t)n_sec * LIDX_ENTRY_SIZE;
+	assert_true(table <= len);
+	memset(cov, 1, table);
+	for (uint32_t i = 0; i < n_sec; i++) {
+		const uint8_t *e = m + LIDX_HEADER_SIZE + i * LIDX_ENTRY_SIZE;
+		uint64_t off = lidx_rd64(e + 8), l = lidx_rd64(e + 16);
+		assert_true(off + l <= len);
+		memset(cov + off, 1, (size_t)l);
+	}
+	return cov;
+}
+
+static void small_index(const char *path)
+{
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_add_file(b, "x.md", 1, 2, 0), 0);
+	static const char *const texts[] = { "kafka the redis w7", "kafka stori", "redis redis" };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(lidx_builder_add_story(b, "Kafka", "A", (uint32_t)i + 1, (uint32_t)i + 1,
+		                                        texts[i], strlen(texts[i])),
+		                 0);
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+}
+
+/* Every single flipped byte that belongs to the file's structure is caught. */
+static void test_index_corrupt_flip_every_byte(void **state)
+{
+	(void)state;
+	char path[160], bad[160];
+	snprintf(path, sizeof path, "%s/small.cvx", tmpdir);
+	snprintf(bad, sizeof bad, "%s/bad.cvx", tmpdir);
+	small_index(path);
+	assert_int_equal(read_all(path, 0), 0);
+	size_t len;
+	uint8_t *m = slurp(path, &len);
+	uint8_t *cov = coverage(m, len);
+	size_t n_caught = 0;
+	for (size_t i = 0; i < len; i++) {
+		for (int v = 0; v < 2; v++) {
+			uint8_t x = v ? 0xff : 0x01;
+			m[i] ^= x;
+			spit(bad, m, len);
+			m[i] ^= x;
+			int rc = read_all(bad, v ? LIDX_OPEN_VERIFY : 0);
+			if (cov[i] && rc != LIDX_ECORRUPT)
+				fail_msg("byte %zu ^ 0x%02x (of %zu): rc %d, want LIDX_ECORRUPT", i, x, len, rc);
+			if (!cov[i] && rc != 0)
+				fail_msg("padding byte %zu: rc %d", i, rc);
+			n_caught += rc == LIDX_ECORRUPT;
+		}
+	}
+	assert_true(n_caught > len);
+	free(cov);
+	free(m);
+	unlink(bad);
+	unlink(path);
+}
+
+/* The big index: a flip in the middle of each section, and truncations. */
+static void test_index_corrupt_sections_truncate(void **state)
+{
+	(void)state;
+	char bad[160];
+	snprintf(bad, sizeof bad, "%s/bad.cvx", tmpdir);
+	size_t len;
+	uint8_t *m = slurp(ixpath, &len);
+	uint32_t n_sec = lidx_rd32(m + 12);
+	assert_int_equal(n_sec, SEC_MAX);
+	for (uint32_t i = 0; i < n_sec; i++) {
+		const uint8_t *e = m + LIDX_HEADER_SIZE + i * LIDX_ENTRY_SIZE;
+		uint64_t off = lidx_rd64(e + 8), l = lidx_rd64(e + 16);
+		for (uint64_t at = off; at < off + l; at += l / 3 + 1) {
+			m[at] ^= 0x5a;
+			spit(bad, m, len);
+			m[at] ^= 0x5a;
+			int rc = read_all(bad, 0);
+			if (rc != LIDX_ECORRUPT)
+				fail_msg("section %u byte %llu: rc %d", lidx_rd32(e), (unsigned long long)at, rc);
+		}
+	}
+	static const size_t cuts[] = { 0, 1, 8, 63, 64, 100 };
+	for (size_t k = 0; k < sizeof cuts / sizeof *cuts + 3; k++) {
+		size_t n = k < 6 ? cuts[k] : k == 6 ? len / 2 : k == 7 ? len - 1 : len - 8;
+		spit(bad, m, n);
+		int rc = read_all(bad, 0);
+		if (rc != LIDX_ECORRUPT)
+			fail_msg("truncated to %zu of %zu bytes: rc %d", n, len, rc);
+	}
+	/* a file grown by garbage is not silently accepted either */
+	uint8_t *big = malloc(len + 8);
+	assert_non_null(big);
+	memcpy(big, m, len);
+	memset(big + len, 0, 8);
+	spit(bad, big, len + 8);
+	assert_int_equal(read_all(bad, 0), LIDX_ECORRUPT);
+	free(big);
+	free(m);
+	unlink(bad);
+}
+
+static void test_index_version_magic(void **state)
+{
+	(void)state;
+	char bad[160];
+	snprintf(bad, sizeof bad, "%s/bad.cvx", tmpdir);
+	size_t len;
+	uint8_t *m = slurp(ixpath, &len);
+	/* another format version, with a correct header CRC */
+	lidx_wr32(m + 8, LIDX_FORMAT_VERSION + 1);
+	lidx_wr32(m + 60, (uint32_t)crc32_z(0, m, 60));
+	spit(bad, m, len);
+	lidx_index *ix;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_index_open(&ix, bad, 0, &err), LIDX_EVERSION);
+	assert_null(ix);
+	assert_non_null(strstr(err.msg, "version"));
+	/* a text file is not an index */
+	spit(bad, (const uint8_t *)"# notes\nnot an index at all, just text that is long enough\n", 60);
+	assert_int_equal(lidx_index_open(&ix, bad, 0, &err), LIDX_ECORRUPT);
+	/* no file; a folder */
+	assert_int_equal(lidx_index_open(&ix, "/nonexistent/x.cvx", 0, &err), LIDX_ENOTFOUND);
+	assert_int_equal(lidx_index_open(&ix, tmpdir, 0, &err), LIDX_EIO);
+	free(m);
+	unlink(bad);
+}
+
+/* ---- atomic write -------------------------------------------------------------------- */
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void test_index_write_atomic(void **state)
+{
+	(void)state;
+	char sub[160], path[200];
+	snprintf(sub, sizeof sub, "%s/wdir", tmpdir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	/* a missing folder: LIDX_EIO, nothing created */
+	snprintf(path, sizeof path, "%s/missing/ix.cvx", sub);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_add_story(b, "T", "", 1, 1, "kafka", 5), 0);
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), LIDX_EIO);
+	assert_true(err.msg[0] != 0);
+	assert_int_equal(count_entries(sub), 0);
+
+	/* a good write replaces the file; mode 0600 */
+	snprintf(path, sizeof path, "%s/ix.cvx", sub);
+	spit(path, (const uint8_t *)"old", 3);
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	assert_int_equal(count_entries(sub), 1);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	size_t len;
+	uint8_t *good = slurp(path, &len);
+
+	/* a write that fails half-way (out of memory) leaves the old file as it was */
+	lidx_builder *b2;
+	assert_int_equal(lidx_builder_new(&b2), 0);
+	assert_int_equal(lidx_builder_add_story(b2, "Other", "", 1, 1, "redis redis", 11), 0);
+	int failed = 0;
+	for (long n = 1; n < 200; n++) {
+		lidx_alloc_fail_at(n);
+		int rc = lidx_builder_write(b2, path, &err);
+		lidx_alloc_fail_at(0);
+		if (rc == 0)
+			break;
+		failed++;
+		assert_int_equal(rc, LIDX_ENOMEM);
+		assert_int_equal(count_entries(sub), 1);
+		size_t l2;
+		uint8_t *now = slurp(path, &l2);
+		assert_int_equal(l2, len);
+		assert_memory_equal(now, good, len);
+		free(now);
+	}
+	assert_true(failed > 0);
+	assert_int_equal(count_entries(sub), 1);
+	/* the write after the failed ones is a good index */
+	assert_int_equal(read_all(path, LIDX_OPEN_VERIFY), 0);
+	lidx_index *ix = open_ok(path);
+	assert_int_equal(lidx_index_story_count(ix), 1);
+	lidx_index_close(ix);
+
+	/* a builder writes again, also after more stories */
+	assert_int_equal(lidx_builder_write(b2, path, &err), 0);
+	assert_int_equal(read_all(path, LIDX_OPEN_VERIFY), 0);
+	assert_int_equal(lidx_builder_add_story(b2, "Third", "", 2, 2, "kafka w7", 8), 0);
+	assert_int_equal(lidx_builder_write(b2, path, &err), 0);
+	assert_int_equal(read_all(path, LIDX_OPEN_VERIFY), 0);
+	ix = open_ok(path);
+	assert_int_equal(lidx_index_story_count(ix), 2);
+	lidx_story s;
+	assert_int_equal(lidx_index_story(ix, 1, &s, &err), 0);
+	assert_string_equal(s.title, "Third");
+	lidx_story_clear(&s);
+	lidx_index_close(ix);
+	free(good);
+	lidx_builder_free(b2);
+	lidx_builder_free(b);
+	unlink(path);
+	rmdir(sub);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_index_varint_roundtrip),
+		cmocka_unit_test(test_index_postings_codec_roundtrip),
+		cmocka_unit_test(test_index_postings_malformed),
+		cmocka_unit_test(test_index_stats),
+		cmocka_unit_test(test_index_lexicon),
+		cmocka_unit_test(test_index_cursor_walk),
+		cmocka_unit_test(test_index_cursor_seek),
+		cmocka_unit_test(test_index_prefix),
+		cmocka_unit_test(test_index_stories),
+		cmocka_unit_test(test_index_empty),
+		cmocka_unit_test(test_index_corrupt_flip_every_byte),
+		cmocka_unit_test(test_index_corrupt_sections_truncate),
+		cmocka_unit_test(test_index_version_magic),
+		cmocka_unit_test(test_index_write_atomic),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
