@@ -476,8 +476,10 @@ static int text_nodes(seg *g)
 		}
 		/* two headings stacked over prose need no blank line before them,
 		 * but after "... includes:" come list items, not headings */
-		int after_colon = k > 0 && !g->lines[k - 1].blank &&
-		                  s[trim_end(s, g->lines[k - 1].start, g->lines[k - 1].end) - 1] == ':';
+		/* (a noise line blanked to spaces is not .blank: trim_end may give its start) */
+		size_t pe = k > 0 ? trim_end(s, g->lines[k - 1].start, g->lines[k - 1].end) : 0;
+		int after_colon = k > 0 && !g->lines[k - 1].blank && pe > g->lines[k - 1].start &&
+		                  s[pe - 1] == ':';
 		if ((!prev_ok && run_plain < 2) || after_colon || !next_ok || run_plain > 4) {
 			k = j;
 			continue;
