@@ -30,10 +30,16 @@ test: test-fuzz-smoke
 
 .PHONY: fuzz fuzz-build test-fuzz-smoke test-fuzz-replay valgrind test-crash
 
+# Known findings in files other engineers own, each reported; drop the line
+# when the fix lands so that the fuzzers check it again.
+#  match.c: qsort(NULL, 0, ...) when a description has no word pairs
+#  (nonnull argument; harmless with glibc), issue #3.
+$(FUZZ)/libindex/src/match.o: FUZZ_EXCEPT = -fno-sanitize=nonnull-attribute
+
 $(FUZZ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXCEPT) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(FUZZ)/libindex.a: $(FUZZ_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
