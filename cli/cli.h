@@ -49,6 +49,9 @@ int cmd_show(cli *c);
 int cmd_match(cli *c);
 int cmd_batch(cli *c);
 
+/* Load the user alias file, if any (cmd_match.c); -1 after an error message. */
+int cli_load_aliases(cli *c);
+
 /* Bring the corpus index up to date (unless --no-update) and open it. */
 int cli_open(cli *c, int force);
 void cli_close(cli *c);

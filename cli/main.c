@@ -201,6 +201,8 @@ int cli_open(cli *c, int force)
 		cli_error(c, "out of memory");
 		return EXIT_USAGE;
 	}
+	if (cli_load_aliases(c) < 0) /* k8s = kubernetes, for search and match */
+		return EXIT_USAGE;
 	return 0;
 }
 

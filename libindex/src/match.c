@@ -101,7 +101,7 @@ static int known_heading(const char *s, size_t len)
 		"what you’ll do", "you have", "you will", "you'll", "about you", "about the role",
 		"the role", "skills", "nice to have", "bonus points", "preferred", "must have",
 		"what we're looking for", "what we are looking for", "who you are", "your impact",
-		"the team", "duties", "experience", "tech stack", "our stack", NULL
+		"the team", "duties", "tech stack", "our stack", NULL
 	};
 	for (int i = 0; cues[i]; i++)
 		if (lower_contains(s, len, cues[i]))
@@ -257,7 +257,8 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		int bold_line = le - ls > 4 && !memcmp(t + ls, "**", 2) && !memcmp(t + le - 2, "**", 2) && words <= 8;
 		int colon = blen && body[blen - 1] == ':' && words <= 10;
 		int terminal = blen && strchr(".!?;,", body[blen - 1]) != NULL;
-		int heading = !bl && (md_heading || bold_line || colon ||
+		int title = !seen_content && !bl && !md_heading && !colon && words <= 12 && !terminal;
+		int heading = !bl && !title && (md_heading || bold_line || colon ||
 		                      (words <= 6 && !terminal && known_heading(body, blen)));
 		if (!bl && !heading && bullet >= 0 && indent > 0 && !in_para) {
 			/* a wrapped bullet line */
@@ -289,7 +290,7 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 			seen_content = 1;
 			continue;
 		}
-		if (!seen_content && words <= 12 && !terminal) {
+		if (title) {
 			/* the first line, short and unpunctuated: the job title */
 			rc = push_item(&iv, t, ls, le, LIDX_JD_TITLE, section);
 			seen_content = 1;
@@ -767,11 +768,10 @@ static int build_query(lidx_match *m, lidx_err *err)
 	 * contain as a phrase: a group of their own, so that a story with the
 	 * phrase scores it on top of its words.
 	 */
-	double kept_min = keep_n ? order[keep_n - 1]->w : 0;
 	size_t n_ok = 0;
 	for (size_t j = 0; j < n_bg; j++) {
 		tstat *a = &tm.v[bg[j].a], *b = &tm.v[bg[j].b];
-		if (!a->df || !b->df || (a->w < kept_min && b->w < kept_min) || a == b) {
+		if (!a->df || !b->df || a == b) {
 			bg[j].w = 0;
 			continue;
 		}
