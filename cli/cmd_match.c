@@ -422,7 +422,7 @@ int cmd_match(cli *c)
 	lidx_match_opts mo;
 	lidx_match_defaults(&mo);
 	if (!c->pick)
-		mo.req_hits = 5; /* the best story per requirement is all the report needs */
+		mo.req_hits = 10; /* enough for each requirement's best story and the ranking */
 	lidx_results r = { 0 };
 	mctx x = { 0 };
 	rc = lidx_match_new(&m, c->ix, c->an, text, len, &mo, &err);
@@ -432,27 +432,14 @@ int cmd_match(cli *c)
 		goto done;
 	}
 	x.m = m;
-	lidx_search_opts so = c->so;
-	/*
-	 * No coord factor: a job description asks for thirty things and a good
-	 * story has a handful of them; the terms' weights already rank breadth.
-	 */
-	so.coord = 0;
-	if (getenv("CVSEARCH_MATCH_COORD"))
-		so.coord = atoi(getenv("CVSEARCH_MATCH_COORD"));
-	if ((rc = lidx_search(c->ix, lidx_match_query(m), &so, &r, &err)) < 0) {
+	/* the description's query, diversified over its requirements (xQuAD) */
+	if ((rc = lidx_match_search(m, &c->so, &r, &err)) < 0) {
 		cli_error(c, "%s", err.msg);
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (c->coverage || c->pick || !c->json) {
-		if ((rc = lidx_match_coverage(m, &c->so, &err)) < 0) {
-			cli_error(c, "%s", err.msg);
-			rc = EXIT_USAGE;
-			goto done;
-		}
-		x.coverage = !c->json || c->coverage;
-	}
+	/* lidx_match_search() has scored every requirement: the report is ready */
+	x.coverage = !c->json || c->coverage;
 	if (c->pick) {
 		if (!(x.picks = calloc((size_t)c->pick, sizeof *x.picks)) ||
 		    lidx_match_pick(m, (size_t)c->pick, x.picks, &x.n_picks) < 0) {

@@ -15,6 +15,8 @@
 #define MAX_PHRASE_CHECKS 40 /* candidate two-word phrases looked up in the notes */
 #define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
 #define WEAK_SHARE 0.2
+#define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
+#define XQUAD_LAMBDA 0.5     /* share of the requirements (diversity) in the ranking */
 
 /* ---- splitting ---------------------------------------------------------------------- */
 
@@ -571,6 +573,7 @@ static double unit_weight(const tstat *t, double n)
 	return (1.0 + log((double)t->tf)) * lidx__idf((uint64_t)n, t->df) * (t->title ? TITLE_BOOST : 1.0);
 }
 
+
 static int cmp_w(const void *x, const void *y)
 {
 	const tstat *const *a = x, *const *b = y;
@@ -758,8 +761,9 @@ static int build_query(lidx_match *m, lidx_err *err)
 			rc = LIDX_ENOMEM;
 			goto done;
 		}
-		m->terms[m->n_terms++] = (lidx_match_term){ label, t->w / wmax, t->tf, t->df, 0 };
-		if ((rc = add_term_group(m, m->q, label, m->text + t->start, t->end - t->start, t->w / wmax, 0)) < 0)
+		double qw = t->w / wmax;
+		m->terms[m->n_terms++] = (lidx_match_term){ label, qw, t->tf, t->df, 0 };
+		if ((rc = add_term_group(m, m->q, label, m->text + t->start, t->end - t->start, qw, 0)) < 0)
 			goto done;
 	}
 	/*
@@ -796,8 +800,6 @@ static int build_query(lidx_match *m, lidx_err *err)
 			goto done;
 		}
 		double w = bg[j].w / wmax;
-		if (w > 1)
-			w = 1;
 		m->terms[m->n_terms++] = (lidx_match_term){ label, w, bg[j].tf, 0, 1 };
 		if ((rc = add_term_group(m, m->q, label, s, n, w, 1)) < 0)
 			goto done;
@@ -1273,4 +1275,152 @@ int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out)
 	}
 	lidx__free(have);
 	return 0;
+}
+
+/* ---- ranking: the whole description, diversified over its requirements -------------------- */
+
+typedef struct aspect {
+	uint32_t story;
+	uint32_t req;
+	double p;             /* P(story | requirement) */
+} aspect;
+
+static int cmp_aspect(const void *x, const void *y)
+{
+	const aspect *a = x, *b = y;
+	if (a->story != b->story)
+		return a->story < b->story ? -1 : 1;
+	return a->req < b->req ? -1 : a->req > b->req;
+}
+
+typedef struct cand2 {
+	uint32_t story;
+	double p_main;        /* P(story | description) */
+	size_t a0, a1;        /* its aspects */
+	double bm25;
+	int taken;
+} cand2;
+
+static int cmp_cand_story(const void *x, const void *y)
+{
+	const cand2 *a = x, *b = y;
+	return a->story < b->story ? -1 : a->story > b->story;
+}
+
+int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results *res, lidx_err *err)
+{
+	lidx_search_opts o;
+	if (opts)
+		o = *opts;
+	else
+		lidx_search_defaults(&o);
+	memset(res, 0, sizeof *res);
+	size_t want = o.limit ? o.limit : 10;
+	o.coord = 0; /* a description asks for thirty things: the weights rank breadth */
+	o.limit = want < FUSE_DEPTH ? FUSE_DEPTH : want;
+	lidx_results main;
+	aspect *as = NULL;
+	cand2 *cs = NULL;
+	double *notcov = NULL;
+	size_t n_as = 0, n_cs = 0;
+	int rc = lidx_search(m->ix, m->q, &o, &main, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = lidx_match_coverage(m, opts, err)) < 0)
+		goto done;
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_reqs; i++)
+		n += m->n_cands[i];
+	as = lidx__calloc(n ? n : 1, sizeof *as);
+	cs = lidx__calloc(n + main.n_hits + 1, sizeof *cs);
+	notcov = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *notcov);
+	if (!as || !cs || !notcov) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	/*
+	 * xQuAD (Santos, Macdonald & Ounis 2010): a job description is a query
+	 * with many aspects, its requirements, and a person wants a story for
+	 * each. Stories are taken one at a time, each maximizing
+	 *   (1 - L) P(d|D) + L * sum_r P(r|D) P(d|r) prod_{taken s} (1 - P(s|r))
+	 * P(d|D): the description query's score over the best one; P(d|r): the
+	 * requirement query's score over its best, times 1 for a strong cover,
+	 * 1/2 for a weak one, 0 for none; P(r|D) uniform. A requirement already
+	 * answered by a taken story counts less for the next ones.
+	 */
+	double top = main.n_hits ? main.hits[0].score : 1;
+	for (size_t h = 0; h < main.n_hits; h++)
+		cs[n_cs++] = (cand2){ main.hits[h].story, main.hits[h].score / top, 0, 0, main.hits[h].score, 0 };
+	for (size_t i = 0; i < m->n_reqs; i++) {
+		double rtop = m->n_cands[i] ? m->cands[i][0].score : 1;
+		for (size_t h = 0; h < m->n_cands[i]; h++) {
+			struct cand *c = &m->cands[i][h];
+			if (c->label == LIDX_COVER_NONE || rtop <= 0)
+				continue;
+			as[n_as++] = (aspect){ c->story, (uint32_t)i,
+			                       c->score / rtop * (c->label == LIDX_COVER_STRONG ? 1.0 : 0.5) };
+			cs[n_cs++] = (cand2){ c->story, 0, 0, 0, 0, 0 };
+		}
+		notcov[i] = 1;
+	}
+	qsort(as, n_as, sizeof *as, cmp_aspect);
+	/* merge the candidates by story: a story keeps its description score */
+	qsort(cs, n_cs, sizeof *cs, cmp_cand_story);
+	size_t w = 0;
+	for (size_t i = 0; i < n_cs; i++) {
+		if (w && cs[w - 1].story == cs[i].story) {
+			if (cs[i].p_main > cs[w - 1].p_main) {
+				cs[w - 1].p_main = cs[i].p_main;
+				cs[w - 1].bm25 = cs[i].bm25;
+			}
+		} else {
+			cs[w++] = cs[i];
+		}
+	}
+	n_cs = w;
+	for (size_t i = 0, a = 0; i < n_cs; i++) {
+		while (a < n_as && as[a].story < cs[i].story)
+			a++;
+		cs[i].a0 = a;
+		while (a < n_as && as[a].story == cs[i].story)
+			a++;
+		cs[i].a1 = a;
+	}
+	size_t out = n_cs < want ? n_cs : want;
+	res->hits = lidx__calloc(out ? out : 1, sizeof *res->hits);
+	if (!res->hits) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	double lambda = XQUAD_LAMBDA, pr = m->n_reqs ? 1.0 / (double)m->n_reqs : 0;
+	for (size_t k = 0; k < out; k++) {
+		double best = -1;
+		size_t bi = 0;
+		for (size_t i = 0; i < n_cs; i++) {
+			if (cs[i].taken)
+				continue;
+			double div = 0;
+			for (size_t a = cs[i].a0; a < cs[i].a1; a++)
+				div += pr * as[a].p * notcov[as[a].req];
+			double sc = (1 - lambda) * cs[i].p_main + lambda * div;
+			if (sc > best + 1e-12 || (sc > best - 1e-12 && cs[i].bm25 > cs[bi].bm25)) {
+				best = sc;
+				bi = i;
+			}
+		}
+		cs[bi].taken = 1;
+		for (size_t a = cs[bi].a0; a < cs[bi].a1; a++)
+			notcov[as[a].req] *= 1 - as[a].p;
+		res->hits[k] = (lidx_hit){ cs[bi].story, best };
+	}
+	res->n_hits = out;
+	res->total = main.total > n_cs ? main.total : n_cs;
+done:
+	if (rc < 0)
+		lidx_results_clear(res);
+	lidx__free(notcov);
+	lidx__free(cs);
+	lidx__free(as);
+	lidx_results_clear(&main);
+	return rc;
 }
