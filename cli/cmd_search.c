@@ -158,12 +158,16 @@ int cmd_search(cli *c)
 		cli_error(c, "out of memory");
 		return EXIT_USAGE;
 	}
-	text[0] = 0;
+	/* appended at the end, not with strcat: 100,000 arguments stay linear */
+	size_t at = 0;
 	for (int i = 0; i < c->argc; i++) {
+		size_t l = strlen(c->argv[i]);
 		if (i)
-			strcat(text, " ");
-		strcat(text, c->argv[i]);
+			text[at++] = ' ';
+		memcpy(text + at, c->argv[i], l);
+		at += l;
 	}
+	text[at] = 0;
 	int rc = cli_open(c, 0);
 	if (rc) {
 		free(text);
