@@ -175,17 +175,32 @@ int cmd_search(cli *c)
 	}
 	lidx_err err = { 0 };
 	lidx_query *q;
-	rc = lidx_query_parse(&q, c->ix, c->an, text, strlen(text), 0, &err);
-	if (rc < 0) {
-		cli_error(c, "%s", err.msg);
-		free(text);
-		return EXIT_USAGE;
-	}
 	lidx_results r;
-	rc = lidx_search(c->ix, q, &c->so, &r, &err);
-	if (rc < 0) {
+	for (int attempt = 0;; attempt++) {
+		rc = lidx_query_parse(&q, c->ix, c->an, text, strlen(text), 0, &err);
+		if (rc == 0) {
+			rc = lidx_search(c->ix, q, &c->so, &r, &err);
+			if (rc < 0)
+				lidx_query_free(q);
+		}
+		if (rc == 0)
+			break;
+		/*
+		 * Postings of a big index are checked when first read, not at open:
+		 * damage found now is rebuilt from the notes, like damage found at
+		 * open, when the notes are at hand.
+		 */
+		if (rc == LIDX_ECORRUPT && attempt == 0 && c->corpus && !c->no_update && !c->index_opt) {
+			if (!c->quiet)
+				fprintf(stderr, "%s: %s; rebuilding it from the notes\n", c->prog, err.msg);
+			cli_close(c);
+			if ((rc = cli_open(c, 1)) != 0) {
+				free(text);
+				return rc;
+			}
+			continue;
+		}
 		cli_error(c, "%s", err.msg);
-		lidx_query_free(q);
 		free(text);
 		return EXIT_USAGE;
 	}
