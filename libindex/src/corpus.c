@@ -455,6 +455,33 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 	return rc;
 }
 
+/*
+ * Remove the temporary files (index_path.tmp.XXXXXX) of builders that were
+ * killed before their rename: each is as big as the index. Only a builder
+ * holding the lock writes one, so with the lock held none is in use.
+ */
+static void sweep_temps(const char *index_path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(index_path, '/');
+	const char *base = slash ? slash + 1 : index_path;
+	if (slash)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - index_path) + (slash == index_path), index_path);
+	else
+		snprintf(dir, sizeof dir, ".");
+	size_t bl = strlen(base);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		if (!strncmp(n, base, bl) && !strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6)
+			unlinkat(dirfd(d), n, 0);
+	}
+	closedir(d);
+}
+
 /* 1 if the index at path is missing, unreadable or describes other files. */
 static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
 {
@@ -508,6 +535,7 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 			goto done;
 		}
 	}
+	sweep_temps(index_path);
 	/* another process may have built it while we waited */
 	if (!force && !is_stale(index_path, &s, rep))
 		goto done;

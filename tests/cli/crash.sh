@@ -59,7 +59,9 @@ IX=$(ls "$TMP"/cache/*.cvx)
 killed=0; finished=0; i=0
 while [ $i -lt "$ITERS" ]; do
 	i=$((i+1))
-	delay=$(python3 -c "import random; print('%.3f' % (random.uniform(0.02, 1.05) * $build_ms / 1000))")
+	# every other kill late in the build, while the temporary file is written
+	lo=0.02; [ $((i % 2)) = 0 ] && lo=0.8
+	delay=$(python3 -c "import random; print('%.3f' % (random.uniform($lo, 1.05) * $build_ms / 1000))")
 	"$BIN" --corpus "$N" -q index >/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
@@ -75,6 +77,17 @@ done
 echo "kill -9: $ITERS builds, $killed killed mid-build, $finished had finished"
 [ $killed -gt 0 ] && ok "at least one build was killed mid-way" || bad "at least one build was killed mid-way"
 
+# and one kill for sure while the temporary file is being written
+"$BIN" --corpus "$N" -q index >/dev/null 2>&1 &
+pid=$!
+k=0
+while [ $k -lt 2000 ] && ! ls "$TMP/cache" | grep -q '\.tmp\.'; do k=$((k+1)); sleep 0.005; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+answers >"$TMP/now"
+cmp -s "$TMP/base" "$TMP/now" && ok "kill -9 while the new index is written: the index answers as before"   || bad "kill -9 while writing" "$(diff "$TMP/base" "$TMP/now" | head -c 400)"
+left=$(ls "$TMP/cache" | grep -c '\.tmp\.')
+echo "temporary files left by killed builds: $left"
+[ "$left" -gt 0 ] && ok "a build killed while writing left its temporary file (the case to clean)"   || bad "a kill while writing left a temporary file" "$(ls "$TMP/cache")"
 # the next run completes the build and sweeps what killed builds left
 printf '# Crash test\nzyzzyvacrashword after the kills\n' >"$N/zz-new.md"
 "$BIN" --corpus "$N" zyzzyvacrashword >"$TMP/out" 2>"$TMP/err"
