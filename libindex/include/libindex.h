@@ -572,10 +572,11 @@ double lidx_match_coverage_share(lidx_match *m);
 int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out);
 
 /**
- * Rank stories for the description: the query of lidx_match_query() and
- * one query per requirement, fused by reciprocal rank (a requirement votes
- * only for stories that cover it). Runs lidx_match_coverage() if needed.
- * res->hits[].score is the fused score (not a BM25 score).
+ * Rank stories for the description: the query of lidx_match_query()
+ * diversified over the requirements with xQuAD (Santos et al. 2010), so
+ * that the first results answer different requirements. Runs
+ * lidx_match_coverage() if needed. res->hits[].score is the xQuAD score
+ * (0..1, not a BM25 score); opts->limit results at most.
  */
 int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results *res, lidx_err *err);
 

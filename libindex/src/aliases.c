@@ -74,7 +74,6 @@ static const char *const builtin[] = {
 	"iam|identity and access management",
 	"cli|command-line|command line",
 	"sdk|sdks|software development kit",
-	"orm|object-relational mapping|object relational mapper",
 	"etl|extract transform load",
 	"devops|dev ops",
 	"devex|developer experience|dx",

@@ -746,7 +746,8 @@ static int build_query(lidx_match *m, lidx_err *err)
 		t->w = unit_weight(t, n_docs);
 		order[n_cand++] = t;
 	}
-	qsort(order, n_cand, sizeof *order, cmp_w);
+	if (n_cand)
+		qsort(order, n_cand, sizeof *order, cmp_w);
 	size_t keep_n = n_cand < m->o.max_terms ? n_cand : m->o.max_terms;
 	double wmax = keep_n ? order[0]->w : 1;
 	size_t n_total = keep_n + m->o.max_phrases;
@@ -782,7 +783,8 @@ static int build_query(lidx_match *m, lidx_err *err)
 		bg[j].w = (1.0 + log((double)bg[j].tf)) * (a->w + b->w) / 2;
 		n_ok++;
 	}
-	qsort(bg, n_bg, sizeof *bg, cmp_bigram);
+	if (n_bg)
+		qsort(bg, n_bg, sizeof *bg, cmp_bigram);
 	size_t added = 0;
 	for (size_t j = 0; j < n_bg && j < MAX_PHRASE_CHECKS && added < m->o.max_phrases; j++) {
 		if (bg[j].w <= 0)
@@ -1363,9 +1365,11 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 		}
 		notcov[i] = 1;
 	}
-	qsort(as, n_as, sizeof *as, cmp_aspect);
+	if (n_as)
+		qsort(as, n_as, sizeof *as, cmp_aspect);
 	/* merge the candidates by story: a story keeps its description score */
-	qsort(cs, n_cs, sizeof *cs, cmp_cand_story);
+	if (n_cs)
+		qsort(cs, n_cs, sizeof *cs, cmp_cand_story);
 	size_t w = 0;
 	for (size_t i = 0; i < n_cs; i++) {
 		if (w && cs[w - 1].story == cs[i].story) {

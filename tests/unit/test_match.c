@@ -1,0 +1,387 @@
+/*
+ * test_match.c -- job descriptions: requirement splitting (bullets,
+ * numbered lists, headings, one long paragraph), boilerplate detection,
+ * term weighting (tf x idf against a small index), aliases, coverage and
+ * the story pick.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+/* ---- splitting ---------------------------------------------------------------- */
+
+typedef struct split {
+	lidx_jd_item *it;
+	size_t n;
+	const char *text;
+} split;
+
+static split do_split(const char *text)
+{
+	split s = { NULL, 0, text };
+	assert_int_equal(lidx_jd_split(text, strlen(text), &s.it, &s.n), 0);
+	return s;
+}
+
+static int item_is(const split *s, size_t i, const char *want)
+{
+	return i < s->n && s->it[i].end - s->it[i].start == strlen(want) &&
+	       !memcmp(s->text + s->it[i].start, want, strlen(want));
+}
+
+static void test_match_split_bullets(void **state)
+{
+	(void)state;
+	split s = do_split("Backend Engineer\n\nWhat you will do\n- Build APIs\n* Run Kafka\n\xe2\x80\xa2 Own on-call\n"
+	                   "\xe2\x80\x93 Write runbooks\n+ Mentor\n");
+	assert_int_equal(s.n, 7);
+	assert_true(s.it[0].flags & LIDX_JD_TITLE);
+	assert_true(item_is(&s, 1, "What you will do"));
+	assert_true(s.it[1].flags & LIDX_JD_HEADING);
+	assert_true(item_is(&s, 2, "Build APIs"));
+	assert_true(item_is(&s, 3, "Run Kafka"));
+	assert_true(item_is(&s, 4, "Own on-call"));
+	assert_true(item_is(&s, 5, "Write runbooks"));
+	assert_true(item_is(&s, 6, "Mentor"));
+	for (size_t i = 2; i < 7; i++) {
+		assert_true(s.it[i].flags & LIDX_JD_BULLET);
+		assert_int_equal(s.it[i].section, 1);
+	}
+	lidx_free(s.it);
+}
+
+static void test_match_split_numbered_and_wrapped(void **state)
+{
+	(void)state;
+	split s = do_split("Requirements:\n1. Go or Rust\n2) Kafka, including\n   event streaming\na) SQL\n");
+	assert_int_equal(s.n, 4);
+	assert_true(item_is(&s, 0, "Requirements"));
+	assert_true(s.it[0].flags & LIDX_JD_HEADING);
+	assert_true(item_is(&s, 1, "Go or Rust"));
+	assert_true(item_is(&s, 2, "Kafka, including\n   event streaming"));
+	assert_true(item_is(&s, 3, "SQL"));
+	lidx_free(s.it);
+}
+
+static void test_match_split_markdown_headings(void **state)
+{
+	(void)state;
+	split s = do_split("## About the role\nYou will lead.\n\n**You have**\n- Redis\n\n### Benefits\n- Dental\n");
+	assert_int_equal(s.n, 6);
+	assert_true(s.it[0].flags & LIDX_JD_HEADING);
+	assert_true(item_is(&s, 0, "About the role"));
+	assert_false(s.it[0].flags & LIDX_JD_BOILERPLATE);
+	assert_true(item_is(&s, 1, "You will lead."));
+	assert_true(s.it[1].flags & LIDX_JD_SENTENCE);
+	assert_true(item_is(&s, 2, "You have"));
+	assert_true(s.it[2].flags & LIDX_JD_HEADING);
+	assert_true(item_is(&s, 3, "Redis"));
+	assert_false(s.it[3].flags & LIDX_JD_BOILERPLATE);
+	assert_true(s.it[4].flags & LIDX_JD_BOILERPLATE); /* the Benefits heading */
+	assert_true(item_is(&s, 5, "Dental"));
+	assert_true(s.it[5].flags & LIDX_JD_BOILERPLATE);
+	lidx_free(s.it);
+}
+
+static void test_match_split_paragraph(void **state)
+{
+	(void)state;
+	split s = do_split("We need someone to build data pipelines, e.g. with Kafka. You will own reliability! "
+	                   "Do you like on-call? Great");
+	assert_int_equal(s.n, 4);
+	assert_true(item_is(&s, 0, "We need someone to build data pipelines, e.g. with Kafka."));
+	assert_true(item_is(&s, 1, "You will own reliability!"));
+	assert_true(item_is(&s, 2, "Do you like on-call?"));
+	assert_true(item_is(&s, 3, "Great"));
+	for (size_t i = 0; i < s.n; i++)
+		assert_true(s.it[i].flags & LIDX_JD_SENTENCE);
+	lidx_free(s.it);
+}
+
+static void test_match_split_empty(void **state)
+{
+	(void)state;
+	split s = do_split("\n  \n\t\n");
+	assert_int_equal(s.n, 0);
+	lidx_free(s.it);
+	s = do_split("");
+	assert_int_equal(s.n, 0);
+	lidx_free(s.it);
+}
+
+/* ---- boilerplate -------------------------------------------------------------------- */
+
+static void test_match_boilerplate(void **state)
+{
+	(void)state;
+	static const struct { const char *text; int want; } cases[] = {
+		{ "We are an equal opportunity employer.", 1 },
+		{ "Benefits include health, dental and a learning stipend.", 1 },
+		{ "Salary: $150,000 - $190,000 plus equity", 1 },
+		{ "Pay: $120k-$160k", 1 },
+		{ "All qualified applicants will receive consideration without regard to race or sexual orientation.", 1 },
+		{ "Acme is a leading fintech company headquartered in Austin.", 1 },
+		{ "Generous PTO and parental leave", 1 },
+		{ "Build CLI tools for local environments", 0 },
+		{ "Experience with Kafka and event streaming", 0 },
+		{ "Cut cloud spend by $20m", 0 },
+		{ "Crypto payments experience", 0 },          /* "pto" inside a word */
+		{ "Improve reliability of the payments platform", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int got = lidx_jd_boilerplate(cases[i].text, strlen(cases[i].text));
+		if (got != cases[i].want)
+			fail_msg("boilerplate(\"%s\") = %d, want %d", cases[i].text, got, cases[i].want);
+	}
+}
+
+/* ---- a small index ---------------------------------------------------------------------- */
+
+typedef struct fixture {
+	char path[64];
+	lidx_index *ix;
+	lidx_analyzer *an;
+} fixture;
+
+static const char *const notes =
+	"# Rate limiting at the gateway\nIntroduced rate limiting in the Kong gateway to stop abuse.\n\n"
+	"# Kubernetes migration\nMoved every service to kubernetes with helm charts.\n\n"
+	"# Postgres tuning\nTuned postgresql indexes and vacuum; queries 10x faster.\n\n"
+	"# Team lunch\nOrganized the team lunch and a retro for the team.\n\n"
+	"# Circuit breakers\nImplemented circuit breakers and retries to stop cascading failures.\n\n"
+	"# CLI tool\nBuilt a CLI tool that seeds local databases in minutes.\n";
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	snprintf(f->path, sizeof f->path, "/tmp/test_match.%ld.idx", (long)getpid());
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_add_file(b, "notes.md", strlen(notes), 0, 0), 0);
+	assert_int_equal(lidx_builder_add_text(b, notes, strlen(notes), "notes.md", NULL), 0);
+	assert_int_equal(lidx_builder_write(b, f->path, NULL), 0);
+	lidx_builder_free(b);
+	assert_int_equal(lidx_index_open(&f->ix, f->path, 0, NULL), 0);
+	assert_int_equal(lidx_analyzer_new(&f->an), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	lidx_analyzer_free(f->an);
+	lidx_index_close(f->ix);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static const lidx_match_term *find_term(lidx_match *m, const char *label)
+{
+	for (size_t i = 0; i < lidx_match_term_count(m); i++)
+		if (!strcmp(lidx_match_term_at(m, i)->label, label))
+			return lidx_match_term_at(m, i);
+	return NULL;
+}
+
+static lidx_match *new_match(fixture *f, const char *jd)
+{
+	lidx_match *m = NULL;
+	lidx_err err = { 0 };
+	int rc = lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), NULL, &err);
+	if (rc < 0)
+		fail_msg("lidx_match_new: %s", err.msg);
+	return m;
+}
+
+static void test_match_weighting(void **state)
+{
+	fixture *f = *state;
+	/* "team" is a frame word; "kafka" is not in the notes; "kong" is rare
+	   there and said twice, "circuit" once */
+	lidx_match *m = new_match(f, "Platform Engineer\n\n- Run our Kong gateway and Kong plugins for the team\n"
+	                             "- Circuit breakers\n- Kafka\n\nWe offer dental and a 401(k).\n");
+	const lidx_match_term *kong = find_term(m, "kong"), *circuit = find_term(m, "circuit");
+	assert_non_null(kong);
+	assert_non_null(circuit);
+	assert_true(kong->weight > circuit->weight);   /* tf 2 beats tf 1 at the same df */
+	assert_int_equal(kong->tf, 2);
+	assert_true(kong->weight <= 1.0);
+	assert_null(find_term(m, "team"));          /* frame word */
+	assert_null(find_term(m, "kafka"));         /* not in the notes: cannot match */
+	assert_null(find_term(m, "dental"));        /* boilerplate */
+	/* a phrase the notes contain is added as a boost */
+	const lidx_match_term *cb = find_term(m, "circuit breakers");
+	assert_non_null(cb);
+	assert_true(cb->phrase);
+	/* requirements: the three bullets, not the title nor the benefits */
+	assert_int_equal(lidx_match_req_count(m), 3);
+	lidx_match_free(m);
+}
+
+static void test_match_errors(void **state)
+{
+	fixture *f = *state;
+	lidx_match *m = NULL;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_match_new(&m, f->ix, f->an, "a\0b", 3, NULL, &err), LIDX_EINVAL);
+	assert_null(m);
+	assert_int_equal(lidx_match_new(&m, f->ix, f->an, "the and of, to.", 15, NULL, &err), LIDX_EEMPTY);
+	assert_int_equal(lidx_match_new(&m, f->ix, f->an, "", 0, NULL, &err), LIDX_EEMPTY);
+	assert_true(err.msg[0] != 0);
+	size_t big = LIDX_MATCH_MAX_BYTES + 1;
+	char *t = malloc(big);
+	assert_non_null(t);
+	memset(t, 'a', big);
+	assert_int_equal(lidx_match_new(&m, f->ix, f->an, t, big, NULL, &err), LIDX_ETOOBIG);
+	free(t);
+	const char *bp = "We are an equal opportunity employer. Benefits include dental.";
+	assert_int_equal(lidx_match_new(&m, f->ix, f->an, bp, strlen(bp), NULL, &err), LIDX_EEMPTY);
+}
+
+static void test_match_aliases_builtin(void **state)
+{
+	fixture *f = *state;
+	/* k8s finds the kubernetes story; postgres finds postgresql */
+	lidx_query *q;
+	lidx_results r;
+	assert_int_equal(lidx_query_parse(&q, f->ix, f->an, "k8s", 3, 0, NULL), 0);
+	assert_int_equal(lidx_search(f->ix, q, NULL, &r, NULL), 0);
+	assert_int_equal(r.n_hits, 1);
+	lidx_story s;
+	assert_int_equal(lidx_index_story(f->ix, r.hits[0].story, &s, NULL), 0);
+	assert_string_equal(s.title, "Kubernetes migration");
+	lidx_story_clear(&s);
+	lidx_results_clear(&r);
+	lidx_query_free(q);
+	assert_int_equal(lidx_query_parse(&q, f->ix, f->an, "Postgres", 8, 0, NULL), 0);
+	assert_int_equal(lidx_search(f->ix, q, NULL, &r, NULL), 0);
+	assert_int_equal(r.n_hits, 1);
+	lidx_results_clear(&r);
+	lidx_query_free(q);
+	/* and in match */
+	lidx_match *m = new_match(f, "- K8s\n");
+	assert_int_equal(lidx_match_search(m, NULL, &r, NULL), 0);
+	assert_int_equal(r.n_hits, 1);
+	lidx_results_clear(&r);
+	lidx_match_free(m);
+}
+
+static void test_match_aliases_user_file(void **state)
+{
+	fixture *f = *state;
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/test_match.%ld.aliases", (long)getpid());
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("# mine\n\nthrottling = rate limiting   # a comment\nhelm, charts\n", fp);
+	fclose(fp);
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_aliases_load(f->an, path, &err), 0);
+	lidx_query *q;
+	lidx_results r;
+	assert_int_equal(lidx_query_parse(&q, f->ix, f->an, "throttling", 10, 0, NULL), 0);
+	assert_int_equal(lidx_search(f->ix, q, NULL, &r, NULL), 0);
+	assert_int_equal(r.n_hits, 1);
+	lidx_results_clear(&r);
+	lidx_query_free(q);
+	/* a line without a separator is an error that names the line */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("ok = fine\njust one word\n", fp);
+	fclose(fp);
+	assert_int_equal(lidx_aliases_load(f->an, path, &err), LIDX_ESYNTAX);
+	assert_non_null(strstr(err.msg, ":2:"));
+	unlink(path);
+	assert_int_equal(lidx_aliases_load(f->an, path, &err), LIDX_ENOTFOUND);
+}
+
+static void test_match_coverage_and_pick(void **state)
+{
+	fixture *f = *state;
+	lidx_match *m = new_match(f, "You have:\n- Rate limiting in an API gateway like Kong\n"
+	                             "- Circuit breakers and retries\n- Quantum chromodynamics\n");
+	assert_int_equal(lidx_match_req_count(m), 3);
+	assert_int_equal(lidx_match_coverage(m, NULL, NULL), 0);
+	const lidx_requirement *r0 = lidx_match_req(m, 0), *r1 = lidx_match_req(m, 1), *r2 = lidx_match_req(m, 2);
+	assert_int_equal(r0->label, LIDX_COVER_STRONG);
+	assert_true(r0->has_story);
+	lidx_story s;
+	assert_int_equal(lidx_index_story(f->ix, r0->story, &s, NULL), 0);
+	assert_string_equal(s.title, "Rate limiting at the gateway");
+	lidx_story_clear(&s);
+	assert_true(r0->n_matched >= 3);
+	assert_int_equal(r1->label, LIDX_COVER_STRONG);
+	assert_int_equal(r1->n_missing, 0);
+	assert_int_equal(r2->label, LIDX_COVER_NONE);
+	assert_int_equal(r2->n_matched, 0);
+	assert_true(r2->n_missing >= 2);
+	double share = lidx_match_coverage_share(m);
+	assert_true(share > 0.6 && share < 0.7); /* 2 of 3 */
+	uint32_t pick[3];
+	size_t n;
+	assert_int_equal(lidx_match_pick(m, 3, pick, &n), 0);
+	assert_int_equal(n, 2); /* nothing covers the third: no third story */
+	assert_true(pick[0] != pick[1]);
+	assert_int_equal(lidx_match_story_label(m, 0, r0->story), LIDX_COVER_STRONG);
+	/* the ranking puts the two answers first */
+	lidx_results res;
+	assert_int_equal(lidx_match_search(m, NULL, &res, NULL), 0);
+	assert_true(res.n_hits >= 2);
+	assert_true((res.hits[0].story == r0->story && res.hits[1].story == r1->story) ||
+	            (res.hits[0].story == r1->story && res.hits[1].story == r0->story));
+	lidx_results_clear(&res);
+	lidx_match_free(m);
+}
+
+static void test_match_alloc_failures(void **state)
+{
+	fixture *f = *state;
+	const char *jd = "Title\n\nResponsibilities\n- Kong rate limiting\n- Circuit breakers\n";
+	/* fail each allocation in turn: an error or success, never a crash or leak */
+	for (long n = 1; n < 5000; n++) {
+		lidx_alloc_fail_at(n);
+		lidx_match *m = NULL;
+		int rc = lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), NULL, NULL);
+		if (rc == 0) {
+			lidx_results r;
+			rc = lidx_match_search(m, NULL, &r, NULL);
+			if (rc == 0)
+				lidx_results_clear(&r);
+			lidx_match_free(m);
+		} else {
+			assert_null(m);
+		}
+		long made = lidx_alloc_fail_at(0);
+		if (rc == 0 && made < n)
+			break; /* no allocation failed: done */
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_split_bullets),
+		cmocka_unit_test(test_match_split_numbered_and_wrapped),
+		cmocka_unit_test(test_match_split_markdown_headings),
+		cmocka_unit_test(test_match_split_paragraph),
+		cmocka_unit_test(test_match_split_empty),
+		cmocka_unit_test(test_match_boilerplate),
+		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_aliases_builtin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_coverage_and_pick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
