@@ -529,7 +529,8 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 			}
 			double ub_ne = n_ne ? pub[n_ne - 1] : 0, w_ne = n_ne ? pw[n_ne - 1] : 0;
 			double bound = (sum + ub_ne) * (coord ? (mw + w_ne) / W : 1.0) * (1.0 + 1e-9);
-			if (n < limit || bound >= heap[0].score) {
+			/* with no weak groups the score is already known: count the story */
+			if (n < limit || n_ne == 0 || bound >= heap[0].score) {
 				/* the weak groups, then the excluded ones */
 				for (size_t k = 0; k < n_ne; k++) {
 					size_t g = order[k], a, b;
