@@ -343,7 +343,9 @@ static int is_frame_word(const char *w, size_t n)
 		"tell", "describe", "explain", "share", "give", "walk", "talk", "example",
 		"instance", "situation", "time", "times", "occasion", "describ", "experi",
 		"experience", "please", "can", "could", "would", "will", "like", "us", "me",
-		"recall", "think", "discuss", "mention", "provide", "specific", NULL
+		"recall", "think", "discuss", "mention", "provide", "specific",
+		/* the words are compared after stemming: their Snowball stems */
+		"exampl", "instanc", "situat", "occas", "pleas", "recal", "provid", "specif", NULL
 	};
 	for (int i = 0; words[i]; i++)
 		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
