@@ -1,0 +1,445 @@
+/*
+ * test_search.c -- ranking and the query language: BM25F scores against
+ * hand-computed values (search.c's top comment), the coord factor, phrases
+ * (with stop-word gaps), -excluded, OR, prefix*, file:, totals, limits,
+ * ties, query errors and natural-language question framing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+typedef struct doc {
+	const char *path, *title, *text;
+} doc;
+
+/*
+ * Index A, for hand-computed scores. Token counts (stop words do not count):
+ *   id  title        title_len  body                                   body_len
+ *   0   "Care"       1          "cat dog w1 w2 w3 w4 w5 w6 w7 w8"      10
+ *   1   "Dogs"       1          "dog dog dog dog bird"                 5
+ *   2   "Birds"      1          "bird fish the cat"                    3
+ *   3   "Fish"       1          "fish tank"                            2
+ * N = 4, avg_title = 4/4 = 1, avg_body = 20/4 = 5.
+ */
+static const doc docs_a[] = {
+	{ "notes/a.md", "Care", "cat dog w1 w2 w3 w4 w5 w6 w7 w8" },
+	{ "notes/a.md", "Dogs", "dog dog dog dog bird" },
+	{ "notes/b.txt", "Birds", "bird fish the cat" },
+	{ "notes/b.txt", "Fish", "fish tank" },
+};
+
+/*
+ * Index B, for the query language. Stories 5 and 6 are identical (a tie).
+ */
+static const doc docs_b[] = {
+	{ "work/tanium.md", "ORM removal", "We decided to phase out the ORM in favour of SQL." },
+	{ "work/tanium.md", "ORM notes", "phase the ORM out slowly; the ORM was old" },
+	{ "work/tanium.md", "Streaming", "consumer lag fixed with kafka streams and kafka" },
+	{ "personal/Nacelle.txt", "Kubernetes", "moved services to kubernetes and kafka" },
+	{ "personal/Nacelle.txt", "Graphs", "graphql schema registry" },
+	{ "personal/Nacelle.txt", "Tie", "zebra crossing" },
+	{ "personal/Nacelle.txt", "Tie", "zebra crossing" },
+};
+
+static char tmpdir[64];
+static lidx_index *ix_a, *ix_b;
+static lidx_analyzer *an;
+
+static lidx_index *build(const char *name, const doc *d, size_t n)
+{
+	char path[160];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || strcmp(d[i].path, d[i - 1].path))
+			assert_int_equal(lidx_builder_add_file(b, d[i].path, 1, 1, 0), 0);
+		assert_int_equal(lidx_builder_add_story(b, d[i].title, "", (uint32_t)i + 1, (uint32_t)i + 1,
+		                                        d[i].text, strlen(d[i].text)),
+		                 0);
+	}
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, 0, &err), 0);
+	unlink(path); /* mapped: stays readable */
+	return ix;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_search.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	ix_a = build("a.cvx", docs_a, sizeof docs_a / sizeof *docs_a);
+	ix_b = build("b.cvx", docs_b, sizeof docs_b / sizeof *docs_b);
+	return lidx_analyzer_new(&an);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	lidx_index_close(ix_a);
+	lidx_index_close(ix_b);
+	lidx_analyzer_free(an);
+	rmdir(tmpdir);
+	return 0;
+}
+
+/* Parse and run q; fails the test on an error. */
+static void run(lidx_index *ix, const char *text, int coord, size_t limit, lidx_results *res)
+{
+	lidx_query *q;
+	lidx_err err = { 0 };
+	int rc = lidx_query_parse(&q, ix, an, text, strlen(text), 0, &err);
+	if (rc != 0)
+		fail_msg("parse \"%s\": %d %s", text, rc, err.msg);
+	lidx_search_opts o;
+	memset(&o, 0, sizeof o);
+	lidx_search_defaults(&o);
+	o.coord = coord;
+	o.limit = limit;
+	rc = lidx_search(ix, q, &o, res, &err);
+	if (rc != 0)
+		fail_msg("search \"%s\": %d %s", text, rc, err.msg);
+	lidx_query_free(q);
+}
+
+/* ---- hand-computed BM25F ------------------------------------------------------------ */
+
+/* idf = ln(1 + (N - df + 0.5) / (df + 0.5)) */
+static double idf(double n, double df)
+{
+	return log(1.0 + (n - df + 0.5) / (df + 0.5));
+}
+
+/*
+ * tf~ = w_title * tft / (1 - b_title + b_title * tl / avg_t) + tfb / (1 - b + b * bl / avg_b)
+ * s   = idf * tf~ * (k1 + 1) / (k1 + tf~)
+ * with k1 = 1.2, b = 0.75, b_title = 0.5, w_title = 2.5; index A: avg_t = 1, avg_b = 5.
+ */
+static double s_a(double idf_, double tft, double tfb, double tl, double bl)
+{
+	double tf = 2.5 * tft / (1 - 0.5 + 0.5 * tl / 1.0) + tfb / (1 - 0.75 + 0.75 * bl / 5.0);
+	return idf_ * tf * (1.2 + 1) / (1.2 + tf);
+}
+
+static void test_search_bm25_single_terms(void **state)
+{
+	(void)state;
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix_a, &st), 0);
+	assert_int_equal(st.n_stories, 4);
+	assert_float_equal(st.avg_title_len, 1.0, 1e-12);
+	assert_float_equal(st.avg_body_len, 5.0, 1e-12);
+	/*
+	 * idf(df=2) = ln(1 + 2.5/2.5) = ln 2 = 0.693147; idf(df=1) = ln(1 + 3.5/1.5) = 1.203973.
+	 * "cat" in 0 (body 1, bl 10): tf~ = 1/(0.25 + 0.75*10/5) = 1/1.75 = 0.571429,
+	 *   s = 0.693147 * 0.571429 * 2.2 / 1.771429 = 0.491911
+	 * "cat" in 2 (body 1, bl 3): tf~ = 1/0.7 = 1.428571, s = 0.828763
+	 * "dog" in 1 (title 1, body 4, bl 5): tf~ = 2.5/1 + 4/1 = 6.5, s = 1.287273
+	 * "tank" in 3 (body 1, bl 2): tf~ = 1/0.55 = 1.818182, s = 1.203973 * 1.818182 * 2.2 / 3.018182 = 1.595627
+	 * "care" in 0 (title only): tf~ = 2.5, s = 1.203973 * 2.5 * 2.2 / 3.7 = 1.789689
+	 * "fish" in 3 (title 1, body 1, bl 2): tf~ = 2.5 + 1.818182 = 4.318182,
+ *   s = 0.693147 * 4.318182 * 2.2 / 5.518182 = 1.193309
+	 */
+	static const struct {
+		const char *q;
+		size_t n;
+		uint32_t ids[4];
+		double df, tft[4], tfb[4], bl[4];
+		double approx[4];
+	} cases[] = {
+		{ "cat", 2, { 2, 0 }, 2, { 0, 0 }, { 1, 1 }, { 3, 10 }, { 0.828763, 0.491911 } },
+		{ "dog", 2, { 1, 0 }, 2, { 1, 0 }, { 4, 1 }, { 5, 10 }, { 1.287273, 0 } },
+		{ "tank", 1, { 3 }, 1, { 0 }, { 1 }, { 2 }, { 1.595627 } },
+		{ "care", 1, { 0 }, 1, { 1 }, { 0 }, { 10 }, { 1.789689 } },
+		{ "fish", 2, { 3, 2 }, 2, { 1, 0 }, { 1, 1 }, { 2, 3 }, { 1.193309, 0 } },
+		{ "bird", 2, { 2, 1 }, 2, { 1, 0 }, { 1, 1 }, { 3, 5 }, { 0, 0 } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		for (int coord = 0; coord < 2; coord++) {
+			lidx_results r;
+			run(ix_a, cases[i].q, coord, 10, &r);
+			if (r.n_hits != cases[i].n || r.total != cases[i].n)
+				fail_msg("\"%s\": %zu hits", cases[i].q, r.n_hits);
+			for (size_t k = 0; k < cases[i].n; k++) {
+				double want = s_a(idf(4, cases[i].df), cases[i].tft[k], cases[i].tfb[k], 1, cases[i].bl[k]);
+				if (r.hits[k].story != cases[i].ids[k] || fabs(r.hits[k].score - want) > 1e-9)
+					fail_msg("\"%s\" hit %zu: story %u score %.12f, want %u %.12f", cases[i].q, k,
+					         r.hits[k].story, r.hits[k].score, cases[i].ids[k], want);
+				if (cases[i].approx[k] > 0)
+					assert_float_equal(want, cases[i].approx[k], 1e-6); /* the comment's arithmetic */
+			}
+			lidx_results_clear(&r);
+		}
+	}
+}
+
+/* coord: the story with both words beats the one repeating one word. */
+static void test_search_bm25_coord(void **state)
+{
+	(void)state;
+	double l2 = idf(4, 2);
+	double cat0 = s_a(l2, 0, 1, 1, 10), dog0 = s_a(l2, 0, 1, 1, 10);
+	double dog1 = s_a(l2, 1, 4, 1, 5), cat2 = s_a(l2, 0, 1, 1, 3);
+	/* coord on: 0 = 0.983822 (2/2 groups), 1 = 1.287273 / 2 = 0.643637, 2 = 0.828763 / 2 */
+	lidx_results r;
+	run(ix_a, "cat dog", 1, 10, &r);
+	assert_int_equal(r.n_hits, 3);
+	assert_int_equal(r.total, 3);
+	assert_int_equal(r.hits[0].story, 0);
+	assert_float_equal(r.hits[0].score, cat0 + dog0, 1e-9);
+	assert_float_equal(r.hits[0].score, 0.983822, 1e-6);
+	assert_int_equal(r.hits[1].story, 1);
+	assert_float_equal(r.hits[1].score, dog1 * 0.5, 1e-9);
+	assert_int_equal(r.hits[2].story, 2);
+	assert_float_equal(r.hits[2].score, cat2 * 0.5, 1e-9);
+	lidx_results_clear(&r);
+	/* coord off: plain sums, and story 1's four dogs win */
+	run(ix_a, "cat dog", 0, 10, &r);
+	assert_int_equal(r.n_hits, 3);
+	assert_int_equal(r.hits[0].story, 1);
+	assert_float_equal(r.hits[0].score, dog1, 1e-9);
+	assert_int_equal(r.hits[1].story, 0);
+	assert_float_equal(r.hits[1].score, cat0 + dog0, 1e-9);
+	assert_int_equal(r.hits[2].story, 2);
+	assert_float_equal(r.hits[2].score, cat2, 1e-9);
+	lidx_results_clear(&r);
+
+	/* lidx_explain agrees: per-group contributions before coord */
+	lidx_query *q;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_query_parse(&q, ix_a, an, "cat dog", 7, 0, &err), 0);
+	assert_int_equal(lidx_query_group_count(q), 2);
+	double per[2], total;
+	assert_int_equal(lidx_explain(ix_a, q, NULL, 1, per, &total), 0);
+	assert_float_equal(per[0], 0, 1e-12);
+	assert_float_equal(per[1], dog1, 1e-9);
+	assert_float_equal(total, dog1 * 0.5, 1e-9);
+	assert_int_equal(lidx_explain(ix_a, q, NULL, 4, per, &total), LIDX_EINVAL);
+	lidx_query_free(q);
+
+	/* a phrase: its occurrences as body tf, the sum of its terms' IDFs */
+	run(ix_a, "\"cat dog\"", 1, 10, &r);
+	assert_int_equal(r.n_hits, 1);
+	assert_int_equal(r.hits[0].story, 0);
+	assert_float_equal(r.hits[0].score, s_a(l2 + l2, 0, 1, 1, 10), 1e-9);
+	lidx_results_clear(&r);
+	/* the same words in the other order are not the phrase */
+	run(ix_a, "\"dog cat\"", 1, 10, &r);
+	assert_int_equal(r.n_hits, 0);
+	assert_int_equal(r.total, 0);
+	lidx_results_clear(&r);
+}
+
+/* Changed parameters change the score as the formula says. */
+static void test_search_bm25_params(void **state)
+{
+	(void)state;
+	lidx_query *q;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_query_parse(&q, ix_a, an, "fish", 4, 0, &err), 0);
+	lidx_search_opts o;
+	memset(&o, 0, sizeof o);
+	lidx_search_defaults(&o);
+	assert_float_equal(o.k1, 1.2, 0);
+	assert_float_equal(o.b, 0.75, 0);
+	assert_float_equal(o.b_title, 0.5, 0);
+	assert_float_equal(o.w_title, 2.5, 0);
+	o.k1 = 2.0, o.b = 0.0, o.w_title = 1.0;
+	lidx_results r;
+	assert_int_equal(lidx_search(ix_a, q, &o, &r, &err), 0);
+	/* story 3: tf~ = 1 * 1 / 1 + 1 / 1 = 2; s = ln 2 * 2 * 3 / 4 */
+	assert_int_equal(r.hits[0].story, 3);
+	assert_float_equal(r.hits[0].score, log(2.0) * 2 * 3 / 4, 1e-9);
+	/* story 2: tf~ = 1; s = ln 2 * 1 * 3 / 3 */
+	assert_int_equal(r.hits[1].story, 2);
+	assert_float_equal(r.hits[1].score, log(2.0), 1e-9);
+	lidx_results_clear(&r);
+	o.b = 1.5;
+	assert_int_equal(lidx_search(ix_a, q, &o, &r, &err), LIDX_EINVAL);
+	assert_int_equal(r.n_hits, 0);
+	o.b = 0.75, o.k1 = -1;
+	assert_int_equal(lidx_search(ix_a, q, &o, &r, &err), LIDX_EINVAL);
+	lidx_query_free(q);
+}
+
+/* ---- the query language ---------------------------------------------------------------- */
+
+static void test_search_operators(void **state)
+{
+	(void)state;
+	assert_true(lidx_is_stopword("out", 3) && lidx_is_stopword("the", 3) && lidx_is_stopword("to", 2));
+	static const struct {
+		const char *q;
+		const char *want; /* story ids, best first */
+		uint64_t total;
+	} cases[] = {
+		/* a phrase with a stop word in it matches only the adjacent words */
+		{ "\"phase out the ORM\"", "0", 1 },
+		{ "\"phase out a ORM\"", "0", 1 },   /* any stop word fills the gap */
+		/* "out" is a stop word too: a one-word gap, as "the" in story 1's "phase the ORM" */
+		{ "\"phase out ORM\"", "1", 1 },
+		{ "\"ORM phase\"", "", 0 },
+		{ "\"decided phase\"", "", 0 },   /* "to" is a gap */
+		{ "\"decided to phase\"", "0", 1 },
+		{ "\"the ORM\"", "1 0", 2 },         /* 1 has it twice */
+		{ "phase orm", "1 0", 2 },
+		{ "orm -slowly", "0", 1 },
+		{ "kafka -kubernetes", "2", 1 },
+		{ "kafka -\"kafka streams\"", "3", 1 },
+		{ "orm OR kafka", "1 0 2 3", 4 },
+		{ "zebra OR registry", "4 5 6", 3 },
+		{ "graph*", "4", 1 },
+		{ "regist*", "4", 1 },
+		{ "nosuchword* kafka", "2 3", 2 }, /* a prefix that matches nothing drops out */
+		{ "kafka file:nacelle", "3", 1 },
+		{ "kafka file:NACELLE", "3", 1 },    /* case-insensitive */
+		{ "kafka -file:nacelle", "2", 1 },
+		{ "kafka file:tanium.md", "2", 1 },
+		{ "kafka file:nope", "", 0 },
+		{ "nosuchword", "", 0 },
+		{ "zebra", "5 6", 2 },               /* a tie: by story id */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		lidx_results r;
+		run(ix_b, cases[i].q, 1, 10, &r);
+		char got[64] = "";
+		for (size_t k = 0; k < r.n_hits; k++) {
+			size_t l = strlen(got);
+			snprintf(got + l, sizeof got - l, "%s%u", k ? " " : "", r.hits[k].story);
+			if (k && r.hits[k].score > r.hits[k - 1].score)
+				fail_msg("\"%s\": hits not best first", cases[i].q);
+		}
+		if (strcmp(got, cases[i].want) || r.total != cases[i].total)
+			fail_msg("\"%s\": got \"%s\" (total %llu), want \"%s\" (total %llu)", cases[i].q, got,
+			         (unsigned long long)r.total, cases[i].want, (unsigned long long)cases[i].total);
+		assert_true(r.total_exact);
+		lidx_results_clear(&r);
+	}
+}
+
+static void test_search_limit_ties(void **state)
+{
+	(void)state;
+	lidx_results r;
+	run(ix_b, "zebra", 1, 10, &r);
+	assert_int_equal(r.n_hits, 2);
+	assert_true(r.hits[0].score == r.hits[1].score);
+	lidx_results_clear(&r);
+	/* limit 1: the earlier story of the tie, total still counts both */
+	run(ix_b, "zebra", 1, 1, &r);
+	assert_int_equal(r.n_hits, 1);
+	assert_int_equal(r.hits[0].story, 5);
+	assert_int_equal(r.total, 2);
+	lidx_results_clear(&r);
+	/* limit 2 of 4: the best two */
+	run(ix_b, "orm OR kafka", 1, 2, &r);
+	assert_int_equal(r.n_hits, 2);
+	assert_int_equal(r.hits[0].story, 1);
+	assert_int_equal(r.hits[1].story, 0);
+	assert_int_equal(r.total, 4);
+	lidx_results_clear(&r);
+	lidx_results_clear(NULL);
+}
+
+static void test_search_query_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *q;
+		int rc;
+	} cases[] = {
+		{ "\"phase out", LIDX_ESYNTAX },
+		{ "kafka \"", LIDX_ESYNTAX },
+		{ "kafka - orm", LIDX_ESYNTAX },
+		{ "-", LIDX_ESYNTAX },
+		{ "kafka OR", LIDX_ESYNTAX },
+		{ "OR kafka", LIDX_ESYNTAX },
+		{ "kafka OR -orm", LIDX_ESYNTAX },
+		{ "file:", LIDX_ESYNTAX },
+		{ "*", LIDX_ESYNTAX },
+		{ "the and of", LIDX_EEMPTY },
+		{ "", LIDX_EEMPTY },
+		{ "   ", LIDX_EEMPTY },
+		{ "-kafka", LIDX_EEMPTY },
+		{ "file:nacelle", LIDX_EEMPTY },
+		{ "!!! ...", LIDX_EEMPTY },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		lidx_query *q = (lidx_query *)&q;
+		lidx_err err = { 0 };
+		int rc = lidx_query_parse(&q, ix_b, an, cases[i].q, strlen(cases[i].q), 0, &err);
+		if (rc != cases[i].rc)
+			fail_msg("\"%s\": rc %d, want %d (%s)", cases[i].q, rc, cases[i].rc, err.msg);
+		assert_null(q);
+		assert_true(err.msg[0] != 0);
+	}
+	/* raw mode: the operators are text */
+	lidx_query *q;
+	lidx_err err = { 0 };
+	const char *raw = "\"phase out - kafka OR";
+	assert_int_equal(lidx_query_parse(&q, ix_b, an, raw, strlen(raw), LIDX_QUERY_RAW, &err), 0);
+	lidx_query_free(q);
+	lidx_query_free(NULL);
+}
+
+static void test_search_describe(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *q, *want;
+	} cases[] = {
+		{ "kafka -zebra", "[kafka] -[zebra]" },
+		{ "\"phase out the ORM\"", "[\"phase orm\"]" },
+		{ "zebra OR kafka file:Nacelle", "[zebra | kafka] file:nacelle" },
+		{ "kafka -file:Tanium", "[kafka] -file:tanium" },
+		{ "graph*", "[graph | graphql]" },
+		/* question framing is dropped from a plain-English question */
+		{ "Tell me about a time you used kafka", "[use] [kafka]" },
+		{ "Can you describe a situation where you fixed consumer lag?", "[fix] [consum] [lag]" },
+		/* framing words are matched by their stems (example -> exampl) */
+		{ "Give me an example of a specific occasion when you fixed consumer lag", "[fix] [consum] [lag]" },
+		/* ... but not when nothing else is left */
+		{ "Tell me about yourself please", "[tell] [pleas]" },
+		/* nor from short queries */
+		{ "kafka time", "[kafka] [time]" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		lidx_query *q;
+		lidx_err err = { 0 };
+		int rc = lidx_query_parse(&q, ix_b, an, cases[i].q, strlen(cases[i].q), 0, &err);
+		if (rc != 0)
+			fail_msg("\"%s\": %d %s", cases[i].q, rc, err.msg);
+		const char *d = lidx_query_describe(q);
+		if (strcmp(d, cases[i].want))
+			fail_msg("\"%s\": \"%s\", want \"%s\"", cases[i].q, d, cases[i].want);
+		lidx_query_free(q);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_search_bm25_single_terms),
+		cmocka_unit_test(test_search_bm25_coord),
+		cmocka_unit_test(test_search_bm25_params),
+		cmocka_unit_test(test_search_operators),
+		cmocka_unit_test(test_search_limit_ties),
+		cmocka_unit_test(test_search_query_errors),
+		cmocka_unit_test(test_search_describe),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
