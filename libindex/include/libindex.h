@@ -551,7 +551,8 @@ typedef struct lidx_requirement {
  * Score every requirement item on its own against the stories. A
  * requirement is strong when the best story has at least half of its term
  * weight (IDF-weighted) and two of its terms (one if it has only one or
- * two), weak when it has at least a fifth or one rare term, none otherwise.
+ * two), weak when it has at least a third, none otherwise. Term weights
+ * are IDFs; a word the notes never use weighs as the rarest word.
  */
 int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *err);
 

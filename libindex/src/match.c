@@ -14,7 +14,7 @@
 #define TITLE_BOOST 1.5      /* the job title names the role: its words count more */
 #define MAX_PHRASE_CHECKS 40 /* candidate two-word phrases looked up in the notes */
 #define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
-#define WEAK_SHARE 0.2
+#define WEAK_SHARE (1.0 / 3)
 #define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
 #define XQUAD_LAMBDA 0.5     /* share of the requirements (diversity) in the ranking */
 
@@ -857,13 +857,7 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 			continue;
 		if ((rc = lookup_df(m, t)) < 0)
 			goto done;
-		/*
-		 * A word the notes never use counts half the weight of the rarest
-		 * word they do: it is as often the ad's own vocabulary ("empathy",
-		 * "paved") as a skill that is missing, and should not sink a
-		 * requirement on its own.
-		 */
-		double wt = t->df ? lidx__idf((uint64_t)n_docs, t->df) : 0.5 * lidx__idf((uint64_t)n_docs, 1);
+		double wt = lidx__idf((uint64_t)n_docs, t->df);
 		char *label = make_label(m->text + it->start + u.v[k].start, u.v[k].end - u.v[k].start);
 		if (!label) {
 			rc = LIDX_ENOMEM;
@@ -1084,13 +1078,12 @@ static double group_weight(lidx_match *m, lidx_query *q, size_t g)
 			if (gr->alts[a].present)
 				df = 1; /* a phrase alternative that is present */
 	}
-	return df ? lidx__idf(m->ix->n_stories, df) : 0.5 * lidx__idf(m->ix->n_stories, 1);
-}
-
-static int rare_df(lidx_match *m, uint32_t df)
-{
-	uint32_t lim = m->ix->n_stories / 50;
-	return df > 0 && df <= (lim > 2 ? lim : 2);
+	/*
+	 * A word the notes never use weighs as the rarest word: it is what the
+	 * report should show as missing ("quantum" in "quantum research" is the
+	 * skill; "research" alone does not cover it).
+	 */
+	return lidx__idf(m->ix->n_stories, df);
 }
 
 /* Label of story for requirement r from its per-group scores. */
@@ -1098,23 +1091,19 @@ static int label_of(lidx_match *m, lidx_query *q, const double *pg, double *shar
 {
 	double tot = 0, got = 0;
 	size_t n = q->n_groups, hit = 0;
-	int rare = 0;
 	for (size_t g = 0; g < n; g++) {
 		double w = group_weight(m, q, g);
 		tot += w;
 		if (pg[g] > 0) {
 			got += w;
 			hit++;
-			qgroup *gr = &q->groups[g];
-			for (uint32_t a = 0; a < gr->n_alts; a++)
-				rare |= gr->alts[a].present && gr->alts[a].n_terms == 1 && rare_df(m, gr->alts[a].t[0].df);
 		}
 	}
 	*share = tot > 0 ? got / tot : 0;
 	size_t need = n >= 3 ? 2 : 1;
 	if (*share >= STRONG_SHARE && hit >= need)
 		return LIDX_COVER_STRONG;
-	if (hit && (*share >= WEAK_SHARE || rare))
+	if (hit && *share >= WEAK_SHARE - 1e-9)
 		return LIDX_COVER_WEAK;
 	return LIDX_COVER_NONE;
 }

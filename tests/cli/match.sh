@@ -1,0 +1,185 @@
+#!/bin/sh
+# tests/cli/match.sh -- end-to-end tests of `cvsearch match` on the sample
+# corpus: file, stdin and '-', --json, --coverage, --pick, --explain, the
+# user alias file and every bad input. Each check prints "ok" or "FAIL";
+# the closing line is "N passed, N failed". Needs: CVSEARCH, python3.
+set -u
+BIN=${CVSEARCH:-./cvsearch}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+TMP=$(mktemp -d /tmp/cvsearch-match.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+export CVSEARCH_INDEX_DIR="$TMP/cache"
+export NO_COLOR=1
+export XDG_CONFIG_HOME="$TMP/config"
+unset CVSEARCH_CORPUS CVSEARCH_ALIASES
+pass=0; fail=0
+ok()   { pass=$((pass+1)); echo "ok   $1"; }
+bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
+expect_rc() { [ "$rc" = "$1" ] && ok "$2" || bad "$2" "exit $rc, want $1; stderr: $err"; }
+contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
+lacks() { case $out in *"$1"*) bad "$2" "output has '$1'" ;; *) ok "$2" ;; esac; }
+err_contains() { case $err in *"$1"*) ok "$2" ;; *) bad "$2" "stderr lacks '$1': $err" ;; esac; }
+
+C="$TMP/notes"
+cp -R corpus "$C"
+JD="$TMP/jd.md"
+cat >"$JD" <<'JDEOF'
+## Backend Engineer, API Platform
+
+**About us**
+Acme is a leading fintech company headquartered in Austin.
+
+**What you'll do**
+* Operate our API gateway (Kong), including custom plugins and rate limiting
+* Improve reliability: circuit breakers, retries, timeouts
+* Lead incident response and on-call rotations; write runbooks and postmortems
+
+**You have**
+1. Experience with Kafka or other event streaming platforms
+2. PostgreSQL and Redis caching
+3. Quantum chromodynamics research
+
+**Benefits**
+• Dental, 401(k) and a learning stipend
+We are an equal opportunity employer.
+JDEOF
+
+# --- file, human output ---------------------------------------------------
+run "$BIN" --corpus "$C" match "$JD"
+expect_rc 0 "match FILE finds stories"
+first=$(printf '%s\n' "$out" | head -1)
+case $first in " 1. "*) ok "results are ranked from 1" ;; *) bad "results are ranked from 1" "$first" ;; esac
+contains "coverage:" "default output ends with a coverage summary"
+contains "of 6 requirements" "six requirements (boilerplate and headings left out)"
+contains "matching stories" "the hit count"
+lacks "Dental" "benefits are not shown as requirements"
+
+# --- stdin and '-' ------------------------------------------------------------
+run sh -c "\"$BIN\" --corpus \"$C\" match < \"$JD\""
+expect_rc 0 "match reads piped stdin"
+stdin_out=$out
+run sh -c "\"$BIN\" --corpus \"$C\" match - < \"$JD\""
+expect_rc 0 "match - reads stdin"
+[ "$out" = "$stdin_out" ] && ok "stdin and - agree" || bad "stdin and - agree"
+if command -v script >/dev/null 2>&1; then
+	script -qec "\"$BIN\" --corpus \"$C\" match" /dev/null </dev/null >"$TMP/tty" 2>&1
+	case $(cat "$TMP/tty") in *usage*) ok "a terminal on stdin prints usage" ;;
+	*) bad "a terminal on stdin prints usage" "$(cat "$TMP/tty")" ;; esac
+fi
+
+# --- JSON -------------------------------------------------------------------------
+run "$BIN" --corpus "$C" --json --limit 5 match --coverage --pick 2 "$JD"
+expect_rc 0 "json match exits 0"
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+r=d["results"]
+assert 1 <= len(r) <= 5, r
+for x in r:
+    for k in ("path","line_start","line_end","title","score","snippet"):
+        assert k in x, k
+m=d["match"]
+assert m["terms"] and all("weight" in t and "term" in t for t in m["terms"])
+c=m["coverage"]
+assert c["requirements_total"] == 6, c["requirements_total"]
+reqs=c["requirements"]
+assert [q["label"] in ("strong","weak","none") for q in reqs]
+kong=[q for q in reqs if "Kong" in q["text"]][0]
+assert kong["label"] in ("strong", "weak"), kong
+assert "kong" in kong["matched"] and kong["story"]["location"] and kong["evidence"]
+qcd=[q for q in reqs if "Quantum" in q["text"]][0]
+assert qcd["label"] == "none" and "quantum" in qcd["missing"], qcd
+assert any("Quantum" in u for u in c["uncovered"])
+assert 0 < c["share"] < 1
+p=m["pick"]
+assert 1 <= len(p) <= 2 and all(x["covers"] for x in p), p
+# nested objects must not look like ranked results to tools that collect them
+def walk(o, top):
+    if isinstance(o, dict):
+        if not top and {"path","line_start","line_end"} <= o.keys():
+            raise SystemExit("coverage object looks like a result: %r" % o)
+        for v in o.values(): walk(v, False)
+    elif isinstance(o, list):
+        for v in o: walk(v, False)
+walk(m, False)
+' 2>"$TMP/pyerr" && ok "json has results, terms, coverage and pick" || bad "json match fields" "$(cat "$TMP/pyerr")"
+
+run "$BIN" --corpus "$C" --json match "$JD"
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+assert "coverage" not in d["match"] and "pick" not in d["match"]
+' 2>"$TMP/pyerr" && ok "json without --coverage has no report" || bad "json without --coverage" "$(cat "$TMP/pyerr")"
+
+# --- --coverage, --pick, --explain -------------------------------------------------
+run "$BIN" --corpus "$C" match --coverage "$JD"
+contains "Coverage:" "--coverage prints the report"
+contains "[strong]" "strong requirements are labelled"
+contains "[none] Quantum chromodynamics" "an uncovered requirement is labelled none"
+contains "Uncovered requirements:" "the uncovered list"
+contains "evidence:" "evidence sentences"
+contains "missing:" "missing terms"
+run "$BIN" --corpus "$C" match --pick 2 "$JD"
+contains "Stories to prepare (--pick 2):" "--pick prints the portfolio"
+contains "covers:" "each pick lists what it covers"
+run "$BIN" --corpus "$C" match --explain "$JD"
+contains "job description terms" "--explain lists the built query's terms"
+contains "why:" "--explain shows each result's term contributions"
+contains "query:" "--explain shows the query"
+
+# --- aliases: built in, and the user file --------------------------------------------
+run "$BIN" --corpus "$C" search k8s
+k8s=$out
+run "$BIN" --corpus "$C" search kubernetes
+[ -n "$k8s" ] && [ "$(printf '%s\n' "$k8s" | head -1)" = "$(printf '%s\n' "$out" | head -1)" ] \
+	&& ok "search: k8s finds what kubernetes finds" || bad "search: k8s alias" "$k8s"
+mkdir -p "$XDG_CONFIG_HOME/cvsearch"
+run "$BIN" --corpus "$C" search zzyzxthrottle
+expect_rc 1 "an unknown word finds nothing"
+printf '# mine\nzzyzxthrottle = rate limiting\n' >"$XDG_CONFIG_HOME/cvsearch/aliases"
+run "$BIN" --corpus "$C" search zzyzxthrottle
+expect_rc 0 "the user alias file extends search"
+printf 'no separator here\n' >"$XDG_CONFIG_HOME/cvsearch/aliases"
+run "$BIN" --corpus "$C" search kafka
+expect_rc 2 "a bad alias file is an error"
+err_contains "aliases:1:" "the error names the alias file line"
+rm -f "$XDG_CONFIG_HOME/cvsearch/aliases"
+CVSEARCH_ALIASES="$TMP/nope" run "$BIN" --corpus "$C" search kafka
+expect_rc 2 "a missing \$CVSEARCH_ALIASES file is an error"
+
+# --- bad input ------------------------------------------------------------------------
+: >"$TMP/empty"
+run "$BIN" --corpus "$C" match "$TMP/empty"
+expect_rc 2 "empty input exits 2"
+err_contains "empty" "empty input is explained"
+printf '  \n\n\t\n' >"$TMP/blank"
+run "$BIN" --corpus "$C" match "$TMP/blank"
+expect_rc 2 "blank input exits 2"
+printf 'abc\000def\001\002' >"$TMP/bin"
+run "$BIN" --corpus "$C" match "$TMP/bin"
+expect_rc 2 "binary input exits 2"
+err_contains "binary" "binary input is explained"
+printf 'the and of, to. (!!) --- 123 456\n' >"$TMP/stop"
+run "$BIN" --corpus "$C" match "$TMP/stop"
+expect_rc 2 "no usable terms exits 2"
+err_contains "no searchable words" "no usable terms is explained"
+printf 'We are an equal opportunity employer. Benefits include dental.\n' >"$TMP/bp"
+run "$BIN" --corpus "$C" match "$TMP/bp"
+expect_rc 2 "only boilerplate exits 2"
+python3 -c 'import sys; sys.stdout.write("kafka rate limiting " * 60000)' >"$TMP/big"
+run "$BIN" --corpus "$C" match "$TMP/big"
+expect_rc 2 "input over 1 MiB exits 2"
+err_contains "KiB" "the size limit is explained"
+run sh -c "\"$BIN\" --corpus \"$C\" match - < \"$TMP/big\""
+expect_rc 2 "stdin over 1 MiB exits 2"
+run "$BIN" --corpus "$C" match "$TMP/does-not-exist"
+expect_rc 2 "a missing file exits 2"
+err_contains "cannot open" "a missing file is explained"
+run "$BIN" --corpus "$C" match "$JD" "$JD"
+expect_rc 2 "two files exit 2"
+run "$BIN" --corpus "$C" match --pick 0 "$JD"
+expect_rc 2 "--pick 0 exits 2"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
