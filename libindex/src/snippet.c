@@ -202,11 +202,19 @@ int lidx_snippet_make(lidx_index *ix, lidx_analyzer *an, lidx_query *q, const li
 				break;
 			}
 		size_t from = first > a + max_bytes / 4 ? first - max_bytes / 4 : a;
-		while (from > a && t[from - 1] != ' ')
-			from--; /* start at a word */
-		size_t to = from + max_bytes < b ? from + max_bytes : b;
+		size_t lim = from > a + max_bytes / 4 ? from - max_bytes / 4 : a, from0 = from;
+		while (from > lim && t[from - 1] != ' ')
+			from--; /* start at a word, if one starts near */
+		if (from > a && t[from - 1] != ' ') {
+			from = from0; /* else at a character (a line without spaces) */
+			while (from < first && ((unsigned char)t[from] & 0xc0) == 0x80)
+				from++;
+		}
+		size_t to = from + max_bytes < b ? from + max_bytes : b, to0 = to;
 		while (to > from + max_bytes / 2 && to < b && t[to] != ' ')
-			to--; /* end at a word */
+			to--; /* end at a word, if one ends near */
+		if (to < b && t[to] != ' ')
+			to = to0;
 		while (to < b && ((unsigned char)t[to] & 0xc0) == 0x80)
 			to++; /* never cut a UTF-8 sequence */
 		a = from;
