@@ -234,22 +234,70 @@ int lidx_aliases_load(lidx_analyzer *an, const char *path, lidx_err *err)
 	return rc;
 }
 
+/* Sorted index of the forms that have a key, for lookups (rebuilt on change). */
+static size_t *by_key;
+static size_t n_by_key, by_key_forms = SIZE_MAX;
+
+static int cmp_key(const void *x, const void *y)
+{
+	const aform *a = &forms[*(const size_t *)x], *b = &forms[*(const size_t *)y];
+	return strcmp(a->key, b->key);
+}
+
+/* (mu held) */
+static int index_keys(void)
+{
+	if (by_key_forms == n_forms)
+		return 0;
+	size_t *v = lidx__calloc(n_forms ? n_forms : 1, sizeof *v);
+	if (!v)
+		return LIDX_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < n_forms; i++)
+		if (forms[i].key)
+			v[n++] = i;
+	if (n)
+		qsort(v, n, sizeof *v, cmp_key);
+	lidx__free(by_key);
+	by_key = v;
+	n_by_key = n;
+	by_key_forms = n_forms;
+	return 0;
+}
+
+/* First position in by_key of term, or n_by_key. */
+static size_t find_key(const char *term)
+{
+	size_t lo = 0, hi = n_by_key;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(forms[by_key[mid]].key, term) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n_by_key && !strcmp(forms[by_key[lo]].key, term) ? lo : n_by_key;
+}
+
 static int ensure_builtin(lidx_analyzer *an)
 {
-	if (builtin_done)
+	if (builtin_done && by_key_forms == n_forms)
 		return 0;
 	pthread_mutex_lock(&mu);
 	int rc = build_builtin(an);
+	if (rc == 0)
+		rc = index_keys();
 	pthread_mutex_unlock(&mu);
 	return rc;
 }
 
-int lidx__alias_known(const char *term)
+
+
+int lidx__alias_known(lidx_analyzer *an, const char *term)
 {
-	for (size_t i = 0; i < n_forms; i++)
-		if (forms[i].key && !strcmp(forms[i].key, term))
-			return 1;
-	return 0;
+	if (ensure_builtin(an) < 0)
+		return 0;
+	return find_key(term) < n_by_key;
 }
 
 int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g)
@@ -267,9 +315,8 @@ int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g)
 		if (strlen(t) >= sizeof term)
 			continue;
 		strcpy(term, t);
-		for (size_t i = 0; i < n_forms; i++) {
-			if (!forms[i].key || strcmp(forms[i].key, term))
-				continue;
+		for (size_t x = find_key(term); x < n_by_key && !strcmp(forms[by_key[x]].key, term); x++) {
+			size_t i = by_key[x];
 			uint32_t set = forms[i].set;
 			size_t j = i;
 			while (j > 0 && forms[j - 1].set == set)

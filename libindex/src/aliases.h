@@ -17,6 +17,6 @@
 int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g);
 
 /* 1 if term (analyzed) is a spelling in some alias set. */
-int lidx__alias_known(const char *term);
+int lidx__alias_known(lidx_analyzer *an, const char *term);
 
 #endif

@@ -24,8 +24,9 @@ static int lower_contains(const char *s, size_t len, const char *cue)
 {
 	/* case-insensitive search for cue at word boundaries (cue's own edges) */
 	size_t n = strlen(cue);
+	int c0 = tolower((unsigned char)cue[0]);
 	for (size_t i = 0; i + n <= len; i++) {
-		if (strncasecmp(s + i, cue, n))
+		if (tolower((unsigned char)s[i]) != c0 || strncasecmp(s + i, cue, n))
 			continue;
 		int left_ok = i == 0 || !isalnum((unsigned char)s[i - 1]) || !isalnum((unsigned char)cue[0]);
 		int right_ok = i + n == len || !isalnum((unsigned char)s[i + n]) ||
@@ -458,12 +459,14 @@ static int frame_tok(void *ctx, const lidx_token *t)
 	return 0;
 }
 
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
 static int is_frame(lidx_match *m, const char *term)
 {
-	for (size_t i = 0; i < m->n_frames; i++)
-		if (!strcmp(m->frames[i], term))
-			return 1;
-	return 0;
+	return m->n_frames && bsearch(&term, m->frames, m->n_frames, sizeof *m->frames, cmp_str) != NULL;
 }
 
 /* A term worth searching for: not a frame word, not a number, not one letter. */
@@ -552,7 +555,7 @@ static int pick_units(lidx_match *m, tmap *tm, utoks *u, uint8_t *keep)
 			return rc;
 		if ((rc = lookup_df(m, &tm->v[k])) < 0)
 			return rc;
-		if (tm->v[k].df > 0 || j == i + 1 || lidx__alias_known(u->v[i].term)) {
+		if (tm->v[k].df > 0 || j == i + 1 || lidx__alias_known(m->an, u->v[i].term)) {
 			keep[i] = 1;
 		} else {
 			for (size_t p = i + 1; p < j; p++)
@@ -947,6 +950,8 @@ int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const ch
 			lidx__err(err, rc, "out of memory");
 			goto fail;
 		}
+	if (m->n_frames)
+		qsort(m->frames, m->n_frames, sizeof *m->frames, cmp_str);
 	if ((rc = lidx_jd_split(m->text, len, &m->items, &m->n_items)) < 0) {
 		lidx__err(err, rc, rc == LIDX_ETOOBIG ? "the job description has too many lines" : "out of memory");
 		goto fail;
@@ -1217,53 +1222,80 @@ static double label_value(int label)
 	return label == LIDX_COVER_STRONG ? 1.0 : label == LIDX_COVER_WEAK ? 0.5 : 0.0;
 }
 
+typedef struct cover {
+	uint32_t story;
+	uint32_t req;
+	double value;         /* 1 strong, 1/2 weak */
+	double score;
+} cover;
+
+static int cmp_cover(const void *x, const void *y)
+{
+	const cover *a = x, *b = y;
+	if (a->story != b->story)
+		return a->story < b->story ? -1 : 1;
+	return a->req < b->req ? -1 : a->req > b->req;
+}
+
 int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out)
 {
 	*n_out = 0;
 	if (!m->covered)
 		return LIDX_EINVAL;
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_reqs; i++)
+		n += m->n_cands[i];
 	double *have = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *have);
-	if (!have)
+	cover *cv = lidx__calloc(n ? n : 1, sizeof *cv);
+	uint8_t *taken = lidx__calloc(n ? n : 1, 1);
+	if (!have || !cv || !taken) {
+		lidx__free(have);
+		lidx__free(cv);
+		lidx__free(taken);
 		return LIDX_ENOMEM;
+	}
+	size_t nc = 0;
+	for (size_t i = 0; i < m->n_reqs; i++)
+		for (size_t h = 0; h < m->n_cands[i]; h++)
+			cv[nc++] = (cover){ m->cands[i][h].story, (uint32_t)i, label_value(m->cands[i][h].label),
+			                    m->cands[i][h].score };
+	if (nc)
+		qsort(cv, nc, sizeof *cv, cmp_cover);
 	/*
 	 * Greedy set cover (Chvátal 1979): each round takes the story that adds
-	 * the most coverage over the requirements not yet covered as well; a
-	 * tie goes to the story with the higher summed requirement scores.
+	 * the most coverage over the requirements not yet covered as well (a
+	 * strong cover counts 1, a weak one 1/2); a tie goes to the story with
+	 * the higher summed requirement scores. cv is grouped by story.
 	 */
 	while (*n_out < k) {
 		double best_gain = 0, best_tie = 0;
-		uint32_t best = UINT32_MAX;
-		for (size_t i = 0; i < m->n_reqs; i++)
-			for (size_t h = 0; h < m->n_cands[i]; h++) {
-				uint32_t s = m->cands[i][h].story;
-				int done = 0;
-				for (size_t p = 0; p < *n_out && !done; p++)
-					done = stories[p] == s;
-				if (done || s == best)
-					continue;
-				double gain = 0, tie = 0;
-				for (size_t j = 0; j < m->n_reqs; j++)
-					for (size_t c = 0; c < m->n_cands[j]; c++)
-						if (m->cands[j][c].story == s) {
-							double v = label_value(m->cands[j][c].label);
-							if (v > have[j])
-								gain += v - have[j];
-							tie += m->cands[j][c].score;
-						}
-				if (gain > best_gain + 1e-9 || (gain > best_gain - 1e-9 && gain > 0 && tie > best_tie)) {
-					best_gain = gain;
-					best_tie = tie;
-					best = s;
-				}
+		size_t best = SIZE_MAX;
+		for (size_t a = 0; a < nc;) {
+			size_t b = a;
+			double gain = 0, tie = 0;
+			while (b < nc && cv[b].story == cv[a].story) {
+				if (cv[b].value > have[cv[b].req])
+					gain += cv[b].value - have[cv[b].req];
+				tie += cv[b].score;
+				b++;
 			}
-		if (best == UINT32_MAX)
+			if (!taken[a] && (gain > best_gain + 1e-9 || (gain > best_gain - 1e-9 && gain > 0 && tie > best_tie))) {
+				best_gain = gain;
+				best_tie = tie;
+				best = a;
+			}
+			a = b;
+		}
+		if (best == SIZE_MAX)
 			break;
-		stories[(*n_out)++] = best;
-		for (size_t j = 0; j < m->n_reqs; j++)
-			for (size_t c = 0; c < m->n_cands[j]; c++)
-				if (m->cands[j][c].story == best && label_value(m->cands[j][c].label) > have[j])
-					have[j] = label_value(m->cands[j][c].label);
+		taken[best] = 1;
+		stories[(*n_out)++] = cv[best].story;
+		for (size_t b = best; b < nc && cv[b].story == cv[best].story; b++)
+			if (cv[b].value > have[cv[b].req])
+				have[cv[b].req] = cv[b].value;
 	}
+	lidx__free(taken);
+	lidx__free(cv);
 	lidx__free(have);
 	return 0;
 }
