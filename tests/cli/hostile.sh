@@ -17,7 +17,10 @@ pass=0; fail=0
 ok()   { pass=$((pass+1)); echo "ok   $1"; }
 bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
 # run CMD...: sets $out, $err, $rc; a run over 60 s is killed (rc 124)
-run() { timeout -s KILL 60 "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
+# HOSTILE_SMALL=1 (make valgrind): a 5 MB line and 2,000 levels instead
+BIG_MB=50; DEPTH=10000
+[ -n "${HOSTILE_SMALL:-}" ] && BIG_MB=5 && DEPTH=2000
+run() { timeout -s KILL "${HOSTILE_TIMEOUT:-60}" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
 expect_rc() { [ "$rc" = "$1" ] && ok "$2" || bad "$2" "exit $rc, want $1; stderr: $(printf '%s' "$err" | head -c 300)"; }
 contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
 err_contains() { case $err in *"$1"*) ok "$2" ;; *) bad "$2" "stderr lacks '$1': $(printf '%s' "$err" | head -c 300)" ;; esac; }
@@ -34,9 +37,10 @@ found() { run "$BIN" --corpus "$N" --no-update "$1"; [ "$rc" = 0 ] && ok "$2" ||
 
 N="$TMP/notes"
 mkdir -p "$N/sub"
-python3 - "$N" <<'PY'
+python3 - "$N" "$DEPTH" <<'PY'
 import os, sys
 n = sys.argv[1]
+depth = int(sys.argv[2])
 def w(name, data):
     with open(os.path.join(n.encode(), name if isinstance(name, bytes) else name.encode()), "wb") as f:
         f.write(data)
@@ -58,18 +62,18 @@ w("esc-\x1b[31m-name.md", b"# Escape name\nescnameword\n")
 w("sub/deep.md", b"# Sub\nsubword\n")
 # an outline nested 10,000 levels deep (Logseq, tab-indented: ~50 MB)
 with open(os.path.join(n, "deep-outline.md"), "w") as f:
-    for k in range(10000):
-        f.write("\t" * k + "- level%d%s\n" % (k, " deepbottomword" if k == 9999 else ""))
+    for k in range(depth):
+        f.write("\t" * k + "- level%d%s\n" % (k, " deepbottomword" if k == depth - 1 else ""))
 PY
 # a 50 MB single-line file, made here rather than kept in the repository
 python3 -c '
 import sys
 with open(sys.argv[1], "wb") as f:
     chunk = b"lorem ipsum dolor sit amet " * 4096
-    for _ in range(50 * 2**20 // len(chunk)):
+    for _ in range(int(sys.argv[2]) * 2**20 // len(chunk)):
         f.write(chunk)
     f.write(b" hugelineword")
-' "$N/huge-line.txt"
+' "$N/huge-line.txt" "$BIG_MB"
 ln -s . "$N/sub/loop"                 # a folder link loop
 ln -s self "$N/self"                  # a symlink to itself (ELOOP)
 ln -s /nonexistent/x "$N/dangling.md" # a dangling link

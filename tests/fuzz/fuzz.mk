@@ -79,9 +79,10 @@ endif
 # definite leak makes the wrapped command exit 99 and the log says where.
 valgrind: check-deps cvsearch
 	@command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)"; exit 1; }
-	@rm -rf build/valgrind && mkdir -p build/valgrind
+	@rm -rf build/valgrind && mkdir -p build/valgrind && chmod 1777 build/valgrind # hostile.sh runs one case as nobody
 	@set -e; for t in tests/cli/*.sh; do echo "== valgrind $$t"; \
-	  VG_LOGDIR=$$(pwd)/build/valgrind VG_BIN=$$(pwd)/cvsearch CVSEARCH=$$(pwd)/tests/fuzz/valgrind-wrap.sh sh $$t; done
+	  VG_LOGDIR=$$(pwd)/build/valgrind VG_BIN=$$(pwd)/cvsearch CVSEARCH=$$(pwd)/tests/fuzz/valgrind-wrap.sh \
+	  HOSTILE_SMALL=1 HOSTILE_TIMEOUT=600 HOSTILE_SLOW_MS=120000 CRASH_BOOKS=4 CRASH_ITERS=3 sh $$t; done
 	@if grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' build/valgrind/*.log 2>/dev/null; then \
 	  echo "valgrind: errors, see the logs above"; exit 1; fi
 	@echo "valgrind: $$(ls build/valgrind | wc -l) runs, 0 errors"

@@ -112,6 +112,44 @@ done:
 	return rc;
 }
 
+/* `cvsearch match`: a job description to a query, coverage and a pick */
+static int match_all(lidx_err *err)
+{
+	static const char jd[] =
+	    "Senior Backend Engineer\n\nRequirements:\n- Kafka or RabbitMQ in production\n"
+	    "- Mentoring junior engineers\n- GraphQL and Redis caching\n\nBenefits:\n- 401(k) match\n";
+	lidx_index *ix = NULL;
+	lidx_analyzer *an = NULL;
+	lidx_match *m = NULL;
+	lidx_results r = { 0 };
+	int rc = lidx_index_open(&ix, ixpath, 0, err);
+	if (rc < 0)
+		goto done;
+	if ((rc = lidx_analyzer_new(&an)) < 0)
+		goto done;
+	lidx_match_opts mo;
+	memset(&mo, 0, sizeof mo);
+	lidx_match_defaults(&mo);
+	if ((rc = lidx_match_new(&m, ix, an, jd, sizeof jd - 1, &mo, err)) < 0)
+		goto done;
+	lidx_search_opts o;
+	memset(&o, 0, sizeof o);
+	lidx_search_defaults(&o);
+	if ((rc = lidx_search(ix, lidx_match_query(m), &o, &r, err)) < 0)
+		goto done;
+	if ((rc = lidx_match_coverage(m, &o, err)) < 0)
+		goto done;
+	uint32_t pick[3];
+	size_t np;
+	rc = lidx_match_pick(m, 3, pick, &np);
+done:
+	lidx_results_clear(&r);
+	lidx_match_free(m);
+	lidx_analyzer_free(an);
+	lidx_index_close(ix);
+	return rc;
+}
+
 typedef int (*op_fn)(lidx_err *err);
 static int op_build(lidx_err *err) { return sync_once(1, err); }
 
@@ -165,6 +203,12 @@ static void test_alloc_fail_search(void **state)
 	torture("search", search_all);
 }
 
+static void test_alloc_fail_match(void **state)
+{
+	(void)state;
+	torture("match", match_all);
+}
+
 static void test_alloc_fail_segment(void **state)
 {
 	(void)state;
@@ -215,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_fail_segment),
 		cmocka_unit_test(test_alloc_fail_build),
 		cmocka_unit_test(test_alloc_fail_search),
+		cmocka_unit_test(test_alloc_fail_match),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
