@@ -422,7 +422,7 @@ int cmd_match(cli *c)
 	lidx_match_opts mo;
 	lidx_match_defaults(&mo);
 	if (!c->pick)
-		mo.req_hits = 10; /* enough for each requirement's best story and the ranking */
+		mo.req_hits = 5; /* enough for each requirement's best story and the ranking */
 	lidx_results r = { 0 };
 	mctx x = { 0 };
 	rc = lidx_match_new(&m, c->ix, c->an, text, len, &mo, &err);

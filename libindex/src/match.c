@@ -12,7 +12,7 @@
 #include "aliases.h"
 
 #define TITLE_BOOST 1.5      /* the job title names the role: its words count more */
-#define MAX_PHRASE_CHECKS 40 /* candidate two-word phrases looked up in the notes */
+#define MAX_PHRASE_CHECKS 24 /* candidate two-word phrases looked up in the notes */
 #define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
 #define WEAK_SHARE (1.0 / 3)
 #define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
@@ -441,6 +441,7 @@ struct lidx_match {
 	lidx_requirement *reqs;
 	size_t n_reqs;
 	size_t *req_item;          /* item of each requirement */
+	lidx_query **req_search;   /* the query that finds its candidates (NULL: r->query) */
 	/* per requirement: the stories examined and how well they cover it */
 	struct cand { uint32_t story; int label; double score; } **cands;
 	size_t *n_cands;
@@ -658,6 +659,20 @@ static int is_query_item(const lidx_jd_item *it)
 	return !(it->flags & (LIDX_JD_HEADING | LIDX_JD_BOILERPLATE));
 }
 
+/*
+ * On a large corpus a requirement's search only walks its selective words:
+ * a word in over 1/COMMON_DF of the stories ("design", "lead") costs a long
+ * postings walk and adds little to the choice of candidates. Those words
+ * still count when the candidates are labelled (lidx__score_doc).
+ */
+#define COMMON_DF 20
+#define COMMON_MIN_STORIES 2000
+
+static int common_df(lidx_match *m, uint32_t df)
+{
+	return m->ix->n_stories >= COMMON_MIN_STORIES && df > m->ix->n_stories / COMMON_DF;
+}
+
 static int build_query(lidx_match *m, lidx_err *err)
 {
 	tmap tm = { 0 };
@@ -779,7 +794,7 @@ static int build_query(lidx_match *m, lidx_err *err)
 	size_t n_ok = 0;
 	for (size_t j = 0; j < n_bg; j++) {
 		tstat *a = &tm.v[bg[j].a], *b = &tm.v[bg[j].b];
-		if (!a->df || !b->df || a == b) {
+		if (!a->df || !b->df || a == b || (common_df(m, a->df) && common_df(m, b->df))) {
 			bg[j].w = 0;
 			continue;
 		}
@@ -830,8 +845,11 @@ typedef struct rterm {
 } rterm;
 
 /* Build requirement r's query from item it; 0 with no query when it has no usable word. */
-static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it, double **wout)
+static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it, double **wout,
+                     lidx_query **search_out)
 {
+	lidx_query *sq = NULL;
+	*search_out = NULL;
 	tmap tm = { 0 };
 	utoks u = { 0 };
 	uint8_t *keep = NULL;
@@ -845,7 +863,8 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
-	if ((rc = pick_units(m, &tm, &u, keep)) < 0 || (rc = lidx__query_new(&q, m->ix)) < 0)
+	if ((rc = pick_units(m, &tm, &u, keep)) < 0 || (rc = lidx__query_new(&q, m->ix)) < 0 ||
+	    (rc = lidx__query_new(&sq, m->ix)) < 0)
 		goto done;
 	double n_docs = m->ix->n_stories;
 	for (size_t k = 0; k < u.n; k++) {
@@ -868,6 +887,9 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 		}
 		rc = add_term_group(m, q, label, m->text + it->start + u.v[k].start,
 		                    u.v[k].end - u.v[k].start, 1.0, 0);
+		if (rc == 0 && !common_df(m, t->df))
+			rc = add_term_group(m, sq, label, m->text + it->start + u.v[k].start,
+			                    u.v[k].end - u.v[k].start, 1.0, 0);
 		lidx__free(label);
 		if (rc < 0)
 			goto done;
@@ -883,10 +905,15 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 	}
 	r->query = q;
 	q = NULL;
+	if (sq->n_groups && r->query && sq->n_groups < r->query->n_groups) {
+		*search_out = sq;
+		sq = NULL;
+	}
 	*wout = w;
 	w = NULL;
 done:
 	lidx_query_free(q);
+	lidx_query_free(sq);
 	lidx__free(w);
 	lidx__free(keep);
 	utoks_free(&u);
@@ -968,7 +995,8 @@ int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const ch
 		n_cap += is_query_item(&m->items[i]) && !(m->items[i].flags & LIDX_JD_TITLE);
 	m->reqs = lidx__calloc(n_cap ? n_cap : 1, sizeof *m->reqs);
 	m->req_item = lidx__calloc(n_cap ? n_cap : 1, sizeof *m->req_item);
-	if (!m->reqs || !m->req_item) {
+	m->req_search = lidx__calloc(n_cap ? n_cap : 1, sizeof *m->req_search);
+	if (!m->reqs || !m->req_item || !m->req_search) {
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -979,13 +1007,27 @@ int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const ch
 			continue;
 		lidx_requirement *r = &m->reqs[m->n_reqs];
 		double *w = NULL;
-		if ((rc = build_req(m, r, it, &w)) < 0) {
+		lidx_query *sq = NULL;
+		if ((rc = build_req(m, r, it, &w, &sq)) < 0) {
 			lidx__err(err, rc, "%s", lidx_strerror(rc));
 			goto fail;
 		}
 		lidx__free(w);
 		if (!r->query)
 			continue;
+		/* the same requirement twice (pasted twice) is reported once */
+		int dup = 0;
+		for (size_t j = 0; j < m->n_reqs && !dup; j++)
+			dup = m->reqs[j].len == it->end - it->start &&
+			      !strncasecmp(m->reqs[j].text, m->text + it->start, m->reqs[j].len);
+		if (dup) {
+			lidx_query_free(r->query);
+			lidx_query_free(sq);
+			r->query = NULL;
+			any_words = 1;
+			continue;
+		}
+		m->req_search[m->n_reqs] = sq;
 		any_words = 1;
 		r->text = m->text + it->start;
 		r->len = it->end - it->start;
@@ -1024,6 +1066,8 @@ void lidx_match_free(lidx_match *m)
 	for (size_t i = 0; i < m->n_reqs; i++) {
 		req_clear(&m->reqs[i]);
 		lidx_query_free(m->reqs[i].query);
+		if (m->req_search)
+			lidx_query_free(m->req_search[i]);
 		if (m->cands)
 			lidx__free(m->cands[i]);
 	}
@@ -1031,6 +1075,7 @@ void lidx_match_free(lidx_match *m)
 	lidx__free(m->n_cands);
 	lidx__free(m->reqs);
 	lidx__free(m->req_item);
+	lidx__free(m->req_search);
 	for (size_t i = 0; i < m->n_terms; i++)
 		lidx__free((char *)m->terms[i].label);
 	lidx__free(m->terms);
@@ -1134,7 +1179,7 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 		lidx_requirement *r = &m->reqs[i];
 		lidx_query *q = r->query;
 		lidx_results res;
-		if ((rc = lidx_search(m->ix, q, &o, &res, err)) < 0)
+		if ((rc = lidx_search(m->ix, m->req_search[i] ? m->req_search[i] : q, &o, &res, err)) < 0)
 			goto done;
 		lidx__free(pg);
 		pg = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *pg);
