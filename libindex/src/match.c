@@ -747,7 +747,21 @@ static int build_query(lidx_match *m, lidx_err *err)
 	}
 	if (rc < 0)
 		goto done;
-	/* weights: tf x idf over the terms the notes contain */
+	/*
+	 * Weights, after Lucene's MoreLikeThis: w = (1 + ln tf) x idf, where tf
+	 * counts the word in the description and idf is BM25's over the notes
+	 * (query.c). Choices for a small personal corpus:
+	 *  - no minimum document frequency (MoreLikeThis: 5): in a few hundred
+	 *    stories the skills that matter ("kong", "precomputation") are in
+	 *    one or two; a word in no story is dropped, as it cannot match;
+	 *  - no minimum tf (MoreLikeThis: 2): a 300-word ad names most skills
+	 *    once; 1 + ln tf still lets a repeated word count more, sublinearly;
+	 *  - the 32 heaviest words are kept (MoreLikeThis: 25): a description
+	 *    has more aspects than a document; more words add noise and time;
+	 *  - words of the job title count TITLE_BOOST times;
+	 *  - the weights are scaled so the heaviest is 1 (they multiply BM25,
+	 *    which applies idf again, as MoreLikeThis's boosts do).
+	 */
 	size_t n_cand = 0;
 	if (!(order = lidx__calloc(tm.n ? tm.n : 1, sizeof *order))) {
 		rc = LIDX_ENOMEM;
