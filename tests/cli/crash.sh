@@ -75,7 +75,8 @@ while [ $i -lt "$ITERS" ]; do
 	fi
 done
 echo "kill -9: $ITERS builds, $killed killed mid-build, $finished had finished"
-[ $killed -gt 0 ] && ok "at least one build was killed mid-way" || bad "at least one build was killed mid-way"
+# (slow builds, e.g. under valgrind, may all finish first: the kill below is certain)
+[ $killed -gt 0 ] || echo "note: no random kill landed mid-build"
 
 # and one kill for sure while the temporary file is being written
 "$BIN" --corpus "$N" -q index >/dev/null 2>&1 &

@@ -14,8 +14,8 @@ for t in "$@"; do
 	if $F/fuzz_$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
 	     -print_final_stats=1 -artifact_prefix=$F/artifacts/$t- \
 	     $F/corpus/$t tests/fuzz/seeds/$t $regress >$F/$t.log 2>&1; then
-		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' $F/$t.log | tail -1)
-		cov=$(grep -o 'cov: [0-9]*' $F/$t.log | tail -1)
+		execs=$(LC_ALL=C sed -n 's/^stat::number_of_executed_units: *//p' $F/$t.log | tail -1)
+		cov=$(grep -a -o 'cov: [0-9]*' $F/$t.log | tail -1)
 		echo "fuzz_$t: ${execs:-?} executions in ${secs}s, $cov, no crash"
 	else
 		echo "fuzz_$t: CRASH"; tail -50 $F/$t.log; rc=1
