@@ -24,7 +24,7 @@ PKGS = libutf8proc zlib
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lutf8proc -lz)
 STEMMER_LIBS ?= -lstemmer
-LIBS = $(DEP_LIBS) $(STEMMER_LIBS) -lm
+LIBS = $(DEP_LIBS) $(STEMMER_LIBS) -lm -pthread
 
 DEBIAN_PKGS = build-essential pkg-config libutf8proc-dev libstemmer-dev zlib1g-dev libcmocka-dev
 

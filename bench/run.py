@@ -378,7 +378,7 @@ def report(args, res):
     L.append("All three drivers (`bench/bench_{cvsearch.c,fts5.c,xapian.cc}`, same command line) read the same "
              "TSV made once by `bench/prep.py` and run the same query files, timing each query with "
              "`clock_gettime(CLOCK_MONOTONIC)` in process: parse + search + fetch of the top 10 by BM25. "
-             "Indexing wall and CPU time and peak RSS come from `clock_gettime` and `getrusage` of the driver "
+             "Indexing wall time, CPU time and peak RSS come from `clock_gettime`, `getrusage` and `VmHWM` (/proc/self/status) of the driver "
              "process, from reading the TSV to the index on disk. Short queries get one untimed warm-up pass; "
              "long ones are timed on their first pass (page cache warm from indexing) and stop after a time "
              f"budget ({args.budget_long:g} s per engine and corpus), so 'queries timed' can be lower for a slow engine.\n")

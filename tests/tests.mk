@@ -6,7 +6,7 @@ TEST_LIBS = $(SAN)/libindex.a $(LIBS) $(shell pkg-config --libs cmocka 2>/dev/nu
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
 
-.PHONY: test test-unit test-cli test-header
+.PHONY: test test-unit test-tsan test-cli test-header
 
 $(SAN)/tests/%: tests/unit/%.c $(SAN)/libindex.a
 	@mkdir -p $(dir $@)
@@ -25,5 +25,19 @@ test-unit: check-deps $(UNIT_BIN)
 test-cli: check-deps $(SAN)/cvsearch
 	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; CVSEARCH=$(SAN)/cvsearch sh $$t; done
 
-test: test-header test-unit test-cli $(TEST_EXTRA)
+# The store writer deflates on a worker thread: the index tests again under
+# ThreadSanitizer (one compile of the library and the test, no ASan).
+TSAN = build/tsan
+$(TSAN)/test_index: tests/unit/test_index.c $(LIB_SRC) $(wildcard libindex/src/*.h) libindex/include/libindex.h
+	@mkdir -p $(dir $@)
+	@echo "  CC tsan $<"
+	$(Q)$(CC) $(STD) $(WARN) -O1 -g -fsanitize=thread $(DEP_CFLAGS) -Ilibindex/include -Ilibindex/src \
+	  $(shell pkg-config --cflags cmocka 2>/dev/null) -o $@ $< $(LIB_SRC) $(LIBS) \
+	  $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+test-tsan: check-deps $(TSAN)/test_index
+	@echo "== $(TSAN)/test_index (ThreadSanitizer)"
+	$(Q)TSAN_OPTIONS=halt_on_error=1 $(TSAN)/test_index
+
+test: test-header test-unit test-tsan test-cli $(TEST_EXTRA)
 	@echo "make test: all tests passed"

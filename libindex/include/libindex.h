@@ -81,7 +81,13 @@ typedef struct lidx_token {
 	size_t start, end; /**< byte range of the source word in the input */
 	uint32_t pos;      /**< word position; stop words use one too */
 	unsigned flags;    /**< LIDX_TOK_* */
+	uint32_t word_id;  /**< the analyzer's dense id (0, 1, ...) of the normalized
+	                        word: for one analyzer, equal ids mean equal terms, so
+	                        a caller can cache per word (the index builder does).
+	                        LIDX_NO_WORD_ID when the word was not cached. */
 } lidx_token;
+
+#define LIDX_NO_WORD_ID UINT32_MAX
 
 /** Analyzer options for lidx_analyze(). */
 enum {

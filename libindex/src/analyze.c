@@ -32,6 +32,7 @@ typedef struct cache_ent {
 	uint64_t hash;
 	uint32_t key_off, key_len;
 	uint32_t val_off, val_len; /* val_len == UINT32_MAX: stop word */
+	uint32_t id;               /* dense, in insertion order: lidx_token.word_id */
 } cache_ent;
 
 struct lidx_analyzer {
@@ -97,13 +98,15 @@ static int cache_rehash(lidx_analyzer *a)
  * arena or into a->term) or *tlen = SIZE_MAX for a stop word.
  */
 static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha,
-                     const char **term, size_t *tlen)
+                     const char **term, size_t *tlen, uint32_t *id)
 {
+	*id = LIDX_NO_WORD_ID;
 	uint64_t h = lidx_hash(w, wl) ^ (uint64_t)stem;
 	size_t i = h & (a->cap - 1);
 	while (a->tab[i].key_len) {
 		cache_ent *e = &a->tab[i];
 		if (e->hash == h && e->key_len == wl && !memcmp(a->arena.p + e->key_off, w, wl)) {
+			*id = e->id;
 			if (e->val_len == UINT32_MAX) {
 				*tlen = SIZE_MAX;
 			} else {
@@ -143,8 +146,8 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		while (a->tab[i].key_len)
 			i = (i + 1) & (a->cap - 1);
 		a->tab[i] = (cache_ent){ h, (uint32_t)key_off, (uint32_t)wl, (uint32_t)val_off,
-		                         stop ? UINT32_MAX : (uint32_t)tl };
-		a->n++;
+		                         stop ? UINT32_MAX : (uint32_t)tl, (uint32_t)a->n };
+		*id = (uint32_t)a->n++;
 		t = (const char *)a->arena.p + val_off;
 	} else if (t != a->term) {
 		memcpy(a->term, w, wl);
@@ -161,6 +164,9 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 }
 
 /* ---- character classes ---------------------------------------------------- */
+
+static inline int is_ascii_alpha(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }
+static inline int is_ascii_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 
 static inline int decode(const uint8_t *s, size_t len, size_t i, int32_t *cp)
 {
@@ -267,6 +273,22 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 	p->nlen = 0;
 	p->alpha = p->digit = p->toolong = 0;
 	while (i < sc->len) {
+		uint8_t c = sc->s[i];
+		int alpha = is_ascii_alpha(c);
+		if (alpha || is_ascii_digit(c)) { /* the fast path: ASCII letters and digits */
+			if (alpha)
+				p->alpha = 1;
+			else
+				p->digit = 1;
+			if (p->toolong)
+				;
+			else if (p->nlen < MAX_TERM && sc->nlen < sizeof sc->norm)
+				sc->norm[sc->nlen++] = (char)(alpha ? c | 0x20 : c), p->nlen++;
+			else
+				p->toolong = 1;
+			i++;
+			continue;
+		}
 		int32_t cp;
 		int n = decode(sc->s, sc->len, i, &cp);
 		if (is_word_cp(cp)) {
@@ -305,7 +327,8 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 {
 	const char *term = w;
 	size_t tl = wl;
-	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, &term, &tl);
+	uint32_t id;
+	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, &term, &tl, &id);
 	if (rc < 0)
 		return rc;
 	if (tl == SIZE_MAX) {
@@ -314,6 +337,7 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 		term = w;
 		tl = wl;
 		flags |= LIDX_TOK_STOP;
+		id = LIDX_NO_WORD_ID; /* the id stands for the stop marker, not this term */
 	}
 	if (tl == 0)
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
@@ -323,7 +347,7 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 		tmp[tl] = 0;
 		term = tmp;
 	}
-	lidx_token t = { term, tl, start, end, pos, flags };
+	lidx_token t = { term, tl, start, end, pos, flags, id };
 	return e->fn(e->ctx, &t);
 }
 
@@ -343,21 +367,23 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 	while (i < len) {
 		int32_t cp;
 		int n = decode(sc->s, len, i, &cp);
-		int32_t nx = -1;
-		if (i + (size_t)n < len)
-			decode(sc->s, len, i + (size_t)n, &nx);
 		int prefix = 0; /* '.' of .NET, '$' of $20m */
 		if (is_word_cp(cp)) {
 			prefix = 0;
-		} else if (cp == '.' && nx >= 0 && is_word_cp(nx) && !is_digit_cp(nx) &&
-		           !is_word_cp(prev) && prev != '.') {
-			prefix = '.';
-		} else if (cp == '$' && is_digit_cp(nx)) {
-			prefix = '$';
 		} else {
-			prev = cp;
-			i += (size_t)n;
-			continue;
+			int32_t nx = -1; /* only '.' and '$' look ahead */
+			if ((cp == '.' || cp == '$') && i + (size_t)n < len)
+				decode(sc->s, len, i + (size_t)n, &nx);
+			if (cp == '.' && nx >= 0 && is_word_cp(nx) && !is_digit_cp(nx) &&
+			    !is_word_cp(prev) && prev != '.') {
+				prefix = '.';
+			} else if (cp == '$' && is_digit_cp(nx)) {
+				prefix = '$';
+			} else {
+				prev = cp;
+				i += (size_t)n;
+				continue;
+			}
 		}
 		size_t wstart = i;
 		if (prefix)

@@ -3,7 +3,8 @@
  * corpus.c (a folder of notes) and by the CLI's batch mode (a TSV of
  * documents). Terms are gathered in memory per term (doc gaps, field
  * frequencies, positions), then written sorted, in blocks, with the story
- * text compressed in 16 KiB zlib blocks. The byte grammar is in format.h.
+ * text in 16 KiB zlib blocks (store_write.c, deflated on a worker thread
+ * while stories are analyzed). The byte grammar is in format.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <zlib.h>
 #include "common.h"
 #include "format.h"
+#include "store_write.h"
 
 typedef struct bterm {
 	uint32_t str_off, str_len;
@@ -51,17 +53,18 @@ struct lidx_builder {
 	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
 	size_t hash_cap;
 	lidx_buf strs;
+	/* the analyzer's word id -> term index + 1 (0: not seen), so that a word
+	   seen before costs an array lookup instead of a hash probe and memcmp */
+	uint32_t *word_map;
+	size_t n_word_map, cap_word_map;
 	/* files and stories */
 	bfile *files;
 	size_t n_files, cap_files;
 	lidx_buf docs;   /* DOCS section, built as we go */
 	uint32_t n_stories;
 	uint64_t sum_title, sum_body, n_postings, n_positions;
-	/* store */
-	lidx_buf block;  /* records of the open store block */
-	lidx_buf store;  /* compressed blocks */
-	lidx_buf sidx;   /* u64 offsets */
-	uint32_t n_blocks;
+	/* store: records in zlib blocks, deflated on a worker thread */
+	lidx_store_writer *store;
 	/* per-story scratch: the terms it touched, and their body positions */
 	uint32_t *touched;
 	size_t n_touched, cap_touched;
@@ -82,7 +85,7 @@ int lidx_builder_new(lidx_builder **out)
 	gettimeofday(&b->t0, NULL);
 	b->hash_cap = 1024;
 	b->hash = lidx__calloc(b->hash_cap, sizeof *b->hash);
-	if (!b->hash || lidx_analyzer_new(&b->an) < 0) {
+	if (!b->hash || lidx_analyzer_new(&b->an) < 0 || lidx_sw_new(&b->store) < 0) {
 		lidx_builder_free(b);
 		return LIDX_ENOMEM;
 	}
@@ -100,14 +103,13 @@ void lidx_builder_free(lidx_builder *b)
 	}
 	lidx__free(b->terms);
 	lidx__free(b->hash);
+	lidx__free(b->word_map);
 	lidx_buf_free(&b->strs);
 	for (size_t i = 0; i < b->n_files; i++)
 		lidx__free(b->files[i].path);
 	lidx__free(b->files);
 	lidx_buf_free(&b->docs);
-	lidx_buf_free(&b->block);
-	lidx_buf_free(&b->store);
-	lidx_buf_free(&b->sidx);
+	lidx_sw_free(b->store);
 	lidx__free(b->touched);
 	lidx__free(b->pos);
 	lidx__free(b->root);
@@ -197,10 +199,24 @@ static int on_token(void *ctx, const lidx_token *t)
 {
 	collect *c = ctx;
 	lidx_builder *b = c->b;
-	uint32_t id;
-	int rc = term_id(b, t->term, t->term_len, &id);
-	if (rc < 0)
-		return rc;
+	uint32_t id, w = t->word_id;
+	if (w < b->n_word_map && b->word_map[w]) {
+		id = b->word_map[w] - 1;
+	} else {
+		int rc = term_id(b, t->term, t->term_len, &id);
+		if (rc < 0)
+			return rc;
+		if (w != LIDX_NO_WORD_ID) {
+			if (w >= b->n_word_map) {
+				if (LIDX_GROW(b->word_map, b->cap_word_map, (size_t)w + 1) < 0)
+					return LIDX_ENOMEM;
+				memset(b->word_map + b->n_word_map, 0,
+				       (b->cap_word_map - b->n_word_map) * sizeof *b->word_map);
+				b->n_word_map = b->cap_word_map;
+			}
+			b->word_map[w] = id + 1;
+		}
+	}
 	bterm *bt = &b->terms[id];
 	if (bt->mark != b->n_stories + 1) {
 		if (LIDX_GROW(b->touched, b->cap_touched, b->n_touched + 1) < 0)
@@ -228,49 +244,6 @@ static int on_token(void *ctx, const lidx_token *t)
 	bt->pos_tail = k;
 	bt->tfb++;
 	b->n_body_toks++;
-	return 0;
-}
-
-/* ---- store blocks ----------------------------------------------------------- */
-
-static int deflate_buf(const uint8_t *in, size_t n, lidx_buf *out)
-{
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (deflateInit(&z, Z_BEST_SPEED) != Z_OK) /* 3x faster than 6, ~10% larger */
-		return LIDX_ENOMEM;
-	uLong bound = deflateBound(&z, (uLong)n);
-	int rc = lidx_buf_reserve(out, bound);
-	if (rc < 0) {
-		deflateEnd(&z);
-		return rc;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)n;
-	z.next_out = out->p + out->len;
-	z.avail_out = (uInt)bound;
-	int zr = deflate(&z, Z_FINISH);
-	if (zr == Z_STREAM_END)
-		out->len += z.total_out;
-	deflateEnd(&z);
-	return zr == Z_STREAM_END ? 0 : LIDX_ENOMEM;
-}
-
-static int flush_block(lidx_builder *b)
-{
-	if (!b->block.len)
-		return 0;
-	int rc;
-	size_t sidx_len = b->sidx.len, store_len = b->store.len;
-	if ((rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0 ||
-	    (rc = lidx_buf_u32(&b->store, (uint32_t)b->block.len)) < 0 ||
-	    (rc = deflate_buf(b->block.p, b->block.len, &b->store)) < 0) {
-		b->sidx.len = sidx_len; /* as it was: a later write may retry */
-		b->store.len = store_len;
-		return rc;
-	}
-	b->block.len = 0;
-	b->n_blocks++;
 	return 0;
 }
 
@@ -315,12 +288,8 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 		b->n_positions += t->tfb;
 	}
 	/* store record */
-	if (b->block.len >= LIDX_STORE_BLOCK && (rc = flush_block(b)) < 0)
-		return rc;
-	size_t off = b->block.len;
-	if ((rc = lidx_buf_str(&b->block, title, tl)) < 0 ||
-	    (rc = lidx_buf_str(&b->block, crumb, cl)) < 0 ||
-	    (rc = lidx_buf_str(&b->block, text, len)) < 0)
+	uint32_t block, off, rec_len;
+	if ((rc = lidx_sw_add(b->store, title, tl, crumb, cl, text, len, &block, &off, &rec_len)) < 0)
 		return rc;
 	uint8_t d[LIDX_DOC_SIZE];
 	lidx_wr32(d, (uint32_t)(b->n_files - 1));
@@ -328,9 +297,9 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 	lidx_wr32(d + 8, line_end);
 	lidx_wr32(d + 12, (uint32_t)n_title);
 	lidx_wr32(d + 16, (uint32_t)n_body);
-	lidx_wr32(d + 20, b->n_blocks);
-	lidx_wr32(d + 24, (uint32_t)off);
-	lidx_wr32(d + 28, (uint32_t)(b->block.len - off));
+	lidx_wr32(d + 20, block);
+	lidx_wr32(d + 24, off);
+	lidx_wr32(d + 28, rec_len);
 	if ((rc = lidx_buf_put(&b->docs, d, sizeof d)) < 0)
 		return rc;
 	b->sum_title += n_title;
@@ -492,7 +461,7 @@ static int write_all(lidx_builder *b, writer *w)
 	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
-	size_t sidx_keep = SIZE_MAX; /* b->sidx's length without the end sentinel */
+	lidx_buf sidx = { 0 };
 	rc = LIDX_ENOMEM;
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
@@ -547,13 +516,22 @@ static int write_all(lidx_builder *b, writer *w)
 		goto done;
 
 	/* STORE, SIDX, DOCS */
-	if ((rc = flush_block(b)) < 0)
+	if ((rc = lidx_sw_finish(b->store)) < 0 || (rc = w_align(w)) < 0)
 		goto done;
-	sidx_keep = b->sidx.len;
-	if ((rc = lidx_buf_u64(&b->sidx, b->store.len)) < 0)
-		goto done;
-	if ((rc = w_buf_section(w, SEC_STORE, &b->store)) < 0 ||
-	    (rc = w_buf_section(w, SEC_SIDX, &b->sidx)) < 0 ||
+	uint32_t n_blocks = lidx_sw_n_blocks(b->store);
+	uint64_t store_start = w->off;
+	crc = crc32(0, NULL, 0);
+	for (uint32_t i = 0; i < n_blocks; i++) {
+		const uint8_t *zp;
+		size_t zl;
+		lidx_sw_block(b->store, i, &zp, &zl);
+		if ((rc = lidx_buf_u64(&sidx, w->off - store_start)) < 0 ||
+		    (rc = w_bytes(w, zp, zl, &crc)) < 0)
+			goto done;
+	}
+	w_section(w, SEC_STORE, store_start, crc);
+	if ((rc = lidx_buf_u64(&sidx, w->off - store_start)) < 0 ||
+	    (rc = w_buf_section(w, SEC_SIDX, &sidx)) < 0 ||
 	    (rc = w_buf_section(w, SEC_DOCS, &b->docs)) < 0)
 		goto done;
 
@@ -581,7 +559,7 @@ static int write_all(lidx_builder *b, writer *w)
 	if ((rc = lidx_buf_u32(&meta, b->n_stories)) < 0 ||
 	    (rc = lidx_buf_u32(&meta, (uint32_t)b->n_files)) < 0 ||
 	    (rc = lidx_buf_u32(&meta, n_skipped)) < 0 ||
-	    (rc = lidx_buf_u32(&meta, b->n_blocks)) < 0 ||
+	    (rc = lidx_buf_u32(&meta, n_blocks)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->n_terms)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->n_postings)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->n_positions)) < 0 ||
@@ -606,9 +584,6 @@ static int write_all(lidx_builder *b, writer *w)
 	    fwrite(w->table, 1, SEC_MAX * LIDX_ENTRY_SIZE, w->f) != SEC_MAX * LIDX_ENTRY_SIZE)
 		rc = LIDX_EIO;
 done:
-	/* the sentinel belongs to this file only: the builder can write again */
-	if (sidx_keep != SIZE_MAX)
-		b->sidx.len = sidx_keep;
 	lidx__free(order);
 	lidx__free(post_off);
 	lidx__free(post_len);
@@ -620,6 +595,7 @@ done:
 	lidx_buf_free(&lexi);
 	lidx_buf_free(&meta);
 	lidx_buf_free(&files);
+	lidx_buf_free(&sidx);
 	return rc;
 }
 

@@ -938,6 +938,68 @@ static void test_index_write_atomic(void **state)
 	rmdir(sub);
 }
 
+/*
+ * Many store blocks: more than the writer's ring of blocks in flight (they
+ * are deflated on a worker thread), written twice from one builder with
+ * stories added in between; every story comes back byte for byte.
+ */
+static void big_text(uint32_t i, char *out, size_t cap)
+{
+	uint32_t x = i * 2654435761u + 1;
+	size_t n = 0;
+	out[0] = 0;
+	while (n + 16 < cap) {
+		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+		n += (size_t)snprintf(out + n, cap - n, "w%u ", x % 5000);
+	}
+	n += (size_t)snprintf(out + n, cap - n, "s%u", i);
+}
+
+static void check_big(const char *path, uint32_t n)
+{
+	assert_int_equal(read_all(path, LIDX_OPEN_VERIFY), 0);
+	lidx_index *ix = open_ok(path);
+	assert_int_equal(lidx_index_story_count(ix), n);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t id = (i * 7919) % n; /* out of order: blocks are reloaded */
+		char want[3000], title[32];
+		big_text(id, want, sizeof want);
+		snprintf(title, sizeof title, "Story %u", id);
+		lidx_story s;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_index_story(ix, id, &s, &err), 0);
+		assert_string_equal(s.title, title);
+		assert_int_equal(s.text_len, strlen(want));
+		assert_memory_equal(s.text, want, s.text_len);
+		lidx_story_clear(&s);
+	}
+	lidx_index_close(ix);
+}
+
+static void test_index_store_many_blocks(void **state)
+{
+	(void)state;
+	char path[200];
+	snprintf(path, sizeof path, "%s/big.cvx", tmpdir);
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	char text[3000], title[32];
+	for (uint32_t i = 0; i < 600; i++) {
+		if (i == 300) { /* 300 stories of ~2.9 KB: ~55 blocks of 16 KiB */
+			assert_int_equal(lidx_builder_write(b, path, &err), 0);
+			check_big(path, 300);
+		}
+		big_text(i, text, sizeof text);
+		snprintf(title, sizeof title, "Story %u", i);
+		assert_int_equal(lidx_builder_add_story(b, title, "", i + 1, i + 1, text, strlen(text)), 0);
+	}
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	check_big(path, 600);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_index_corrupt_sections_truncate),
 		cmocka_unit_test(test_index_version_magic),
 		cmocka_unit_test(test_index_write_atomic),
+		cmocka_unit_test(test_index_store_many_blocks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
