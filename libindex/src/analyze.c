@@ -16,6 +16,9 @@
  *   k8s, p99, oauth2   -> one word (letters and digits together; not stemmed)
  * Invalid UTF-8 bytes separate words; they never stop the analysis.
  *
+ * Irregular verb forms are mapped to their base form before stemming
+ * (irregular.c: built -> build, led -> lead).
+ *
  * Speed: an ASCII fast path for case folding, and a cache from normalized
  * word to term (stem or stop word) so Snowball runs once per distinct word.
  */
@@ -122,7 +125,10 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 	size_t tl = wl;
 	int stop = lidx_is_stopword(w, wl);
 	if (!stop && stem && alpha) {
-		const sb_symbol *s = sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)wl);
+		/* built -> build, led -> lead: Snowball only strips suffixes */
+		const char *base = lidx__irregular_base(w, wl);
+		const sb_symbol *s = base ? sb_stemmer_stem(a->stemmer, (const sb_symbol *)base, (int)strlen(base))
+		                          : sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)wl);
 		if (!s)
 			return LIDX_ENOMEM;
 		/* copy at once: the stemmer reuses its buffer */

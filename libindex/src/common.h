@@ -117,6 +117,13 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 #endif
 	;
 
+/* ---- analysis tables ------------------------------------------------------ */
+/* The base form of an irregular English verb form ("led" -> "lead"), or NULL. */
+const char *lidx__irregular_base(const char *w, size_t n);
+#ifdef LIDX_TESTING
+int lidx__irregular_sorted(void);
+#endif
+
 /* ---- hashing ------------------------------------------------------------- */
 static inline uint64_t lidx_hash(const void *data, size_t n)
 {

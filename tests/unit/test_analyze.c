@@ -55,6 +55,13 @@ static void test_analyze_table(void **state)
 		{ "40% faster", "40%@0W 40@0P faster@1" },
 		{ "version 3.14", "version@0 3.14@1" },
 		{ "ﬁnance", "financ@0" },
+		/* irregular verbs meet their base form (irregular.c) */
+		{ "Led the team", "lead@0 team@2" },
+		{ "lead a team", "lead@0 team@2" },
+		{ "Built pipelines; building", "build@0 pipelin@1 build@2" },
+		{ "wrote written Rewrote", "write@0 write@1 rewrit@2" },
+		{ "Drove driven", "drive@0 drive@1" },
+		{ "left went rose", "left@0 went@1 rose@2" }, /* other everyday meanings: kept */
 		{ "", "" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -82,12 +89,54 @@ static void test_analyze_long_token(void **state)
 	assert_string_equal(got, "tail@1"); /* the 20k-letter word is skipped, keeps its position */
 }
 
+/* Word ids: one per distinct normalized word, dense, the same on every sight. */
+typedef struct ids {
+	uint32_t id[16];
+	int n;
+} ids;
+
+static int take_ids(void *ctx, const lidx_token *t)
+{
+	ids *o = ctx;
+	if (o->n < 16)
+		o->id[o->n++] = t->word_id;
+	return 0;
+}
+
+static void test_analyze_word_ids(void **state)
+{
+	(void)state;
+	lidx_analyzer *a;
+	ids o = { { 0 }, 0 };
+	const char *text = "kafka Kafka redis kafka redis streams";
+	assert_int_equal(lidx_analyzer_new(&a), 0);
+	assert_int_equal(lidx_analyze(a, text, strlen(text), 0, 0, take_ids, &o, NULL), 0);
+	assert_int_equal(o.n, 6);
+	assert_int_equal(o.id[0], 0);
+	assert_int_equal(o.id[1], 0); /* the same normalized word */
+	assert_int_equal(o.id[2], 1);
+	assert_int_equal(o.id[3], 0);
+	assert_int_equal(o.id[4], 1);
+	assert_int_equal(o.id[5], 2);
+	lidx_analyzer_free(a);
+}
+
+int lidx__irregular_sorted(void);
+
+static void test_analyze_irregular_table(void **state)
+{
+	(void)state;
+	assert_true(lidx__irregular_sorted()); /* bsearch needs strcmp order */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_analyze_table),
 		cmocka_unit_test(test_analyze_invalid_utf8),
 		cmocka_unit_test(test_analyze_long_token),
+		cmocka_unit_test(test_analyze_word_ids),
+		cmocka_unit_test(test_analyze_irregular_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
