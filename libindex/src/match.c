@@ -10,6 +10,7 @@
 #include <math.h>
 #include "query.h"
 #include "aliases.h"
+#include "bgfreq.h"
 
 #define TITLE_BOOST 1.5      /* the job title names the role: its words count more */
 #define MAX_PHRASE_CHECKS 24 /* candidate two-word phrases looked up in the notes */
@@ -572,9 +573,21 @@ static int analyze_item(lidx_match *m, const lidx_jd_item *it, utoks *u)
 	return lidx_analyze(m->an, m->text + it->start, it->end - it->start, 0, 0, utok_collect, u, NULL);
 }
 
-static double unit_weight(const tstat *t, double n)
+/*
+ * How much a word of the description says about skills: its IDF over the
+ * notes times its specificity in general English (background.c), so that
+ * "road" or "whether", as rare as "template" in a few hundred stories, do
+ * not weigh as much. Used for the query's term weights and for the coverage
+ * labels alike.
+ */
+static double term_idf(lidx_match *m, const char *term, uint32_t df)
 {
-	return (1.0 + log((double)t->tf)) * lidx__idf((uint64_t)n, t->df) * (t->title ? TITLE_BOOST : 1.0);
+	return lidx__idf(m->ix->n_stories, df) * lidx__bg_specificity(term);
+}
+
+static double unit_weight(lidx_match *m, const tstat *t)
+{
+	return (1.0 + log((double)t->tf)) * term_idf(m, t->term, t->df) * (t->title ? TITLE_BOOST : 1.0);
 }
 
 
@@ -681,7 +694,6 @@ static int build_query(lidx_match *m, lidx_err *err)
 	tstat **order = NULL;
 	bigram *bg = NULL;
 	size_t n_bg = 0, cap_bg = 0;
-	double n_docs = m->ix->n_stories;
 	int rc = 0;
 	for (size_t i = 0; i < m->n_items && rc == 0; i++) {
 		const lidx_jd_item *it = &m->items[i];
@@ -775,7 +787,7 @@ static int build_query(lidx_match *m, lidx_err *err)
 			goto done;
 		if (t->df == 0)
 			continue;
-		t->w = unit_weight(t, n_docs);
+		t->w = unit_weight(m, t);
 		order[n_cand++] = t;
 	}
 	if (n_cand)
@@ -880,7 +892,6 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 	if ((rc = pick_units(m, &tm, &u, keep)) < 0 || (rc = lidx__query_new(&q, m->ix)) < 0 ||
 	    (rc = lidx__query_new(&sq, m->ix)) < 0)
 		goto done;
-	double n_docs = m->ix->n_stories;
 	for (size_t k = 0; k < u.n; k++) {
 		const char *term = u.v[k].term;
 		if (!keep[k] || !usable(m, term, strlen(term)))
@@ -893,7 +904,7 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 			continue;
 		if ((rc = lookup_df(m, t)) < 0)
 			goto done;
-		double wt = lidx__idf((uint64_t)n_docs, t->df);
+		double wt = term_idf(m, t->term, t->df);
 		char *label = make_label(m->text + it->start + u.v[k].start, u.v[k].end - u.v[k].start);
 		if (!label) {
 			rc = LIDX_ENOMEM;
@@ -1134,9 +1145,12 @@ static double group_weight(lidx_match *m, lidx_query *q, size_t g)
 {
 	qgroup *gr = &q->groups[g];
 	uint32_t df = 0;
+	const char *term = gr->n_alts && gr->alts[0].n_terms ? gr->alts[0].terms[0] : "";
 	for (uint32_t a = 0; a < gr->n_alts; a++)
-		if (gr->alts[a].present && gr->alts[a].n_terms == 1 && gr->alts[a].t[0].df > df)
+		if (gr->alts[a].present && gr->alts[a].n_terms == 1 && gr->alts[a].t[0].df > df) {
 			df = gr->alts[a].t[0].df;
+			term = gr->alts[a].terms[0];
+		}
 	if (!df) {
 		for (uint32_t a = 0; a < gr->n_alts; a++)
 			if (gr->alts[a].present)
@@ -1145,9 +1159,10 @@ static double group_weight(lidx_match *m, lidx_query *q, size_t g)
 	/*
 	 * A word the notes never use weighs as the rarest word: it is what the
 	 * report should show as missing ("quantum" in "quantum research" is the
-	 * skill; "research" alone does not cover it).
+	 * skill; "research" alone does not cover it). Everyday English words
+	 * weigh less (term_idf): "first" or "enough" do not cover a requirement.
 	 */
-	return lidx__idf(m->ix->n_stories, df);
+	return term_idf(m, term, df);
 }
 
 /* Label of story for requirement r from its per-group scores. */

@@ -228,6 +228,29 @@ static void test_match_weighting(void **state)
 	lidx_match_free(m);
 }
 
+double lidx__bg_specificity(const char *term);
+int lidx__bg_sorted(void);
+
+/* Everyday English words weigh less than skill words of the same df in the notes. */
+static void test_match_background(void **state)
+{
+	fixture *f = *state;
+	assert_true(lidx__bg_sorted()); /* bsearch needs strcmp order */
+	/* stems, as the analyzer makes them */
+	assert_true(lidx__bg_specificity("give") < lidx__bg_specificity("design"));
+	assert_true(lidx__bg_specificity("design") < lidx__bg_specificity("kubernet"));
+	assert_true(lidx__bg_specificity("kubernet") == 1.0); /* not in the books */
+	assert_true(lidx__bg_specificity("give") > 0);
+	/* "databases" and "minutes" are in one story each; "minutes" is everyday English */
+	lidx_match *m = new_match(f, "Tools Engineer\n\n- Seed the databases in minutes\n");
+	const lidx_match_term *db = find_term(m, "databases"), *mn = find_term(m, "minutes");
+	assert_non_null(db);
+	assert_non_null(mn);
+	assert_int_equal(db->df, mn->df);
+	assert_true(db->weight > 1.5 * mn->weight);
+	lidx_match_free(m);
+}
+
 static void test_match_errors(void **state)
 {
 	fixture *f = *state;
@@ -377,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_match_split_empty),
 		cmocka_unit_test(test_match_boilerplate),
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_builtin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
