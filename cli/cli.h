@@ -12,9 +12,13 @@
 /* Exit codes */
 enum { EXIT_RESULTS = 0, EXIT_NONE = 1, EXIT_USAGE = 2 };
 
+/* Where c->corpus came from */
+enum { CORPUS_FROM_NONE, CORPUS_FROM_ARGS, CORPUS_FROM_ENV, CORPUS_FROM_CONFIG };
+
 typedef struct cli {
 	const char *prog;
 	const char *corpus;       /* --corpus, $CVSEARCH_CORPUS or the config file */
+	int corpus_from;          /* CORPUS_FROM_* */
 	const char *index_opt;    /* --index FILE */
 	int json;
 	int color;                /* resolved: 1 to color stdout */
@@ -52,6 +56,11 @@ int cmd_batch(cli *c);
 /* Load the user alias file, if any (cmd_match.c); -1 after an error message. */
 int cli_load_aliases(cli *c);
 
+/* Set c->index_path: --index FILE, else the cache file of the corpus. 0 or an exit code. */
+int cli_index_path(cli *c);
+/* " (the notes folder comes from ...)" for messages, or "" when it was --corpus. */
+const char *cli_corpus_origin(cli *c);
+
 /* Bring the corpus index up to date (unless --no-update) and open it. */
 int cli_open(cli *c, int force);
 void cli_close(cli *c);
@@ -70,13 +79,16 @@ void cli_error(cli *c, const char *fmt, ...)
 /* The path of a story's file as the user should see it (corpus/rel). */
 void cli_story_path(cli *c, const char *rel, char *out, size_t n);
 
-/* Text from notes to a terminal: control characters and bad UTF-8 escaped. */
+/* Text from notes to a terminal, one line: control characters (newlines too)
+   and bad UTF-8 escaped. */
 void out_text(FILE *f, const char *s, size_t n);
 /* Same, with marked spans in bold color (or [..] without color). */
 void out_marked(FILE *f, const char *s, size_t n, const lidx_span *marks, size_t n_marks, int color);
 /* A JSON string (quotes included); invalid UTF-8 becomes U+FFFD. */
 void json_str(FILE *f, const char *s, size_t n);
 void json_cstr(FILE *f, const char *s);
+/* Where byte off of s lands in the string json_str(s, n) encodes (U+FFFD is 3 bytes). */
+size_t json_offset(const char *s, size_t n, size_t off);
 
 /* Color escapes, empty when color is off. */
 const char *col(cli *c, const char *code);

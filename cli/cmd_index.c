@@ -3,6 +3,8 @@
  * and report), `stats` (what is in it), `stories` (how the notes were split,
  * for a person to check) and `show` (one whole story).
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,12 +16,15 @@ int cmd_index(cli *c)
 		cli_error(c, "index needs the notes folder: cvsearch index --corpus DIR");
 		return EXIT_USAGE;
 	}
-	c->no_update = 1; /* we sync here, forcing a build */
-	lidx_err err = { 0 };
-	if (lidx_corpus_index_path(c->corpus, &c->index_path, &err) < 0) {
-		cli_error(c, "%s", err.msg);
+	if (c->argc) {
+		cli_error(c, "index takes no arguments, not '%s' (the folder goes in --corpus DIR)", c->argv[0]);
 		return EXIT_USAGE;
 	}
+	c->no_update = 1; /* we sync here, forcing a build */
+	lidx_err err = { 0 };
+	int rc = cli_index_path(c); /* --index FILE, else the cache */
+	if (rc)
+		return rc;
 	lidx_sync_opts so = { 0 };
 	so.force = 1;
 	so.progress = cli_progress;
@@ -27,7 +32,7 @@ int cmd_index(cli *c)
 	so.ctx = c;
 	lidx_sync_report rep;
 	if (lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err) < 0) {
-		cli_error(c, "%s", err.msg);
+		cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 		return EXIT_USAGE;
 	}
 	lidx_index *ix;
@@ -59,6 +64,10 @@ int cmd_index(cli *c)
 
 int cmd_stats(cli *c)
 {
+	if (c->argc) {
+		cli_error(c, "stats takes no arguments, not '%s'", c->argv[0]);
+		return EXIT_USAGE;
+	}
 	int rc = cli_open(c, 0);
 	if (rc)
 		return rc;
@@ -97,6 +106,10 @@ int cmd_stats(cli *c)
 
 int cmd_stories(cli *c)
 {
+	if (c->argc > 1) {
+		cli_error(c, "stories takes one file name (or part of one), not '%s'", c->argv[1]);
+		return EXIT_USAGE;
+	}
 	int rc = cli_open(c, 0);
 	if (rc)
 		return rc;
@@ -149,7 +162,41 @@ int cmd_stories(cli *c)
 	}
 	if (c->json)
 		printf("]\n");
+	if (!shown && only && !c->quiet)
+		fprintf(stderr, "%s: no indexed file's path contains '%s'\n", c->prog, only);
 	return shown ? EXIT_RESULTS : EXIT_NONE;
+}
+
+/* No story holds rel:line: say so, and name the nearest story of that file. */
+static void show_nearest(cli *c, const char *arg, const char *rel, uint32_t line)
+{
+	size_t rl = strlen(rel);
+	for (uint32_t f = 0; f < lidx_index_file_count(c->ix); f++) {
+		lidx_file_info fi;
+		lidx_index_file(c->ix, f, &fi);
+		size_t pl = strlen(fi.path);
+		if (pl < rl || strcmp(fi.path + pl - rl, rel) || (pl > rl && fi.path[pl - rl - 1] != '/'))
+			continue;
+		uint32_t best = UINT32_MAX, best_d = UINT32_MAX, bs = 0, be = 0;
+		for (uint32_t k = 0; k < fi.n_stories; k++) {
+			lidx_story s;
+			lidx_err err = { 0 };
+			if (lidx_index_story(c->ix, fi.first_story + k, &s, &err) < 0)
+				break;
+			uint32_t d = line < s.line_start ? s.line_start - line : line > s.line_end ? line - s.line_end : 0;
+			if (d < best_d)
+				best_d = d, best = s.id, bs = s.line_start, be = s.line_end;
+			lidx_story_clear(&s);
+		}
+		if (best == UINT32_MAX)
+			break;
+		char path[4096];
+		cli_story_path(c, fi.path, path, sizeof path);
+		cli_error(c, "no story holds %s (a blank or skipped line?); the nearest is %s:%u-%u, "
+		          "id %u", arg, path, bs, be, best);
+		return;
+	}
+	cli_error(c, "no story at %s (see 'cvsearch stories' for the list)", arg);
 }
 
 int cmd_show(cli *c)
@@ -181,15 +228,27 @@ int cmd_show(cli *c)
 		uint32_t line = 0;
 		if (colon) {
 			*colon = 0;
-			line = (uint32_t)strtoul(colon + 1, NULL, 10);
+			char *lend;
+			errno = 0;
+			unsigned long l = strtoul(colon + 1, &lend, 10);
+			if (errno || lend == colon + 1 || (*lend && *lend != '-') || l < 1 || l > UINT32_MAX) {
+				cli_error(c, "'%s' is not PATH:LINE (lines are numbered from 1)", arg);
+				free(p);
+				return EXIT_USAGE;
+			}
+			line = (uint32_t)l;
 		}
 		const char *rel = p;
 		size_t cl = c->corpus ? strlen(c->corpus) : 0;
+		if (cl && c->corpus[cl - 1] == '/')
+			cl--;
 		if (cl && !strncmp(p, c->corpus, cl) && p[cl] == '/')
 			rel = p + cl + 1;
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
 		rc = lidx_index_find_story(c->ix, rel, line, &id);
 		if (rc < 0) {
-			cli_error(c, "no story at %s (see 'cvsearch stories' for the list)", arg);
+			show_nearest(c, arg, rel, line);
 			free(p);
 			return EXIT_USAGE;
 		}

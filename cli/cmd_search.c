@@ -92,7 +92,8 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 			json_str(stdout, sn.text, sn.len);
 			printf(",\"highlights\":[");
 			for (size_t k = 0; k < sn.n_marks; k++)
-				printf("%s[%u,%u]", k ? "," : "", sn.marks[k].start, sn.marks[k].end);
+				printf("%s[%zu,%zu]", k ? "," : "", json_offset(sn.text, sn.len, sn.marks[k].start),
+				       json_offset(sn.text, sn.len, sn.marks[k].end));
 			printf("]}");
 		} else {
 			printf("%s%2zu.%s %s", col(c, C_BOLD), i + 1, col(c, C_RESET), col(c, C_TITLE));

@@ -78,17 +78,27 @@ void cli_error(cli *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* `corpus = DIR` from $XDG_CONFIG_HOME/cvsearch/config or ~/.config/cvsearch/config */
-static char *config_corpus(void)
+/* The config file: $XDG_CONFIG_HOME/cvsearch/config, else ~/.config/cvsearch/config. */
+static const char *config_path(void)
 {
-	char path[4096];
+	static char path[4096];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	if (xdg && *xdg)
 		snprintf(path, sizeof path, "%s/cvsearch/config", xdg);
 	else if (home && *home)
 		snprintf(path, sizeof path, "%s/.config/cvsearch/config", home);
 	else
-		return NULL;
+		snprintf(path, sizeof path, "~/.config/cvsearch/config");
+	return path;
+}
+
+/*
+ * `corpus = DIR` from the config file; `~/` and a relative DIR are taken
+ * from the home folder. Blanks around DIR and a `#` comment line are ignored.
+ */
+static char *config_corpus(void)
+{
+	const char *path = config_path(), *home = getenv("HOME");
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return NULL;
@@ -107,13 +117,19 @@ static char *config_corpus(void)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		p[strcspn(p, "\r\n")] = 0;
-		if (*p == '~' && home) {
-			char full[4096];
+		size_t n = strlen(p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			p[--n] = 0;
+		if (!*p)
+			continue;
+		char full[4096];
+		if (p[0] == '~' && (p[1] == '/' || !p[1]) && home && *home)
 			snprintf(full, sizeof full, "%s%s", home, p + 1);
-			res = strdup(full);
-		} else if (*p) {
-			res = strdup(p);
-		}
+		else if (p[0] != '/' && home && *home)
+			snprintf(full, sizeof full, "%s/%s", home, p);
+		else
+			snprintf(full, sizeof full, "%s", p);
+		res = strdup(full);
 	}
 	fclose(f);
 	return res;
@@ -150,20 +166,33 @@ void cli_warn(void *ctx, const char *path, const char *what)
 	fprintf(stderr, ": %s\n", what);
 }
 
-int cli_open(cli *c, int force)
+const char *cli_corpus_origin(cli *c)
+{
+	static char buf[4200];
+	if (c->corpus_from == CORPUS_FROM_ENV)
+		return " (the notes folder comes from $CVSEARCH_CORPUS)";
+	if (c->corpus_from == CORPUS_FROM_CONFIG) {
+		snprintf(buf, sizeof buf, " (the notes folder comes from %s)", config_path());
+		return buf;
+	}
+	return "";
+}
+
+int cli_index_path(cli *c)
 {
 	lidx_err err = { 0 };
-	int rc;
+	if (c->index_path)
+		return 0;
 	if (c->index_opt) {
 		c->index_path = strdup(c->index_opt);
 	} else {
 		if (!c->corpus) {
 			cli_error(c, "no notes folder: pass --corpus DIR, set CVSEARCH_CORPUS, or put "
-			             "'corpus = DIR' in ~/.config/cvsearch/config");
+			             "'corpus = DIR' in %s", config_path());
 			return EXIT_USAGE;
 		}
-		if ((rc = lidx_corpus_index_path(c->corpus, &c->index_path, &err)) < 0) {
-			cli_error(c, "%s", err.msg);
+		if (lidx_corpus_index_path(c->corpus, &c->index_path, &err) < 0) {
+			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 			return EXIT_USAGE;
 		}
 	}
@@ -171,6 +200,15 @@ int cli_open(cli *c, int force)
 		cli_error(c, "out of memory");
 		return EXIT_USAGE;
 	}
+	return 0;
+}
+
+int cli_open(cli *c, int force)
+{
+	lidx_err err = { 0 };
+	int rc;
+	if ((rc = cli_index_path(c)) != 0)
+		return rc;
 	if (c->corpus && !c->no_update) {
 		lidx_sync_opts so = { 0 };
 		so.force = force;
@@ -180,7 +218,7 @@ int cli_open(cli *c, int force)
 		lidx_sync_report rep;
 		rc = lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err);
 		if (rc < 0) {
-			cli_error(c, "%s", err.msg);
+			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 			return EXIT_USAGE;
 		}
 		if (rep.was_corrupt && !c->quiet)
@@ -191,11 +229,25 @@ int cli_open(cli *c, int force)
 	if (rc < 0) {
 		if (rc == LIDX_ENOTFOUND && !c->corpus)
 			cli_error(c, "%s (build it with --corpus DIR)", err.msg);
+		else if (rc == LIDX_ENOTFOUND)
+			cli_error(c, "%s (there is no index yet: run without --no-update, or 'cvsearch index')", err.msg);
 		else if (rc == LIDX_ECORRUPT || rc == LIDX_EVERSION)
-			cli_error(c, "%s; run 'cvsearch index --corpus DIR' to rebuild it", err.msg);
+			cli_error(c, "%s; run 'cvsearch index --corpus DIR%s' to rebuild it", err.msg,
+			          c->index_opt ? " --index FILE" : "");
 		else
 			cli_error(c, "%s", err.msg);
 		return EXIT_USAGE;
+	}
+	if (lidx_index_story_count(c->ix) == 0 && !c->quiet) {
+		lidx_stats st;
+		lidx_index_stats(c->ix, &st);
+		fprintf(stderr, "%s: warning: there are no notes to search%s%s: ", c->prog,
+		        c->corpus ? " in " : "", c->corpus ? c->corpus : "");
+		if (st.n_files + st.n_skipped == 0)
+			fprintf(stderr, "no files there (hidden ones and .cvsearchignore patterns are left out)\n");
+		else
+			fprintf(stderr, "%u files, %u skipped as not text, none with text\n",
+			        st.n_files + st.n_skipped, st.n_skipped);
 	}
 	if (lidx_analyzer_new(&c->an) < 0) {
 		cli_error(c, "out of memory");
@@ -217,6 +269,77 @@ void cli_close(cli *c)
 }
 
 /* ---- options ---------------------------------------------------------------------- */
+
+/*
+ * A query word that starts with '-' leaves stories out (`cvsearch kafka
+ * -legacy`), but getopt would read "-legacy" as the options -l -e -g ...
+ * Before getopt, every argument that starts with one '-' and is not exactly a
+ * short option of ours ("-j", "-q", "-h", "-v", "-c", "-n", "-nN") is swapped
+ * for a stand-in that does not start with '-' (getopt leaves it, as it does
+ * any query word), and put back after. Option values and everything after
+ * "--" are left alone.
+ */
+#define MAX_PROTECTED 256
+static char *protected_orig[MAX_PROTECTED], *protected_fake[MAX_PROTECTED];
+static size_t n_protected;
+
+static int is_short_option(const char *a)
+{
+	if (a[1] && !a[2] && strchr("jqhvcn", a[1]))
+		return 1;
+	if (a[1] == 'n' && a[2] >= '0' && a[2] <= '9')
+		return 1; /* -n5 */
+	return 0;
+}
+
+static int takes_value(const char *a, const struct option *longopts)
+{
+	if (a[1] != '-')
+		return !a[2] && (a[1] == 'c' || a[1] == 'n');
+	if (strchr(a, '='))
+		return 0;
+	for (const struct option *o = longopts; o->name; o++)
+		if (!strcmp(a + 2, o->name))
+			return o->has_arg == required_argument;
+	return 0;
+}
+
+static void protect_query_words(int argc, char **argv, const struct option *longopts)
+{
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (!strcmp(a, "--"))
+			return;
+		if (a[0] != '-' || !a[1])
+			continue; /* a word, or "-" (standard input) */
+		if (a[1] == '-' || is_short_option(a)) {
+			i += takes_value(a, longopts);
+			continue;
+		}
+		if (n_protected == MAX_PROTECTED)
+			return;
+		char *fake = strdup(a);
+		if (!fake)
+			return;
+		fake[0] = '\x01';
+		protected_orig[n_protected] = a;
+		protected_fake[n_protected++] = fake;
+		argv[i] = fake;
+	}
+}
+
+static void restore_query_words(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		for (size_t k = 0; k < n_protected; k++)
+			if (argv[i] == protected_fake[k]) {
+				argv[i] = protected_orig[k];
+				break;
+			}
+	for (size_t k = 0; k < n_protected; k++)
+		free(protected_fake[k]);
+	n_protected = 0;
+}
 
 static int parse_double(cli *c, const char *name, const char *v, double lo, double hi, double *out)
 {
@@ -261,15 +384,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *env = getenv("CVSEARCH_CORPUS");
-	if (env && *env)
-		c.corpus = env;
+	protect_query_words(argc, argv, longopts);
 	opterr = 0;
 	int o;
 	double d;
 	while ((o = getopt_long(argc, argv, ":c:n:jqhv", longopts, NULL)) != -1) {
 		switch (o) {
-		case 'c': c.corpus = optarg; break;
+		case 'c': c.corpus = optarg; c.corpus_from = CORPUS_FROM_ARGS; break;
 		case 'n': {
 			char *end;
 			errno = 0;
@@ -311,11 +432,15 @@ int main(int argc, char **argv)
 			cli_error(&c, "%s needs a value (see cvsearch --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			cli_error(&c, "unknown option '%s' (see cvsearch --help; a query word that starts with "
-			              "'-' goes after '--')", argv[optind - 1]);
+			if (optopt)
+				cli_error(&c, "unknown option '-%c' (see cvsearch --help; to leave out the word '%c', "
+				              "put the query after '--')", optopt, optopt);
+			else
+				cli_error(&c, "unknown option '%s' (see cvsearch --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
+	restore_query_words(argc, argv);
 	if (!strcmp(color, "always"))
 		c.color = 1;
 	else if (!strcmp(color, "never"))
@@ -327,15 +452,34 @@ int main(int argc, char **argv)
 		cli_error(&c, "--color wants auto, always or never, not '%s'", color);
 		return EXIT_USAGE;
 	}
+	/*
+	 * The default notes folder applies when neither --corpus nor --index is
+	 * given: `--index FILE` alone opens that file as it is, and is never
+	 * rebuilt from a folder the command line did not name.
+	 */
 	char *cfg = NULL;
-	if (!c.corpus && !c.index_opt)
-		c.corpus = cfg = config_corpus();
+	const char *env = getenv("CVSEARCH_CORPUS");
+	if (!c.corpus && !c.index_opt) {
+		if (env && *env) {
+			c.corpus = env;
+			c.corpus_from = CORPUS_FROM_ENV;
+		} else if ((c.corpus = cfg = config_corpus())) {
+			c.corpus_from = CORPUS_FROM_CONFIG;
+		}
+	}
 	c.so.limit = c.limit;
 	c.argc = argc - optind;
 	c.argv = argv + optind;
 	const command *cmd = &commands[0]; /* search */
 	if (c.argc == 0 || !strcmp(c.argv[0], "help")) {
-		usage(c.argc ? stdout : stderr);
+		const command *k = commands;
+		if (c.argc > 1)
+			for (; k->name && strcmp(k->name, c.argv[1]); k++)
+				;
+		if (c.argc > 1 && k->name)
+			printf("usage: cvsearch %s\n  %s\n(cvsearch --help lists the options)\n", k->usage, k->summary);
+		else
+			usage(c.argc ? stdout : stderr);
 		free(cfg);
 		return c.argc ? 0 : EXIT_USAGE;
 	}
@@ -346,6 +490,16 @@ int main(int argc, char **argv)
 			c.argv++;
 			break;
 		}
+	if ((c.coverage || c.pick) && cmd->run != cmd_match) {
+		cli_error(&c, "--coverage and --pick are options of 'cvsearch match'");
+		free(cfg);
+		return EXIT_USAGE;
+	}
+	if ((c.docs || c.topics || c.run) && cmd->run != cmd_batch) {
+		cli_error(&c, "--docs, --topics and --run are options of 'cvsearch batch'");
+		free(cfg);
+		return EXIT_USAGE;
+	}
 	int rc = cmd->run(&c);
 	cli_close(&c);
 	free(cfg);

@@ -25,6 +25,7 @@ static size_t valid_seq(const char *s, size_t n, int32_t *cp)
 	return r > 0 ? (size_t)r : 0;
 }
 
+/* One line of text: a newline (in a file name, say) shows as ^J like other controls. */
 void out_text(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {
@@ -40,11 +41,6 @@ void out_text(FILE *f, const char *s, size_t n)
 			continue;
 		}
 		if (ch == '\r') {
-			i++;
-			continue;
-		}
-		if (ch == '\n') {
-			fputc('\n', f);
 			i++;
 			continue;
 		}
@@ -121,6 +117,24 @@ void json_str(FILE *f, const char *s, size_t n)
 		}
 	}
 	fputc('"', f);
+}
+
+size_t json_offset(const char *s, size_t n, size_t off)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < off && i < n;) {
+		unsigned char ch = (unsigned char)s[i];
+		int32_t cp;
+		size_t l = ch < 0x80 ? 1 : valid_seq(s + i, n - i, &cp);
+		if (!l) { /* json_str writes U+FFFD: three bytes for one */
+			out += 3;
+			i++;
+		} else {
+			out += l;
+			i += l;
+		}
+	}
+	return out;
 }
 
 void json_cstr(FILE *f, const char *s)

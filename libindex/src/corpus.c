@@ -254,7 +254,8 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 		rc = walk(s, "");
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
-	qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
+	if (s->n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
 	return 0;
 }
 
@@ -482,6 +483,35 @@ static void sweep_temps(const char *index_path)
 	closedir(d);
 }
 
+/*
+ * Never overwrite what is not ours: a file at index_path that is not a
+ * cvsearch index (`--index notes.md` by mistake), or the index of another
+ * notes folder (one --index FILE for two folders). A damaged index of this
+ * folder, or an empty file, is fine to rebuild.
+ */
+static int check_target(const char *index_path, const char *root, lidx_err *err)
+{
+	int fd = open(index_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* missing (or unreadable: writing it will say) */
+	uint8_t head[8];
+	ssize_t n = read(fd, head, sizeof head);
+	close(fd);
+	if (n > 0 && memcmp(head, LIDX_MAGIC, (size_t)n) != 0)
+		return lidx__err(err, LIDX_EINVAL, "%s is not a cvsearch index: not overwriting it "
+		                 "(choose another index file)", index_path);
+	lidx_index *ix;
+	if (lidx_index_open(&ix, index_path, 0, NULL) < 0)
+		return 0;
+	int rc = 0;
+	if (ix->root && *ix->root && strcmp(ix->root, root) != 0)
+		rc = lidx__err(err, LIDX_EINVAL, "index %s holds the notes of %s, not of %s: not "
+		               "overwriting it (choose another index file, or delete it)",
+		               index_path, ix->root, root);
+	lidx_index_close(ix);
+	return rc;
+}
+
 /* 1 if the index at path is missing, unreadable or describes other files. */
 static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
 {
@@ -519,6 +549,8 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 	if (rc < 0)
 		goto done;
 	rep->n_files = (uint32_t)s.n;
+	if ((rc = check_target(index_path, s.root, err)) < 0)
+		goto done;
 	if (!is_stale(index_path, &s, rep) && !force)
 		goto done;
 	/* builders take turns; readers never wait (the rename is atomic) */
