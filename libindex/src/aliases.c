@@ -107,6 +107,7 @@ static int builtin_done;
 typedef struct key_ctx {
 	char key[MAX_FORM_LEN + 8];
 	int n_words;  /* words that are not parts of a compound */
+	int n_stop;   /* stop words that are not parts ("on" of "on call") */
 	int whole;    /* the first token was a compound's whole */
 } key_ctx;
 
@@ -115,6 +116,10 @@ static int key_tok(void *ctx, const lidx_token *t)
 	key_ctx *k = ctx;
 	if (t->flags & LIDX_TOK_PART)
 		return 0;
+	if (t->flags & LIDX_TOK_STOP) {
+		k->n_stop++;
+		return 0;
+	}
 	if (k->n_words++ == 0 && t->term_len < sizeof k->key)
 		memcpy(k->key, t->term, t->term_len + 1);
 	return 0;
@@ -131,8 +136,8 @@ static int add_form(lidx_analyzer *an, const char *s, size_t len, uint32_t set)
 		return 0;
 	if (n_forms >= MAX_FORMS)
 		return LIDX_ETOOBIG;
-	key_ctx k = { { 0 }, 0, 0 };
-	int rc = lidx_analyze(an, s, len, 0, 0, key_tok, &k, NULL);
+	key_ctx k = { { 0 }, 0, 0, 0 };
+	int rc = lidx_analyze(an, s, len, LIDX_ANALYZE_STOPWORDS, 0, key_tok, &k, NULL);
 	if (rc < 0)
 		return rc;
 	if (k.n_words == 0)
@@ -141,9 +146,12 @@ static int add_form(lidx_analyzer *an, const char *s, size_t len, uint32_t set)
 		return LIDX_ENOMEM;
 	aform *f = &forms[n_forms];
 	f->text = lidx__strndup(s, len);
-	f->key = k.n_words == 1 ? lidx__strndup(k.key, strlen(k.key)) : NULL;
+	/* one word is a key (looked up as a term); several, or a word with stop
+	   words ("on call"), are searched as a phrase */
+	int single = k.n_words == 1 && k.n_stop == 0;
+	f->key = single ? lidx__strndup(k.key, strlen(k.key)) : NULL;
 	f->set = set;
-	if (!f->text || (k.n_words == 1 && !f->key)) {
+	if (!f->text || (single && !f->key)) {
 		lidx__free(f->text);
 		lidx__free(f->key);
 		return LIDX_ENOMEM;
@@ -325,7 +333,7 @@ int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g)
 				if (j == i)
 					continue;
 				rc = lidx__query_add_text(q, an, g, forms[j].text, strlen(forms[j].text),
-				                          forms[j].key == NULL);
+				                          forms[j].key == NULL ? LIDX__PHRASE_STRICT : 0);
 				if (rc < 0)
 					return rc;
 			}

@@ -263,7 +263,10 @@ int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char 
 	if (rc < 0)
 		goto done;
 	if (phrase) {
-		rc = add_phrase(q, g, &tv, 0, tv.n);
+		/* strict: "on call" (an alias spelling) is not any "call" */
+		int one_left = tv.n == 1 && tv.v[0].pos > 0;
+		if (!(phrase == LIDX__PHRASE_STRICT && one_left))
+			rc = add_phrase(q, g, &tv, 0, tv.n);
 		goto done;
 	}
 	/* a compound: its wholes (at the first part's position) and its parts */
@@ -285,12 +288,20 @@ int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char 
 			seen_part |= (tv.v[j].flags & LIDX_TOK_PART) != 0;
 			j++;
 		}
+		size_t n_wholes = 0, n_parts = 0;
 		for (size_t k = i; k < j && rc == 0; k++)
 			if (tv.v[k].flags & LIDX_TOK_WHOLE) {
 				char *t = tv.v[k].term;
 				rc = lidx__query_add_alt(q, g, &t, NULL, 1);
+				n_wholes++;
+			} else {
+				n_parts++;
 			}
-		if (rc == 0)
+		/*
+		 * The phrase of the parts, unless stop words left only one: "on-call"
+		 * is "oncall" or the phrase "on call", never any "call".
+		 */
+		if (rc == 0 && (n_parts >= 2 || !n_wholes))
 			rc = add_phrase(q, g, &tv, i, j);
 		i = j;
 	}

@@ -55,8 +55,11 @@ int lidx__query_add_group(lidx_query *q, const char *label, double weight, int n
 int lidx__query_add_alt(lidx_query *q, size_t g, char *const *terms, const uint32_t *offs, uint32_t n);
 /*
  * Analyze text and add what it says to group g as alternatives (a word, a
- * compound's whole and parts). phrase: all words of text form one phrase.
+ * compound's whole and parts). phrase: all words of text form one phrase;
+ * LIDX__PHRASE_STRICT: and one that stop words left with a single word
+ * ("on call") adds nothing.
  */
+#define LIDX__PHRASE_STRICT 2
 int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char *text,
                          size_t len, int phrase);
 

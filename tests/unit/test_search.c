@@ -48,6 +48,8 @@ static const doc docs_b[] = {
 	{ "personal/Nacelle.txt", "Graphs", "graphql schema registry" },
 	{ "personal/Nacelle.txt", "Tie", "zebra crossing" },
 	{ "personal/Nacelle.txt", "Tie", "zebra crossing" },
+	{ "personal/Nacelle.txt", "Vendor", "a call with the vendor" },
+	{ "personal/Nacelle.txt", "Rota", "joined the on-call rotation" },
 };
 
 static char tmpdir[64];
@@ -312,6 +314,11 @@ static void test_search_operators(void **state)
 		{ "kafka file:nope", "", 0 },
 		{ "nosuchword", "", 0 },
 		{ "zebra", "5 6", 2 },               /* a tie: by story id */
+		/* a compound that stop words leave with one part is its whole only,
+		   also through its alias "on call": never any "call" */
+		{ "on-call", "8", 1 },
+		{ "oncall", "8", 1 },
+		{ "call", "7 8", 2 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		lidx_results r;
