@@ -261,7 +261,9 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		int bold_line = le - ls > 4 && !memcmp(t + ls, "**", 2) && !memcmp(t + le - 2, "**", 2) && words <= 8;
 		int colon = blen && body[blen - 1] == ':' && words <= 10;
 		int terminal = blen && strchr(".!?;,", body[blen - 1]) != NULL;
-		int title = !seen_content && !bl && !md_heading && !colon && words <= 12 && !terminal;
+		/* a first line like "Benefits" or "Requirements" is a heading, not the job title */
+		int cue_line = words <= 3 && !terminal && known_heading(body, blen);
+		int title = !seen_content && !bl && !md_heading && !colon && words <= 12 && !terminal && !cue_line;
 		int heading = !bl && !title && (md_heading || bold_line || colon ||
 		                      (words <= 6 && !terminal && known_heading(body, blen)));
 		if (!bl && !heading && bullet >= 0 && indent > 0 && !in_para) {
