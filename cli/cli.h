@@ -27,6 +27,7 @@ typedef struct cli {
 	int no_update;            /* --no-update: use the index as it is */
 	size_t limit;
 	int limit_given;            /* 1 if --limit was on the command line */
+	size_t n_warnings;        /* cli_warn calls of this sync */
 	lidx_search_opts so;
 	int coverage, pick;       /* match */
 	const char *docs, *topics, *run; /* batch */
@@ -68,6 +69,8 @@ void cli_close(cli *c);
 /* Sync callbacks: progress on a terminal, one warning line per skipped file. */
 void cli_progress(void *ctx, size_t done, size_t total, const char *path);
 void cli_warn(void *ctx, const char *path, const char *what);
+/* After a sync: how many warnings past the first 20 were not shown. */
+void cli_warn_summary(cli *c);
 
 /* One-line error on stderr: "cvsearch: ..." */
 void cli_error(cli *c, const char *fmt, ...)

@@ -31,7 +31,9 @@ int cmd_index(cli *c)
 	so.warn = cli_warn;
 	so.ctx = c;
 	lidx_sync_report rep;
-	if (lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err) < 0) {
+	int src = lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err);
+	cli_warn_summary(c);
+	if (src < 0) {
 		cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 		return EXIT_USAGE;
 	}

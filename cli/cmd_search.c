@@ -16,7 +16,7 @@ static void print_explain(cli *c, lidx_query *q, const lidx_results *r)
 }
 
 /* --explain: each group's share of a story's score, largest first */
-static void explain_hit(cli *c, lidx_query *q, uint32_t story)
+static void explain_hit(cli *c, lidx_query *q, uint32_t story, double shown)
 {
 	size_t n = lidx_query_group_count(q);
 	double *pg = calloc(n ? n : 1, sizeof *pg), total = 0;
@@ -35,14 +35,28 @@ static void explain_hit(cli *c, lidx_query *q, uint32_t story)
 			order[b - 1] = t;
 		}
 	printf("    %swhy:%s", col(c, C_DIM), col(c, C_RESET));
-	size_t shown = 0;
-	for (size_t k = 0; k < n && shown < 12; k++) {
+	size_t listed = 0;
+	double sum = 0, rest = 0;
+	for (size_t k = 0; k < n; k++) {
 		if (pg[order[k]] <= 0)
 			break;
-		printf(" %s %.2f", lidx_query_group_label(q, order[k]), pg[order[k]]);
-		shown++;
+		sum += pg[order[k]];
+		if (listed < 12) {
+			printf(" %s %.2f", lidx_query_group_label(q, order[k]), pg[order[k]]);
+			listed++;
+		} else {
+			rest += pg[order[k]];
+		}
 	}
-	printf("  (total %.2f)\n", total);
+	if (rest > 0)
+		printf(" others %.2f", rest);
+	/* the shares add up to the sum; coord scales it to the BM25 total */
+	if (sum > 0 && (total < sum - 0.005 || total > sum + 0.005))
+		printf("  = %.2f x coord %.2f (share of the query's words matched)", sum, total / sum);
+	printf("  (BM25 %.2f", total);
+	if (shown < total - 0.005 || shown > total + 0.005)
+		printf("; the rank score %.2f also weighs the job's requirements", shown);
+	printf(")\n");
 	free(pg);
 	free(order);
 }
@@ -113,7 +127,7 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 				printf("\n");
 			}
 			if (c->explain)
-				explain_hit(c, q, s.id);
+				explain_hit(c, q, s.id, r->hits[i].score);
 			printf("\n");
 		}
 		lidx_snippet_clear(&sn);

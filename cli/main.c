@@ -156,10 +156,14 @@ void cli_progress(void *ctx, size_t done, size_t total, const char *path)
 		fprintf(stderr, "\rcvsearch: indexing %zu/%zu files%s", done, total, done == total ? "\n" : "");
 }
 
+#define MAX_WARNINGS 20 /* a folder like / has millions of unreadable files */
+
 void cli_warn(void *ctx, const char *path, const char *what)
 {
 	cli *c = ctx;
 	if (c->quiet)
+		return;
+	if (c->n_warnings++ >= MAX_WARNINGS)
 		return;
 	fprintf(stderr, "%s: warning: ", c->prog);
 	out_text(stderr, path, strlen(path));
@@ -203,6 +207,14 @@ int cli_index_path(cli *c)
 	return 0;
 }
 
+void cli_warn_summary(cli *c)
+{
+	if (!c->quiet && c->n_warnings > MAX_WARNINGS)
+		fprintf(stderr, "%s: warning: %zu more files or folders skipped (not shown)\n", c->prog,
+		        c->n_warnings - MAX_WARNINGS);
+	c->n_warnings = 0;
+}
+
 int cli_open(cli *c, int force)
 {
 	lidx_err err = { 0 };
@@ -217,6 +229,7 @@ int cli_open(cli *c, int force)
 		so.ctx = c;
 		lidx_sync_report rep;
 		rc = lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err);
+		cli_warn_summary(c);
 		if (rc < 0) {
 			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 			return EXIT_USAGE;

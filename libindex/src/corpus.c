@@ -28,11 +28,18 @@ typedef struct cfile {
 	int64_t mtime_ns;
 } cfile;
 
+/* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
+typedef struct ipat {
+	char *glob;         /* fnmatch pattern */
+	int dir_only;       /* it ended with '/': folders only */
+	int anchored;       /* it started with '/' or has a '/' inside: the whole path */
+} ipat;
+
 typedef struct scan {
 	char *root;
 	cfile *files;
 	size_t n, cap;
-	char **ignore;      /* fnmatch patterns from .cvsearchignore */
+	ipat *ignore;       /* patterns from .cvsearchignore */
 	size_t n_ignore, cap_ignore;
 	dev_t *dev;         /* folders on the current path, against loops */
 	ino_t *ino;
@@ -114,7 +121,7 @@ static void scan_free(scan *s)
 		lidx__free(s->files[i].rel);
 	lidx__free(s->files);
 	for (size_t i = 0; i < s->n_ignore; i++)
-		lidx__free(s->ignore[i]);
+		lidx__free(s->ignore[i].glob);
 	lidx__free(s->ignore);
 	lidx__free(s->dev);
 	lidx__free(s->ino);
@@ -132,15 +139,30 @@ static int load_ignore(scan *s)
 	int rc = 0;
 	while (fgets(line, sizeof line, f)) {
 		size_t n = strcspn(line, "\r\n");
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
 		line[n] = 0;
 		if (!n || line[0] == '#')
 			continue;
+		ipat ip = { NULL, 0, 0 };
+		char *g = line;
+		if (g[n - 1] == '/') { /* drafts/ : a folder */
+			ip.dir_only = 1;
+			g[--n] = 0;
+		}
+		if (g[0] == '/') {     /* /drafts : at the top only */
+			ip.anchored = 1;
+			g++, n--;
+		}
+		if (!n)
+			continue;
+		ip.anchored |= strchr(g, '/') != NULL; /* a/b : the path from the top */
 		if (LIDX_GROW(s->ignore, s->cap_ignore, s->n_ignore + 1) < 0 ||
-		    !(s->ignore[s->n_ignore] = lidx__strndup(line, n))) {
+		    !(ip.glob = lidx__strndup(g, n))) {
 			rc = LIDX_ENOMEM;
 			break;
 		}
-		s->n_ignore++;
+		s->ignore[s->n_ignore++] = ip;
 	}
 	fclose(f);
 	return rc;
@@ -153,9 +175,13 @@ static int ignored(scan *s, const char *rel, const char *name, int is_dir)
 	if (is_dir && (!strcmp(name, "node_modules") || !strcmp(rel, "logseq/bak") ||
 	               !strcmp(name, ".recycle")))
 		return 1; /* Logseq's backups would duplicate every story */
-	for (size_t i = 0; i < s->n_ignore; i++)
-		if (fnmatch(s->ignore[i], rel, 0) == 0 || fnmatch(s->ignore[i], name, 0) == 0)
+	for (size_t i = 0; i < s->n_ignore; i++) {
+		const ipat *ip = &s->ignore[i];
+		if (ip->dir_only && !is_dir)
+			continue;
+		if (fnmatch(ip->glob, rel, 0) == 0 || (!ip->anchored && fnmatch(ip->glob, name, 0) == 0))
 			return 1;
+	}
 	return 0;
 }
 

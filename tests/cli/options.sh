@@ -137,5 +137,21 @@ run "$BIN" -c "$TMP/nl" kafka
 expect_rc 0 "a file name with a newline is searchable"
 contains "bad^Jname.md" "its newline is escaped in the output"
 
+# --- .cvsearchignore, read as .gitignore reads a line -------------------------------------
+mkdir -p "$TMP/ig/drafts" "$TMP/ig/sub/drafts" "$TMP/ig/keep"
+for d in drafts sub/drafts keep; do printf '# T\nkafka\n' > "$TMP/ig/$d/n.md"; done
+printf '# T\nkafka\n' > "$TMP/ig/drafts.md"
+ig() {
+	printf '%s\n' "$1" > "$TMP/ig/.cvsearchignore"
+	got=$("$BIN" -q -c "$TMP/ig" --json stories | python3 -c '
+import json,sys; print(" ".join(sorted(x["path"].split("/ig/")[1] for x in json.load(sys.stdin))))')
+	[ "$got" = "$2" ] && ok "ignore '$1'" || bad "ignore '$1'" "indexed: $got; want: $2"
+}
+ig 'drafts/' 'drafts.md keep/n.md'
+ig '/drafts' 'drafts.md keep/n.md sub/drafts/n.md'
+ig 'drafts' 'drafts.md keep/n.md'
+ig 'sub/drafts' 'drafts.md drafts/n.md keep/n.md'
+ig '*.md  ' ''
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
