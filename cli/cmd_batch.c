@@ -24,6 +24,7 @@ typedef struct row {
 	char *id;
 	char *text;
 	size_t len;
+	size_t line;
 } row;
 
 typedef struct table {
@@ -86,6 +87,35 @@ done:
 	return rc;
 }
 
+static int cmp_row_id(const void *x, const void *y)
+{
+	const row *a = *(const row *const *)x, *b = *(const row *const *)y;
+	int r = strcmp(a->id, b->id);
+	return r ? r : a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Ids must be unique: a run with one id twice is not a ranking evaluators can read. */
+static int check_unique(cli *c, const char *path, const table *t)
+{
+	const row **v = malloc(t->n_rows * sizeof *v);
+	if (!v) {
+		cli_error(c, "out of memory reading '%s'", path);
+		return -1;
+	}
+	for (size_t i = 0; i < t->n_rows; i++)
+		v[i] = &t->rows[i];
+	qsort(v, t->n_rows, sizeof *v, cmp_row_id);
+	int rc = 0;
+	for (size_t i = 1; i < t->n_rows && rc == 0; i++)
+		if (!strcmp(v[i - 1]->id, v[i]->id)) {
+			cli_error(c, "%s: the id '%s' is on lines %zu and %zu (ids must be unique)", path,
+			          v[i]->id, v[i - 1]->line, v[i]->line);
+			rc = -1;
+		}
+	free(v);
+	return rc;
+}
+
 /* Split a TSV file into rows of id<TAB>text. */
 static int read_table(cli *c, const char *opt, const char *path, table *t)
 {
@@ -127,6 +157,7 @@ static int read_table(cli *c, const char *opt, const char *path, table *t)
 			t->rows[t->n_rows].id = p;
 			t->rows[t->n_rows].text = tab + 1;
 			t->rows[t->n_rows].len = (size_t)(eol - tab - 1);
+			t->rows[t->n_rows].line = lineno;
 			t->n_rows++;
 		}
 		p = nl ? nl + 1 : end;
@@ -135,6 +166,8 @@ static int read_table(cli *c, const char *opt, const char *path, table *t)
 		cli_error(c, "%s: no id<TAB>text lines", path);
 		goto fail;
 	}
+	if (check_unique(c, path, t) < 0)
+		goto fail;
 	return 0;
 fail:
 	table_free(t);

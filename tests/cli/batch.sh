@@ -77,6 +77,10 @@ run "$BIN" batch --topics "$TMP/topics.tsv" --run "$TMP/x.trec"
 one_line_error "no --docs: exit 2, one line"
 run "$BIN" batch --docs "$TMP/docs.tsv" --topics "$TMP/topics.tsv"
 one_line_error "no --run: exit 2, one line"
+printf 'D1\tkafka\nD2\tredis\nD1\tagain\n' >"$TMP/dup.tsv"
+run "$BIN" batch --docs "$TMP/dup.tsv" --topics "$TMP/topics.tsv" --run "$TMP/x.trec"
+one_line_error "a document id twice: exit 2, one line"
+case $err in *"lines 1 and 3"*) ok "the error names both lines" ;; *) bad "dup lines" "$err" ;; esac
 run "$BIN" batch --docs "$TMP/docs.tsv" --topics "$TMP/topics.tsv" --run "$TMP/nodir/x.trec"
 one_line_error "unwritable run file: exit 2, one line"
 
