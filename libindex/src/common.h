@@ -65,6 +65,14 @@ int lidx_buf_u32(lidx_buf *b, uint32_t v);
 int lidx_buf_u64(lidx_buf *b, uint64_t v);
 int lidx_buf_str(lidx_buf *b, const char *s, size_t n); /* varint len + bytes */
 
+/* p[0..n) is UTF-16 after a BOM (FF FE little-endian, FE FF big-endian):
+   a NUL-terminated UTF-8 copy (unpaired surrogates as U+FFFD), or NULL. */
+char *lidx__utf16_to_utf8(const uint8_t *p, size_t n, size_t *out_len);
+static inline int lidx__utf16_bom(const uint8_t *p, size_t n)
+{
+	return n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff));
+}
+
 /* ---- decoding with an end bound: return 0 or -1 (never read past end) -- */
 static inline int lidx_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {

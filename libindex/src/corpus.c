@@ -321,46 +321,6 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 
 /* ---- reading one file ------------------------------------------------------------ */
 
-/* UTF-16 (with a BOM) to UTF-8; unpaired surrogates become U+FFFD. */
-static char *utf16_to_utf8(const uint8_t *p, size_t n, int be, size_t *out_len)
-{
-	char *o = lidx__malloc(lidx__mul(n / 2 + 1, 3) + 1);
-	if (!o)
-		return NULL;
-	size_t w = 0;
-	for (size_t i = 2; i + 1 < n; i += 2) {
-		uint32_t u = be ? (uint32_t)(p[i] << 8 | p[i + 1]) : (uint32_t)(p[i + 1] << 8 | p[i]);
-		if (u >= 0xd800 && u < 0xdc00 && i + 3 < n) {
-			uint32_t v = be ? (uint32_t)(p[i + 2] << 8 | p[i + 3]) : (uint32_t)(p[i + 3] << 8 | p[i + 2]);
-			if (v >= 0xdc00 && v < 0xe000) {
-				u = 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
-				i += 2;
-			} else {
-				u = 0xfffd;
-			}
-		} else if (u >= 0xd800 && u < 0xe000) {
-			u = 0xfffd;
-		}
-		if (u < 0x80) {
-			o[w++] = (char)u;
-		} else if (u < 0x800) {
-			o[w++] = (char)(0xc0 | u >> 6);
-			o[w++] = (char)(0x80 | (u & 0x3f));
-		} else if (u < 0x10000) {
-			o[w++] = (char)(0xe0 | u >> 12);
-			o[w++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			o[w++] = (char)(0x80 | (u & 0x3f));
-		} else {
-			o[w++] = (char)(0xf0 | u >> 18);
-			o[w++] = (char)(0x80 | ((u >> 12) & 0x3f));
-			o[w++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			o[w++] = (char)(0x80 | (u & 0x3f));
-		}
-	}
-	o[w] = 0;
-	*out_len = w;
-	return o;
-}
 
 /*
  * Read a notes file. Returns 0 with *text (malloc'd) or 1 when the file is
@@ -414,7 +374,7 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 	buf[n] = 0;
 	if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff))) {
 		size_t ol;
-		char *u = utf16_to_utf8(buf, n, buf[0] == 0xfe, &ol);
+		char *u = lidx__utf16_to_utf8(buf, n, &ol);
 		lidx__free(buf);
 		if (!u)
 			return LIDX_ENOMEM;

@@ -627,6 +627,11 @@ static int add_term_group(lidx_match *m, lidx_query *q, const char *label, const
 	int rc = lidx__query_add_text(q, m->an, (size_t)g, surf, n, phrase);
 	if (rc == 0 && !phrase)
 		rc = lidx__alias_expand(q, m->an, (size_t)g);
+	/* "k8s" after "kubernetes": one word, counted once (returns 1) */
+	if (rc == 0 && lidx__query_group_repeats(q, (size_t)g)) {
+		lidx__query_pop_group(q);
+		return 1;
+	}
 	return rc;
 }
 
@@ -801,7 +806,7 @@ static int build_query(lidx_match *m, lidx_err *err)
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
-	for (size_t i = 0; i < keep_n; i++) {
+	for (size_t i = 0; i < n_cand && m->n_terms < keep_n; i++) {
 		tstat *t = order[i];
 		char *label = make_label(m->text + t->start, t->end - t->start);
 		if (!label) {
@@ -809,9 +814,15 @@ static int build_query(lidx_match *m, lidx_err *err)
 			goto done;
 		}
 		double qw = t->w / wmax;
+		rc = add_term_group(m, m->q, label, m->text + t->start, t->end - t->start, qw, 0);
+		if (rc != 0) {
+			lidx__free(label);
+			if (rc < 0)
+				goto done;
+			rc = 0; /* an alias of a heavier word: that word's group stands for it */
+			continue;
+		}
 		m->terms[m->n_terms++] = (lidx_match_term){ label, qw, t->tf, t->df, 0 };
-		if ((rc = add_term_group(m, m->q, label, m->text + t->start, t->end - t->start, qw, 0)) < 0)
-			goto done;
 	}
 	/*
 	 * Two-word phrases ("rate limiting", "event streaming") whose words are
@@ -848,9 +859,15 @@ static int build_query(lidx_match *m, lidx_err *err)
 			goto done;
 		}
 		double w = bg[j].w / wmax;
+		rc = add_term_group(m, m->q, label, s, n, w, 1);
+		if (rc != 0) {
+			lidx__free(label);
+			if (rc < 0)
+				goto done;
+			rc = 0;
+			continue;
+		}
 		m->terms[m->n_terms++] = (lidx_match_term){ label, w, bg[j].tf, 0, 1 };
-		if ((rc = add_term_group(m, m->q, label, s, n, w, 1)) < 0)
-			goto done;
 		added++;
 	}
 	(void)n_ok;
@@ -914,12 +931,19 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 		}
 		rc = add_term_group(m, q, label, m->text + it->start + u.v[k].start,
 		                    u.v[k].end - u.v[k].start, 1.0, 0);
-		if (rc == 0 && !common_df(m, t->df))
-			rc = add_term_group(m, sq, label, m->text + it->start + u.v[k].start,
-			                    u.v[k].end - u.v[k].start, 1.0, 0);
+		if (rc == 0 && !common_df(m, t->df)) {
+			int r2 = add_term_group(m, sq, label, m->text + it->start + u.v[k].start,
+			                        u.v[k].end - u.v[k].start, 1.0, 0);
+			if (r2 < 0)
+				rc = r2;
+		}
 		lidx__free(label);
 		if (rc < 0)
 			goto done;
+		if (rc == 1) { /* "k8s" after "kubernetes": the same word */
+			rc = 0;
+			continue;
+		}
 		if (LIDX_GROW(w, cap_w, n_w + 1) < 0) {
 			rc = LIDX_ENOMEM;
 			goto done;
@@ -967,6 +991,9 @@ static int looks_binary(const char *s, size_t len)
 	return ctl * 100 > len; /* over 1% control characters */
 }
 
+static int match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text, size_t len,
+                     const lidx_match_opts *opts, lidx_err *err);
+
 int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text, size_t len,
                    const lidx_match_opts *opts, lidx_err *err)
 {
@@ -974,6 +1001,26 @@ int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const ch
 	if (len > LIDX_MATCH_MAX_BYTES)
 		return lidx__err(err, LIDX_ETOOBIG, "the job description is over %zu KiB; paste the ad itself",
 		                 LIDX_MATCH_MAX_BYTES >> 10);
+	/* text saved as UTF-16 (Windows editors do) is decoded, as notes are; a UTF-8 BOM is dropped */
+	char *decoded = NULL;
+	if (lidx__utf16_bom((const uint8_t *)text, len)) {
+		size_t dl;
+		if (!(decoded = lidx__utf16_to_utf8((const uint8_t *)text, len, &dl)))
+			return lidx__err(err, LIDX_ENOMEM, "out of memory");
+		text = decoded;
+		len = dl;
+	} else if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	int rc = match_new(out, ix, an, text, len, opts, err);
+	lidx__free(decoded);
+	return rc;
+}
+
+static int match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text, size_t len,
+                     const lidx_match_opts *opts, lidx_err *err)
+{
 	if (looks_binary(text, len))
 		return lidx__err(err, LIDX_EINVAL, "the job description looks binary, not text");
 	lidx_match *m = lidx__calloc(1, sizeof *m);

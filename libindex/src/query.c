@@ -48,20 +48,54 @@ static void free_strs(char **v, size_t n)
 	lidx__free(v);
 }
 
+static int same_alt(const qalt *a, char *const *terms, const uint32_t *offs, uint32_t n)
+{
+	if (a->n_terms != n)
+		return 0;
+	for (uint32_t k = 0; k < n; k++)
+		if (strcmp(a->terms[k], terms[k]) || (n > 1 && a->offs[k] != offs[k]))
+			return 0;
+	return 1;
+}
+
+static void group_free(qgroup *gr)
+{
+	for (uint32_t a = 0; a < gr->n_alts; a++) {
+		free_strs(gr->alts[a].terms, gr->alts[a].n_terms);
+		lidx__free(gr->alts[a].offs);
+		lidx__free(gr->alts[a].t);
+	}
+	lidx__free(gr->alts);
+	lidx__free(gr->label);
+}
+
+void lidx__query_pop_group(lidx_query *q)
+{
+	if (q->n_groups)
+		group_free(&q->groups[--q->n_groups]);
+}
+
+int lidx__query_group_repeats(lidx_query *q, size_t g)
+{
+	const qgroup *ng = &q->groups[g];
+	for (size_t h = 0; h < g; h++) {
+		const qgroup *og = &q->groups[h];
+		if (og->negate != ng->negate)
+			continue;
+		for (uint32_t a = 0; a < ng->n_alts; a++)
+			for (uint32_t b = 0; b < og->n_alts; b++)
+				if (same_alt(&og->alts[b], ng->alts[a].terms, ng->alts[a].offs, ng->alts[a].n_terms))
+					return 1;
+	}
+	return 0;
+}
+
 void lidx_query_free(lidx_query *q)
 {
 	if (!q)
 		return;
-	for (size_t g = 0; g < q->n_groups; g++) {
-		qgroup *gr = &q->groups[g];
-		for (uint32_t a = 0; a < gr->n_alts; a++) {
-			free_strs(gr->alts[a].terms, gr->alts[a].n_terms);
-			lidx__free(gr->alts[a].offs);
-			lidx__free(gr->alts[a].t);
-		}
-		lidx__free(gr->alts);
-		lidx__free(gr->label);
-	}
+	for (size_t g = 0; g < q->n_groups; g++)
+		group_free(&q->groups[g]);
 	lidx__free(q->groups);
 	free_strs(q->files, q->n_files);
 	free_strs(q->nofiles, q->n_nofiles);
@@ -84,15 +118,6 @@ int lidx__query_add_group(lidx_query *q, const char *label, double weight, int n
 	return (int)q->n_groups++;
 }
 
-static int same_alt(const qalt *a, char *const *terms, const uint32_t *offs, uint32_t n)
-{
-	if (a->n_terms != n)
-		return 0;
-	for (uint32_t k = 0; k < n; k++)
-		if (strcmp(a->terms[k], terms[k]) || (n > 1 && a->offs[k] != offs[k]))
-			return 0;
-	return 1;
-}
 
 int lidx__query_add_alt(lidx_query *q, size_t gi, char *const *terms, const uint32_t *offs, uint32_t n)
 {

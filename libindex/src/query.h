@@ -51,6 +51,10 @@ double lidx__idf(uint64_t n_docs, uint64_t df);
 int lidx__query_new(lidx_query **out, lidx_index *ix);
 /* Append a group (label may be NULL); returns its index or a negative code. */
 int lidx__query_add_group(lidx_query *q, const char *label, double weight, int negate);
+/* Remove the last group (one that repeats an earlier one, say). */
+void lidx__query_pop_group(lidx_query *q);
+/* 1 if group g has an alternative an earlier group has too (k8s after kubernetes). */
+int lidx__query_group_repeats(lidx_query *q, size_t g);
 /* Add a term or phrase alternative to group g; the index is looked up. */
 int lidx__query_add_alt(lidx_query *q, size_t g, char *const *terms, const uint32_t *offs, uint32_t n);
 /*

@@ -251,6 +251,17 @@ static void test_match_background(void **state)
 	lidx_match_free(m);
 }
 
+/* Two spellings of one thing (an alias set) are one query word, and one requirement word. */
+static void test_match_alias_once(void **state)
+{
+	fixture *f = *state;
+	lidx_match *m = new_match(f, "Database Engineer\n\n- Postgres and PostgreSQL tuning\n");
+	int pg = find_term(m, "postgres") != NULL, pgsql = find_term(m, "postgresql") != NULL;
+	assert_int_equal(pg + pgsql, 1);
+	assert_non_null(find_term(m, "tuning"));
+	lidx_match_free(m);
+}
+
 static void test_match_errors(void **state)
 {
 	fixture *f = *state;
@@ -401,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_match_boilerplate),
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_background, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_alias_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_builtin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
