@@ -10,6 +10,9 @@
 typedef struct qterm {
 	const char *term;
 	double idf;
+	int single;           /* some alternative is this word alone */
+	uint32_t *phrases;    /* the phrase alternatives that start with it: (g, a) pairs */
+	size_t n_phrases, cap_phrases;
 } qterm;
 
 typedef struct mark {
@@ -17,21 +20,53 @@ typedef struct mark {
 	uint32_t term;
 } mark;
 
+/* One token of the text: the query term it is (or UINT32_MAX), where, and its position. */
+typedef struct htok {
+	uint32_t term;
+	uint32_t pos;
+	size_t start, end;
+} htok;
+
 typedef struct hl {
+	lidx_query *q;
 	qterm *terms;
 	size_t n_terms;
+	size_t *slot;         /* open addressing over terms: index + 1, 0 = empty */
+	size_t n_slot;
+	htok *toks;
+	size_t n_toks, cap_toks;
 	mark *marks;
 	size_t n_marks, cap_marks;
 } hl;
 
+static size_t term_lookup(const hl *h, const char *t, size_t len)
+{
+	if (!h->n_slot)
+		return SIZE_MAX;
+	size_t i = lidx_hash(t, len) & (h->n_slot - 1);
+	while (h->slot[i]) {
+		const qterm *q = &h->terms[h->slot[i] - 1];
+		if (!strncmp(q->term, t, len) && q->term[len] == 0)
+			return h->slot[i] - 1;
+		i = (i + 1) & (h->n_slot - 1);
+	}
+	return SIZE_MAX;
+}
+
+/* The distinct terms of the query's positive groups, each with its IDF x weight. */
 static int collect_terms(lidx_query *q, hl *h)
 {
 	size_t n = 0;
 	for (size_t g = 0; g < q->n_groups; g++)
 		for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
 			n += q->groups[g].alts[a].n_terms;
+	h->q = q;
 	h->terms = lidx__calloc(n ? n : 1, sizeof *h->terms);
-	if (!h->terms)
+	h->n_slot = 16;
+	while (h->n_slot < 2 * n)
+		h->n_slot *= 2;
+	h->slot = lidx__calloc(h->n_slot, sizeof *h->slot);
+	if (!h->terms || !h->slot)
 		return LIDX_ENOMEM;
 	for (size_t g = 0; g < q->n_groups; g++) {
 		if (q->groups[g].negate)
@@ -39,13 +74,25 @@ static int collect_terms(lidx_query *q, hl *h)
 		for (uint32_t a = 0; a < q->groups[g].n_alts; a++) {
 			qalt *al = &q->groups[g].alts[a];
 			for (uint32_t k = 0; k < al->n_terms; k++) {
-				size_t j = 0;
-				while (j < h->n_terms && strcmp(h->terms[j].term, al->terms[k]))
-					j++;
-				if (j < h->n_terms)
-					continue;
-				double idf = al->t[k].df && q->ix ? lidx__idf(q->ix->n_stories, al->t[k].df) : 0.1;
-				h->terms[h->n_terms++] = (qterm){ al->terms[k], idf * q->groups[g].weight };
+				size_t len = strlen(al->terms[k]), j = term_lookup(h, al->terms[k], len);
+				if (j == SIZE_MAX) {
+					double idf = al->t[k].df && q->ix ? lidx__idf(q->ix->n_stories, al->t[k].df) : 0.1;
+					j = h->n_terms++;
+					h->terms[j] = (qterm){ al->terms[k], idf * q->groups[g].weight, 0, NULL, 0, 0 };
+					size_t i = lidx_hash(al->terms[k], len) & (h->n_slot - 1);
+					while (h->slot[i])
+						i = (i + 1) & (h->n_slot - 1);
+					h->slot[i] = j + 1;
+				}
+				qterm *qt = &h->terms[j];
+				if (al->n_terms == 1) {
+					qt->single = 1;
+				} else if (k == 0) {
+					if (LIDX_GROW(qt->phrases, qt->cap_phrases, qt->n_phrases + 2) < 0)
+						return LIDX_ENOMEM;
+					qt->phrases[qt->n_phrases++] = (uint32_t)g;
+					qt->phrases[qt->n_phrases++] = a;
+				}
 			}
 		}
 	}
@@ -55,36 +102,101 @@ static int collect_terms(lidx_query *q, hl *h)
 static int on_tok(void *ctx, const lidx_token *t)
 {
 	hl *h = ctx;
-	for (size_t j = 0; j < h->n_terms; j++) {
-		if (strcmp(h->terms[j].term, t->term))
-			continue;
-		/* a whole (nodejs) and its parts overlap: keep the widest mark */
-		if (h->n_marks && h->marks[h->n_marks - 1].end > t->start) {
-			mark *m = &h->marks[h->n_marks - 1];
-			if (t->end > m->end)
-				m->end = t->end;
-			return 0;
-		}
-		if (LIDX_GROW(h->marks, h->cap_marks, h->n_marks + 1) < 0)
-			return LIDX_ENOMEM;
-		h->marks[h->n_marks++] = (mark){ t->start, t->end, (uint32_t)j };
+	size_t j = term_lookup(h, t->term, t->term_len);
+	if (j == SIZE_MAX)
 		return 0;
+	if (LIDX_GROW(h->toks, h->cap_toks, h->n_toks + 1) < 0)
+		return LIDX_ENOMEM;
+	h->toks[h->n_toks++] = (htok){ (uint32_t)j, t->pos, t->start, t->end };
+	return 0;
+}
+
+static int add_mark(hl *h, const htok *t)
+{
+	if (LIDX_GROW(h->marks, h->cap_marks, h->n_marks + 1) < 0)
+		return LIDX_ENOMEM;
+	h->marks[h->n_marks++] = (mark){ t->start, t->end, t->term };
+	return 0;
+}
+
+/* Does phrase alternative al start at token i? Marks its tokens if so. */
+static int mark_phrase(hl *h, size_t i, const qalt *al)
+{
+	size_t at[64];
+	uint32_t n = al->n_terms < 64 ? al->n_terms : 64;
+	at[0] = i;
+	for (uint32_t k = 1; k < n; k++) {
+		uint32_t want = h->toks[i].pos + al->offs[k];
+		size_t found = SIZE_MAX;
+		/* tokens come in position order; a whole shares its first part's position */
+		for (size_t j = i + 1; j < h->n_toks && h->toks[j].pos <= want; j++)
+			if (h->toks[j].pos == want && !strcmp(h->terms[h->toks[j].term].term, al->terms[k])) {
+				found = j;
+				break;
+			}
+		if (found == SIZE_MAX)
+			return 0;
+		at[k] = found;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		int rc = add_mark(h, &h->toks[at[k]]);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
 
+static int cmp_mark(const void *x, const void *y)
+{
+	const mark *a = x, *b = y;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->end > b->end ? -1 : a->end < b->end;
+}
+
+/*
+ * The marks of text: every word that some single-word alternative is, and
+ * the words of a phrase alternative only where the whole phrase is ("ci/cd"
+ * marks "continuous integration" together, never a lone "continuous").
+ */
 static int find_marks(lidx_analyzer *an, lidx_query *q, const char *text, size_t len, hl *h)
 {
 	memset(h, 0, sizeof *h);
 	int rc = collect_terms(q, h);
 	if (rc == 0)
 		rc = lidx_analyze(an, text, len, 0, 0, on_tok, h, NULL);
-	return rc;
+	for (size_t i = 0; rc == 0 && i < h->n_toks; i++) {
+		const qterm *qt = &h->terms[h->toks[i].term];
+		if (qt->single)
+			rc = add_mark(h, &h->toks[i]);
+		for (size_t p = 0; rc == 0 && p < qt->n_phrases; p += 2)
+			rc = mark_phrase(h, i, &q->groups[qt->phrases[p]].alts[qt->phrases[p + 1]]);
+	}
+	if (rc < 0)
+		return rc;
+	/* in text order; a whole (nodejs) and its parts overlap: keep the widest */
+	if (h->n_marks)
+		qsort(h->marks, h->n_marks, sizeof *h->marks, cmp_mark);
+	size_t w = 0;
+	for (size_t r = 0; r < h->n_marks; r++) {
+		if (w && h->marks[r].start < h->marks[w - 1].end) {
+			if (h->marks[r].end > h->marks[w - 1].end)
+				h->marks[w - 1].end = h->marks[r].end;
+			continue;
+		}
+		h->marks[w++] = h->marks[r];
+	}
+	h->n_marks = w;
+	return 0;
 }
 
 static void hl_free(hl *h)
 {
+	for (size_t i = 0; h->terms && i < h->n_terms; i++)
+		lidx__free(h->terms[i].phrases);
 	lidx__free(h->terms);
+	lidx__free(h->slot);
+	lidx__free(h->toks);
 	lidx__free(h->marks);
 }
 

@@ -227,6 +227,25 @@ static void test_snippet_highlight(void **state)
 	lidx_query_free(q);
 }
 
+/* A phrase marks its words where they stand together, not one by one. */
+static void test_snippet_phrase_marks(void **state)
+{
+	(void)state;
+	lidx_query *q;
+	lidx_err err = { 0 };
+	const char *qs = "\"rate limiting\"";
+	assert_int_equal(lidx_query_parse(&q, ix, an, qs, strlen(qs), 0, &err), 0);
+	const char *t = "the rate was high; limiting it by rate limiting at the edge";
+	lidx_span *m;
+	size_t n;
+	assert_int_equal(lidx_highlight(an, q, t, strlen(t), &m, &n), 0);
+	assert_int_equal(n, 2); /* "rate" "limiting" of the phrase; not the lone ones */
+	assert_int_equal(m[0].start, (uint32_t)(strstr(t, "rate limiting") - t));
+	assert_int_equal(m[1].start, m[0].start + 5);
+	lidx_free(m);
+	lidx_query_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_snippet_long_line),
 		cmocka_unit_test(test_snippet_no_spaces),
 		cmocka_unit_test(test_snippet_highlight),
+		cmocka_unit_test(test_snippet_phrase_marks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
