@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <ctype.h>
+#include <strings.h>
 #include "common.h"
 
 #define MAX_STORY 40      /* lines: a subtree up to this long stays one story */
@@ -35,6 +36,7 @@ typedef struct node {
 	size_t line;          /* index of the heading line */
 	int level;
 	int absorb;           /* a STAR label: never its own story */
+	int question;         /* an interview question: with its answer, a story of its own */
 	int parent;           /* index of the parent node or -1 */
 	int first_kid;        /* first direct child that is not absorbed, or -1 */
 	int next_kid;         /* next such sibling, or -1 */
@@ -88,15 +90,24 @@ static int is_property(const char *s, size_t i, size_t end, size_t *key_end)
 	return 1;
 }
 
-/* Properties that carry no content: the Logseq UI state. */
-static int is_noise_property(const char *s, size_t i, size_t end)
+/*
+ * Lines that carry no content: the Logseq UI state (collapsed::, id::),
+ * the planning dates of Logseq and org-mode ("DEADLINE: <2024-12-10 Tue>",
+ * which would make every "deadline" question match a task list), and an
+ * empty outline block (a lone "-").
+ */
+static int is_noise_line(const char *s, size_t i, size_t end)
 {
 	static const char *const keys[] = { "collapsed::", "id::", "heading::", "background-color::",
-	                                    "logseq.order-list-type::", NULL };
+	                                    "logseq.order-list-type::", "DEADLINE: <", "SCHEDULED: <",
+	                                    NULL };
 	for (int k = 0; keys[k]; k++)
 		if (starts_with(s, i, end, keys[k]))
 			return 1;
-	return 0;
+	size_t e = end;
+	while (e > i && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	return e == i + 1 && (s[i] == '-' || s[i] == '*');
 }
 
 /* "- ", "* ", "+ ", "• ", "? " (an export's mangled bullet), "1. ", "1) " */
@@ -134,6 +145,28 @@ static int atx_level(const char *s, size_t i, size_t end)
 	return lv;
 }
 
+/*
+ * A question an interview asks, written as a heading: it ends with '?', or
+ * it opens like one ("Tell me about yourself", "Follow up: How do you ...").
+ * In interview-prep notes each such question and its answer is a story.
+ */
+static int question_opener(const char *s, size_t i, size_t end)
+{
+	static const char *const openers[] = {
+		"tell me", "describe a", "describe the", "describe your", "follow up", "follow-up",
+		"how do you", "how did you", "how would you", "how have you", "what is your",
+		"what are your", "what would you", "what was your", "why do you", "why did you",
+		"walk me through", "give me an example", "give an example", "have you ever",
+		"can you describe", "can you tell", "talk about a", NULL
+	};
+	for (int k = 0; openers[k]; k++) {
+		size_t n = strlen(openers[k]);
+		if (end - i >= n && !strncasecmp(s + i, openers[k], n))
+			return 1;
+	}
+	return 0;
+}
+
 static int count_words(const char *s, size_t i, size_t end)
 {
 	int n = 0, in = 0;
@@ -167,8 +200,8 @@ static int heading_shape(const char *s, size_t i, size_t end)
 			end = e2 - 2;
 		}
 	}
-	if (i >= end || end - i > 90)
-		return 0;
+	if (i >= end || end - i > (question_opener(s, i, end) ? 220u : 90u))
+		return 0; /* a heading is short; an interview question may run longer */
 	unsigned char c = (unsigned char)s[i];
 	if (!(isupper(c) || isdigit(c) || c >= 0xc0))
 		return 0;
@@ -177,9 +210,10 @@ static int heading_shape(const char *s, size_t i, size_t end)
 	size_t ke;
 	if (is_property(s, i, end, &ke))
 		return 0;
-	for (size_t k = i; k + 1 < end; k++)
+	int asks = question_opener(s, i, end);
+	for (size_t k = i; k + 1 < end && !asks; k++)
 		if (s[k] == ',' && s[k + 1] == ' ')
-			return 0;
+			return 0; /* "Go, Kafka, Redis": a list, unless a question asks it */
 	static const char *const pronouns[] = { "I ", "We ", "You ", "They ", "He ", "She ", "It ",
 	                                        "My ", "Our ", "This ", "That ", "These ", "Those ",
 	                                        "There ", "Then ", "And ", "But ", "So ", NULL };
@@ -189,11 +223,23 @@ static int heading_shape(const char *s, size_t i, size_t end)
 	char last = s[end - 1];
 	int words = count_words(s, i, end);
 	if (last == '?')
-		return words <= 14;
+		return words <= 14 || (words <= 30 && asks);
 	if (last == '.' || last == ',' || last == ';' || last == '!' || last == '"')
 		return 0;
+	if (asks)
+		return words <= 30;
 	if (last == ':')
 		return words <= 4;
+	/* "Main OKR was": a sentence cut short, not a heading */
+	static const char *const dangling[] = { "was", "were", "is", "are", "be", "been", "the", "a",
+	                                        "an", "and", "or", "but", "that", "which", "because",
+	                                        "with", "my", "our", "their", NULL };
+	size_t w = end;
+	while (w > i && s[w - 1] != ' ' && s[w - 1] != '\t')
+		w--;
+	for (int k = 0; dangling[k]; k++)
+		if (end - w == strlen(dangling[k]) && !strncasecmp(s + w, dangling[k], end - w))
+			return 0;
 	return words <= 7;
 }
 
@@ -315,6 +361,8 @@ static int add_node(seg *g, size_t line_idx, int level, const char *s, size_t i,
 	nd->line = line_idx;
 	nd->level = level;
 	nd->absorb = title_is_star(t);
+	size_t tl = strlen(t);
+	nd->question = !nd->absorb && tl && (t[tl - 1] == '?' || question_opener(t, 0, tl));
 	nd->parent = nd->first_kid = nd->next_kid = -1;
 	nd->end = 0;
 	nd->title = t;
@@ -466,6 +514,14 @@ static int text_nodes(seg *g)
 			nx++;
 		int next_ok = nx < g->n_lines && !g->lines[nx].blank && !g->lines[nx].cand &&
 		              !atx_level(s, g->lines[nx].start, g->lines[nx].end);
+		/* ... or a list of short lines ("Log" over "Redis in goodleap", "Extract nuget
+		   versions"): two or more heading-shaped lines that end at a blank line */
+		if (!next_ok && nx > j + 1 && nx < g->n_lines && g->lines[nx].cand) {
+			size_t e = nx;
+			while (e < g->n_lines && g->lines[e].cand)
+				e++;
+			next_ok = e - nx >= 2 && (e == g->n_lines || g->lines[e].blank);
+		}
 		size_t run_plain = 0;
 		for (size_t r = k; r <= j; r++) {
 			char *t = clean_title(s, g->lines[r].start, g->lines[r].end);
@@ -632,20 +688,24 @@ static char *first_line_title(seg *g, size_t a, size_t b)
 static int emit_node(seg *g, size_t ni, size_t a, size_t b, const char *crumb)
 {
 	node *nd = &g->nodes[ni];
-	size_t n_kids = 0, n_big = 0;
+	size_t n_kids = 0, n_big = 0, n_questions = 0;
 	for (int c = nd->first_kid; c >= 0; c = g->nodes[c].next_kid) {
 		n_kids++;
+		n_questions += (size_t)g->nodes[c].question;
 		if (content_lines(g, g->nodes[c].line + 1, g->nodes[c].end) >= 4)
 			n_big++;
 	}
 	size_t content = content_lines(g, a, b);
+	size_t own = n_kids ? content_lines(g, a + 1, g->nodes[nd->first_kid].line) : 0;
 	/*
 	 * Split what is too long to read as one story; in documents (not
 	 * outlines, whose blocks are small by nature) also a section that holds
-	 * two or more substantial subsections.
+	 * two or more substantial subsections; and interview questions, each a
+	 * story with its answer, from their siblings or the text above them.
 	 */
 	int split = n_kids && (content > MAX_STORY ||
-	                       (g->out->format != LIDX_FMT_LOGSEQ && n_big >= 2 && content > 20));
+	                       (g->out->format != LIDX_FMT_LOGSEQ && n_big >= 2 && content > 20) ||
+	                       (n_questions && (n_kids >= 2 || own >= 4)));
 	const char *title = nd->title[0] ? nd->title : g->name;
 	if (!split)
 		return emit_story(g, title, crumb, a, b);
@@ -725,7 +785,7 @@ int lidx_segment(const char *text, size_t len, const char *name, lidx_segments *
 		l->end = ce;
 		size_t f = skip_ws(t, i, ce);
 		l->blank = f >= ce;
-		if (!l->blank && is_noise_property(t, f, ce)) {
+		if (!l->blank && is_noise_line(t, f, ce)) {
 			l->noise = 1;
 			memset(t + i, ' ', ce - i); /* not indexed, not shown */
 		}

@@ -131,6 +131,65 @@ static void test_segment_table(void **state)
 		  LIDX_FMT_MARKDOWN,
 		  "1-1 Some intro prose here. | \n"
 		  "3-4 First | \n" },
+		{ "interview questions are stories of their own, also a short pair",
+		  "Common Questions\n"
+		  "Tell Me About Yourself\n"
+		  "I build backend systems.\n"
+		  "Mostly in Go and Kafka.\n"
+		  "What are you looking for in your next role?\n"
+		  "A team that ships.\n"
+		  "Describe a time you fixed a security flaw in production. What was the flaw, and how did you fix it?\n"
+		  "Admins could not see their spaces; I added roles to the token.\n",
+		  LIDX_FMT_PLAIN,
+		  "2-4 Tell Me About Yourself | Common Questions\n"
+		  "5-6 What are you looking for in your next role? | Common Questions\n"
+		  "7-8 Describe a time you fixed a security flaw in production. What was the flaw, and how did "
+		  "you fix it? | Common Questions\n" },
+		{ "a line cut short is not a heading; a heading may top a list of short lines",
+		  "Perf review\n"
+		  "\n"
+		  "OKR\n"
+		  "Main OKR was\n"
+		  "Ship the beta of Turns.\n"
+		  "Some sidenote reflection:\n"
+		  "I test everything twice before I ship it to anyone.\n"
+		  "\n"
+		  "Perf 2023-2\n"
+		  "\n"
+		  "Huge caching libraries\n"
+		  "Redis in goodleap\n"
+		  "\n"
+		  "Later notes\n"
+		  "More prose about the year and all of it.\n"
+		  "Even more prose here for the story to be long.\n"
+		  "And a third line of prose in the story.\n"
+		  "And a fourth line of prose in the story.\n"
+		  "And a fifth line of prose in the story.\n"
+		  "And a sixth line of prose in the story.\n"
+		  "And a seventh line of prose in the story.\n"
+		  "And an eighth line of prose in the story.\n"
+		  "And a ninth line of prose in the story.\n"
+		  "And a tenth line of prose in the story.\n"
+		  "And an 11th line of prose in the story.\n"
+		  "And a 12th line of prose in the story.\n"
+		  "And a 13th line of prose in the story.\n",
+		  LIDX_FMT_PLAIN,
+		  "1-1 Perf review | \n"
+		  "3-5 OKR | \n"
+		  "6-7 Some sidenote reflection | \n"
+		  "9-12 Perf 2023-2 | \n"
+		  "14-27 Later notes | \n" },
+		{ "planning dates and empty blocks are not content",
+		  "- Projects\n"
+		  "\t- Oncall runbook\n"
+		  "\t  collapsed:: true\n"
+		  "\t  DEADLINE: <2024-12-10 Tue>\n"
+		  "\t\t-\n"
+		  "\t- Observability\n"
+		  "\t  SCHEDULED: <2024-12-11 Wed>\n"
+		  "\t\t- Dashboards for the payment service\n",
+		  LIDX_FMT_LOGSEQ,
+		  "1-8 Projects | \n" },
 		{ "empty", "", LIDX_FMT_PLAIN, "" },
 		{ "blank", "  \n\n\t\n", LIDX_FMT_PLAIN, "" },
 	};
