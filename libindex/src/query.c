@@ -662,6 +662,8 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			lidx__free(gr->alts[0].offs);
 			lidx__free(gr->alts[0].t);
 			gr->n_alts = 0;
+		} else if (natural && (rc = lidx__related_expand(q, an, (size_t)g)) < 0) {
+			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		}
 		/* a repeated word adds to the weight of its first occurrence */
 		for (int h = 0; h < g && gr->n_alts; h++) {

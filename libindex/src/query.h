@@ -55,6 +55,9 @@ int lidx__query_add_group(lidx_query *q, const char *label, double weight, int n
 void lidx__query_pop_group(lidx_query *q);
 /* 1 if group g has an alternative an earlier group has too (k8s after kubernetes). */
 int lidx__query_group_repeats(lidx_query *q, size_t g);
+/* A plain-English question's word: add the words of its behavioural topic
+   (fail -> mistake, setback) as weaker alternatives (related.c). */
+int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g);
 /* Add a term or phrase alternative to group g; the index is looked up. */
 int lidx__query_add_alt(lidx_query *q, size_t g, char *const *terms, const uint32_t *offs, uint32_t n);
 /*

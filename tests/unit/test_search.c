@@ -50,6 +50,7 @@ static const doc docs_b[] = {
 	{ "personal/Nacelle.txt", "Tie", "zebra crossing" },
 	{ "personal/Nacelle.txt", "Vendor", "a call with the vendor" },
 	{ "personal/Nacelle.txt", "Rota", "joined the on-call rotation" },
+	{ "personal/Nacelle.txt", "Lessons", "a costly mistake in production" },
 };
 
 static char tmpdir[64];
@@ -319,6 +320,10 @@ static void test_search_operators(void **state)
 		{ "on-call", "8", 1 },
 		{ "oncall", "8", 1 },
 		{ "call", "7 8", 2 },
+		/* a behavioural question reaches its topic's other words (related.c);
+		   a keyword query means its words */
+		{ "Tell me about a time you failed", "9", 1 },
+		{ "failed", "", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		lidx_results r;

@@ -1,0 +1,93 @@
+/*
+ * related.c -- the words behavioural interview questions use for the
+ * topics the notes file under other words: "Tell me about a time you
+ * failed" is answered by the story headed "Past Mistake", "your biggest
+ * weakness" by "Areas to improve", "when you disagreed" by "Conflict".
+ * The sets are the standard categories of behavioural interviews (failure,
+ * conflict, weakness, mentoring, perseverance, pressure, influence,
+ * ambiguity, pride, feedback, teamwork), not words of any one corpus.
+ *
+ * Applied by query.c to plain-English questions only (a keyword query
+ * means its words), as weaker alternatives of the question's words
+ * (RELATED_WEIGHT of a match of the word itself), like the stem variants.
+ */
+#include "query.h"
+
+#define RELATED_WEIGHT 0.6
+
+static const char *const sets[][6] = {
+	{ "fail", "failure", "mistake", "setback", NULL },
+	{ "disagree", "disagreement", "conflict", "dispute", NULL },
+	{ "weakness", "improve", "improvement", NULL },
+	{ "mentor", "coach", "onboarding", NULL },
+	{ "persevere", "perseverance", "persistence", "resilience", NULL },
+	{ "pressure", "deadline", NULL },
+	{ "influence", "persuade", "convince", NULL },
+	{ "ambiguity", "ambiguous", "unclear", "uncertainty", NULL },
+	{ "proud", "accomplishment", "achievement", NULL },
+	{ "criticism", "feedback", NULL },
+	{ "teamwork", "collaboration", NULL },
+};
+
+#define N_SETS (sizeof sets / sizeof *sets)
+
+typedef struct one_term {
+	char term[96];
+	int n;
+} one_term;
+
+static int take_term(void *ctx, const lidx_token *t)
+{
+	one_term *o = ctx;
+	if (o->n++ == 0 && t->term_len < sizeof o->term)
+		memcpy(o->term, t->term, t->term_len + 1);
+	return 0;
+}
+
+/* The analyzed form of a table word ("" if it is not one term). */
+static int stem_of(lidx_analyzer *an, const char *w, one_term *o)
+{
+	o->term[0] = 0;
+	o->n = 0;
+	int rc = lidx_analyze(an, w, strlen(w), 0, 0, take_term, o, NULL);
+	if (rc == 0 && o->n != 1)
+		o->term[0] = 0;
+	return rc;
+}
+
+int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)
+{
+	qgroup *gr = &q->groups[g];
+	if (gr->n_alts == 0 || gr->alts[0].n_terms != 1)
+		return 0;
+	char word[96];
+	if (strlen(gr->alts[0].terms[0]) >= sizeof word)
+		return 0;
+	strcpy(word, gr->alts[0].terms[0]); /* adding alternatives may move it */
+	one_term o;
+	for (size_t s = 0; s < N_SETS; s++) {
+		int in = 0;
+		for (int k = 0; sets[s][k] && !in; k++) {
+			int rc = stem_of(an, sets[s][k], &o);
+			if (rc < 0)
+				return rc;
+			in = !strcmp(o.term, word);
+		}
+		if (!in)
+			continue;
+		for (int k = 0; sets[s][k]; k++) {
+			int rc = stem_of(an, sets[s][k], &o);
+			if (rc < 0)
+				return rc;
+			if (!o.term[0] || !strcmp(o.term, word))
+				continue;
+			char *t = o.term;
+			uint32_t before = q->groups[g].n_alts;
+			if ((rc = lidx__query_add_alt(q, g, &t, NULL, 1)) < 0)
+				return rc;
+			if (q->groups[g].n_alts > before)
+				q->groups[g].alts[q->groups[g].n_alts - 1].w = RELATED_WEIGHT;
+		}
+	}
+	return 0;
+}
