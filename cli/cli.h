@@ -87,6 +87,9 @@ void cli_story_path(cli *c, const char *rel, char *out, size_t n);
 void out_text(FILE *f, const char *s, size_t n);
 /* Same, with marked spans in bold color (or [..] without color). */
 void out_marked(FILE *f, const char *s, size_t n, const lidx_span *marks, size_t n_marks, int color);
+/* Same, inside text printed in another color: restore (an escape) after each mark. */
+void out_marked_in(FILE *f, const char *s, size_t n, const lidx_span *marks, size_t n_marks, int color,
+                   const char *restore);
 /* A JSON string (quotes included); invalid UTF-8 becomes U+FFFD. */
 void json_str(FILE *f, const char *s, size_t n);
 void json_cstr(FILE *f, const char *s);

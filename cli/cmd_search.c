@@ -61,6 +61,24 @@ static void explain_hit(cli *c, lidx_query *q, uint32_t story, double shown)
 	free(order);
 }
 
+/*
+ * A title or breadcrumb: with color, the query's words in it are marked too
+ * (a story found by its heading alone shows why); without color it is
+ * printed as it is, since [..] would be taken for the note's own brackets.
+ */
+static void out_heading(cli *c, lidx_query *q, const char *text, const char *code)
+{
+	lidx_span *m = NULL;
+	size_t n = 0;
+	if (c->color && lidx_highlight(c->an, q, text, strlen(text), &m, &n) == 0 && n) {
+		out_marked_in(stdout, text, strlen(text), m, n, 1, col(c, code));
+		lidx_free(m);
+		return;
+	}
+	lidx_free(m);
+	out_text(stdout, text, strlen(text));
+}
+
 int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *query_text,
                       const char *extra_key, void (*extra)(cli *, void *), void *extra_ctx)
 {
@@ -111,11 +129,11 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 			printf("]}");
 		} else {
 			printf("%s%2zu.%s %s", col(c, C_BOLD), i + 1, col(c, C_RESET), col(c, C_TITLE));
-			out_text(stdout, s.title, strlen(s.title));
+			out_heading(c, q, s.title, C_TITLE);
 			printf("%s  %s%.2f%s\n", col(c, C_RESET), col(c, C_DIM), r->hits[i].score, col(c, C_RESET));
 			if (s.breadcrumb[0]) {
 				printf("    %s", col(c, C_DIM));
-				out_text(stdout, s.breadcrumb, strlen(s.breadcrumb));
+				out_heading(c, q, s.breadcrumb, C_DIM);
 				printf("%s\n", col(c, C_RESET));
 			}
 			printf("    %s", col(c, C_PATH));

@@ -65,7 +65,8 @@ void out_text(FILE *f, const char *s, size_t n)
 	}
 }
 
-void out_marked(FILE *f, const char *s, size_t n, const lidx_span *m, size_t nm, int color)
+void out_marked_in(FILE *f, const char *s, size_t n, const lidx_span *m, size_t nm, int color,
+                   const char *restore)
 {
 	size_t at = 0;
 	for (size_t k = 0; k < nm; k++) {
@@ -75,9 +76,16 @@ void out_marked(FILE *f, const char *s, size_t n, const lidx_span *m, size_t nm,
 		fputs(color ? "\033[1;33m" : "[", f);
 		out_text(f, s + m[k].start, m[k].end - m[k].start);
 		fputs(color ? "\033[0m" : "]", f);
+		if (color && restore)
+			fputs(restore, f);
 		at = m[k].end;
 	}
 	out_text(f, s + at, n - at);
+}
+
+void out_marked(FILE *f, const char *s, size_t n, const lidx_span *m, size_t nm, int color)
+{
+	out_marked_in(f, s, n, m, nm, color, NULL);
 }
 
 void json_str(FILE *f, const char *s, size_t n)
