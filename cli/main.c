@@ -90,7 +90,7 @@ static const char *config_path(void)
 	else if (home && *home)
 		snprintf(path, sizeof path, "%s/.config/cvsearch/config", home);
 	else
-		snprintf(path, sizeof path, "~/.config/cvsearch/config");
+		return NULL; /* no home: no config file */
 	return path;
 }
 
@@ -101,7 +101,7 @@ static const char *config_path(void)
 static char *config_corpus(void)
 {
 	const char *path = config_path(), *home = getenv("HOME");
-	FILE *f = fopen(path, "r");
+	FILE *f = path ? fopen(path, "r") : NULL;
 	if (!f)
 		return NULL;
 	char line[4096], *res = NULL;
@@ -127,7 +127,7 @@ static char *config_corpus(void)
 		char full[4096];
 		if (p[0] == '~' && (p[1] == '/' || !p[1]) && home && *home)
 			snprintf(full, sizeof full, "%s%s", home, p + 1);
-		else if (p[0] != '/' && home && *home)
+		else if (p[0] != '/' && p[0] != '~' && home && *home)
 			snprintf(full, sizeof full, "%s/%s", home, p);
 		else
 			snprintf(full, sizeof full, "%s", p);
@@ -178,7 +178,8 @@ const char *cli_corpus_origin(cli *c)
 	if (c->corpus_from == CORPUS_FROM_ENV)
 		return " (the notes folder comes from $CVSEARCH_CORPUS)";
 	if (c->corpus_from == CORPUS_FROM_CONFIG) {
-		snprintf(buf, sizeof buf, " (the notes folder comes from %s)", config_path());
+		const char *cp = config_path();
+		snprintf(buf, sizeof buf, " (the notes folder comes from %s)", cp ? cp : "the config file");
 		return buf;
 	}
 	return "";
@@ -193,8 +194,9 @@ int cli_index_path(cli *c)
 		c->index_path = strdup(c->index_opt);
 	} else {
 		if (!c->corpus) {
+			const char *cp = config_path();
 			cli_error(c, "no notes folder: pass --corpus DIR, set CVSEARCH_CORPUS, or put "
-			             "'corpus = DIR' in %s", config_path());
+			             "'corpus = DIR' in %s", cp ? cp : "~/.config/cvsearch/config");
 			return EXIT_USAGE;
 		}
 		if (lidx_corpus_index_path(c->corpus, &c->index_path, &err) < 0) {
@@ -288,29 +290,47 @@ void cli_close(cli *c)
 /*
  * A query word that starts with '-' leaves stories out (`cvsearch kafka
  * -legacy`), but getopt would read "-legacy" as the options -l -e -g ...
- * Before getopt, every argument that starts with one '-' and is not exactly a
- * short option of ours ("-j", "-q", "-h", "-v", "-c", "-n", "-nN") is swapped
- * for a stand-in that does not start with '-' (getopt leaves it, as it does
- * any query word), and put back after. Option values and everything after
- * "--" are left alone.
+ * Before getopt, every argument that starts with one '-' and is not a
+ * bundle of our short options is swapped for a stand-in that does not start
+ * with '-' (getopt leaves it, as it does any query word), and put back
+ * after. A bundle is flags from "jqhv", optionally ending in -c or -n with
+ * the value in the next argument, or attached: digits after n (-n5, -jn5),
+ * a path after c (-c/notes, -c./notes, -c~/notes). Option values and
+ * everything after "--" are left alone.
  */
 #define MAX_PROTECTED 256
 static char *protected_orig[MAX_PROTECTED], *protected_fake[MAX_PROTECTED];
 static size_t n_protected;
 
-static int is_short_option(const char *a)
+/* 0: not a bundle of short options; 1: one; 2: one whose value is the next argument */
+static int short_bundle(const char *a)
 {
-	if (a[1] && !a[2] && strchr("jqhvcn", a[1]))
+	size_t i = 1;
+	while (a[i] && strchr("jqhv", a[i]))
+		i++;
+	if (!a[i])
+		return i > 1;
+	if (a[i] == 'n') {
+		if (!a[i + 1])
+			return 2;
+		for (size_t k = i + 1; a[k]; k++)
+			if (a[k] < '0' || a[k] > '9')
+				return 0; /* -nginx: a word */
 		return 1;
-	if (a[1] == 'n' && a[2] >= '0' && a[2] <= '9')
-		return 1; /* -n5 */
+	}
+	if (a[i] == 'c') {
+		const char *v = a + i + 1;
+		if (!*v)
+			return 2;
+		return *v == '/' || *v == '.' || *v == '~'; /* -cache: a word */
+	}
 	return 0;
 }
 
 static int takes_value(const char *a, const struct option *longopts)
 {
 	if (a[1] != '-')
-		return !a[2] && (a[1] == 'c' || a[1] == 'n');
+		return short_bundle(a) == 2;
 	if (strchr(a, '='))
 		return 0;
 	for (const struct option *o = longopts; o->name; o++)
@@ -327,7 +347,7 @@ static void protect_query_words(int argc, char **argv, const struct option *long
 			return;
 		if (a[0] != '-' || !a[1])
 			continue; /* a word, or "-" (standard input) */
-		if (a[1] == '-' || is_short_option(a)) {
+		if (a[1] == '-' || short_bundle(a)) {
 			i += takes_value(a, longopts);
 			continue;
 		}
@@ -447,7 +467,10 @@ int main(int argc, char **argv)
 			cli_error(&c, "%s needs a value (see cvsearch --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			if (optopt)
+			if (!strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '='))
+				cli_error(&c, "'%s': that option takes no value, or there is no such option "
+				              "(see cvsearch --help)", argv[optind - 1]);
+			else if (optopt)
 				cli_error(&c, "unknown option '-%c' (see cvsearch --help; to leave out the word '%c', "
 				              "put the query after '--')", optopt, optopt);
 			else

@@ -179,8 +179,13 @@ static int ignored(scan *s, const char *rel, const char *name, int is_dir)
 		const ipat *ip = &s->ignore[i];
 		if (ip->dir_only && !is_dir)
 			continue;
-		if (fnmatch(ip->glob, rel, 0) == 0 || (!ip->anchored && fnmatch(ip->glob, name, 0) == 0))
-			return 1;
+		/* as git: a pattern with a '/' matches the path from the top, where '*'
+		   stops at '/' (but '**' crosses it); one without, the name at any depth */
+		int flags = strstr(ip->glob, "**") ? 0 : FNM_PATHNAME;
+		if (ip->anchored ? fnmatch(ip->glob, rel, flags) == 0 ||
+		                   (!strncmp(ip->glob, "**/", 3) && fnmatch(ip->glob + 3, rel, 0) == 0)
+		                 : fnmatch(ip->glob, name, 0) == 0)
+			return 1; /* a leading "**" and slash match at the top too */
 	}
 	return 0;
 }
@@ -487,8 +492,12 @@ static int check_target(const char *index_path, const char *root, lidx_err *err)
 		return lidx__err(err, LIDX_EINVAL, "%s is not a cvsearch index: not overwriting it "
 		                 "(choose another index file)", index_path);
 	lidx_index *ix;
-	if (lidx_index_open(&ix, index_path, 0, NULL) < 0)
-		return 0;
+	lidx_err oe;
+	int orc = lidx_index_open(&ix, index_path, 0, &oe);
+	if (orc == LIDX_ECORRUPT || orc == LIDX_EVERSION || orc == LIDX_ENOTFOUND)
+		return 0; /* damaged or gone: ours to rebuild */
+	if (orc < 0)
+		return lidx__err(err, orc, "%s", oe.msg); /* cannot tell whose it is: do not touch it */
 	int rc = 0;
 	if (ix->root && *ix->root && strcmp(ix->root, root) != 0)
 		rc = lidx__err(err, LIDX_EINVAL, "index %s holds the notes of %s, not of %s: not "

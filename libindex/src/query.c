@@ -82,9 +82,12 @@ int lidx__query_group_repeats(lidx_query *q, size_t g)
 		const qgroup *og = &q->groups[h];
 		if (og->negate != ng->negate)
 			continue;
+		/* only full-weight alternatives: the word and its aliases, not stem
+		   variants or related words ("architect" is not "architecture") */
 		for (uint32_t a = 0; a < ng->n_alts; a++)
 			for (uint32_t b = 0; b < og->n_alts; b++)
-				if (same_alt(&og->alts[b], ng->alts[a].terms, ng->alts[a].offs, ng->alts[a].n_terms))
+				if (ng->alts[a].w >= 1.0 && og->alts[b].w >= 1.0 &&
+				    same_alt(&og->alts[b], ng->alts[a].terms, ng->alts[a].offs, ng->alts[a].n_terms))
 					return 1;
 	}
 	return 0;
@@ -284,12 +287,13 @@ int lidx__query_add_text(lidx_query *q, lidx_analyzer *an, size_t g, const char 
                          size_t len, int phrase)
 {
 	tokvec tv = { 0 };
-	int rc = lidx_analyze(an, text, len, 0, 0, collect_tok, &tv, NULL);
+	uint32_t n_pos = 0;
+	int rc = lidx_analyze(an, text, len, 0, 0, collect_tok, &tv, &n_pos);
 	if (rc < 0)
 		goto done;
 	if (phrase) {
-		/* strict: "on call" (an alias spelling) is not any "call" */
-		int one_left = tv.n == 1 && tv.v[0].pos > 0;
+		/* strict: "on call", "log in" (alias spellings) are not any "call" or "log" */
+		int one_left = tv.n == 1 && n_pos > 1;
 		if (!(phrase == LIDX__PHRASE_STRICT && one_left))
 			rc = add_phrase(q, g, &tv, 0, tv.n);
 		goto done;

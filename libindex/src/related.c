@@ -11,6 +11,7 @@
  * means its words), as weaker alternatives of the question's words
  * (RELATED_WEIGHT of a match of the word itself), like the stem variants.
  */
+#include <pthread.h>
 #include "query.h"
 
 #define RELATED_WEIGHT 0.6
@@ -55,6 +56,27 @@ static int stem_of(lidx_analyzer *an, const char *w, one_term *o)
 	return rc;
 }
 
+/* The table's words as terms, made once per process (every analyzer stems alike). */
+static char stems[N_SETS][6][96];
+static int stems_ready;
+static pthread_mutex_t stems_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int make_stems(lidx_analyzer *an)
+{
+	int rc = 0;
+	pthread_mutex_lock(&stems_mu);
+	for (size_t s = 0; s < N_SETS && rc == 0 && !stems_ready; s++)
+		for (int k = 0; sets[s][k] && rc == 0; k++) {
+			one_term o;
+			if ((rc = stem_of(an, sets[s][k], &o)) == 0)
+				memcpy(stems[s][k], o.term, sizeof o.term);
+		}
+	if (rc == 0)
+		stems_ready = 1;
+	pthread_mutex_unlock(&stems_mu);
+	return rc;
+}
+
 int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)
 {
 	qgroup *gr = &q->groups[g];
@@ -64,24 +86,19 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)
 	if (strlen(gr->alts[0].terms[0]) >= sizeof word)
 		return 0;
 	strcpy(word, gr->alts[0].terms[0]); /* adding alternatives may move it */
-	one_term o;
+	int rc = make_stems(an);
+	if (rc < 0)
+		return rc;
 	for (size_t s = 0; s < N_SETS; s++) {
 		int in = 0;
-		for (int k = 0; sets[s][k] && !in; k++) {
-			int rc = stem_of(an, sets[s][k], &o);
-			if (rc < 0)
-				return rc;
-			in = !strcmp(o.term, word);
-		}
+		for (int k = 0; sets[s][k] && !in; k++)
+			in = !strcmp(stems[s][k], word);
 		if (!in)
 			continue;
 		for (int k = 0; sets[s][k]; k++) {
-			int rc = stem_of(an, sets[s][k], &o);
-			if (rc < 0)
-				return rc;
-			if (!o.term[0] || !strcmp(o.term, word))
+			if (!stems[s][k][0] || !strcmp(stems[s][k], word))
 				continue;
-			char *t = o.term;
+			char *t = stems[s][k];
 			uint32_t before = q->groups[g].n_alts;
 			if ((rc = lidx__query_add_alt(q, g, &t, NULL, 1)) < 0)
 				return rc;

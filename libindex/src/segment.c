@@ -231,9 +231,9 @@ static int heading_shape(const char *s, size_t i, size_t end)
 	if (last == ':')
 		return words <= 4;
 	/* "Main OKR was": a sentence cut short, not a heading */
-	static const char *const dangling[] = { "was", "were", "is", "are", "be", "been", "the", "a",
-	                                        "an", "and", "or", "but", "that", "which", "because",
-	                                        "with", "my", "our", "their", NULL };
+	static const char *const dangling[] = { "was", "were", "is", "are", "be", "been", "the",
+	                                        "and", "or", "but", "that", "which", "because",
+	                                        "with", "my", "our", "their", NULL }; /* not "a": Series A */
 	size_t w = end;
 	while (w > i && s[w - 1] != ' ' && s[w - 1] != '\t')
 		w--;
@@ -510,7 +510,11 @@ static int text_nodes(seg *g)
 			j++;
 		/* ... and must introduce content: a non-heading line, after at most one blank */
 		size_t nx = j + 1;
+		while (nx < g->n_lines && g->lines[nx].noise)
+			nx++; /* blanked: no content */
 		if (nx < g->n_lines && g->lines[nx].blank)
+			nx++;
+		while (nx < g->n_lines && g->lines[nx].noise)
 			nx++;
 		int next_ok = nx < g->n_lines && !g->lines[nx].blank && !g->lines[nx].cand &&
 		              !atx_level(s, g->lines[nx].start, g->lines[nx].end);
@@ -768,6 +772,7 @@ int lidx_segment(const char *text, size_t len, const char *name, lidx_segments *
 	g.text = t;
 	g.len = len;
 	/* lines */
+	int in_fence = 0;
 	for (size_t i = 0; i < len;) {
 		size_t e = i;
 		while (e < len && t[e] != '\n')
@@ -785,7 +790,9 @@ int lidx_segment(const char *text, size_t len, const char *name, lidx_segments *
 		l->end = ce;
 		size_t f = skip_ws(t, i, ce);
 		l->blank = f >= ce;
-		if (!l->blank && is_noise_line(t, f, ce)) {
+		if (starts_with(t, f, ce, "```") || starts_with(t, f, ce, "~~~"))
+			in_fence = !in_fence; /* code is shown as it is */
+		else if (!l->blank && !in_fence && is_noise_line(t, f, ce)) {
 			l->noise = 1;
 			memset(t + i, ' ', ce - i); /* not indexed, not shown */
 		}

@@ -110,14 +110,21 @@ int lidx_sw_new(lidx_store_writer **out)
 		*out = NULL;
 		return LIDX_ENOMEM;
 	}
-	if (pthread_cond_init(&w->work, NULL) != 0 || pthread_cond_init(&w->done, NULL) != 0) {
-		/* a condition variable that failed to initialize is not destroyed */
+	if (pthread_cond_init(&w->work, NULL) != 0) {
 		pthread_mutex_destroy(&w->mu);
 		lidx__free(w);
 		*out = NULL;
 		return LIDX_ENOMEM;
 	}
-	/* the worker starts with the first sealed block: small builds may never need it */
+	if (pthread_cond_init(&w->done, NULL) != 0) {
+		pthread_cond_destroy(&w->work);
+		pthread_mutex_destroy(&w->mu);
+		lidx__free(w);
+		*out = NULL;
+		return LIDX_ENOMEM;
+	}
+	/* the worker starts when a block is sealed while stories keep coming: a
+	   store of one block (most notes folders) is deflated here, threadless */
 	return 0;
 }
 
@@ -149,13 +156,15 @@ void lidx_sw_free(lidx_store_writer *w)
 	lidx__free(w);
 }
 
-/* Move the deflated slots into w->blocks; with wait, until limit are collected. */
+/* Move the deflated slots into w->blocks, waiting until limit are collected. */
 static int collect(lidx_store_writer *w, size_t limit)
 {
-	pthread_mutex_lock(&w->mu);
 	while (w->collected < limit) {
+		pthread_mutex_lock(&w->mu);
 		while (w->running && w->deflated <= w->collected)
 			pthread_cond_wait(&w->done, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+		/* the worker is done with this slot and does not touch it again */
 		zslot *s = &w->ring[w->collected % RING];
 		if (s->rc < 0) {
 			w->failed = s->rc;
@@ -168,14 +177,13 @@ static int collect(lidx_store_writer *w, size_t limit)
 			w->blocks[w->n_blocks++] = (zblock){ z ? z : s->z, s->z_len };
 		}
 		s->z = NULL;
-		w->collected++;
+		w->collected++; /* only this thread reads or writes collected */
 	}
-	pthread_mutex_unlock(&w->mu);
 	return w->failed;
 }
 
-/* Seal the open block: hand it to the worker (or deflate it here). */
-static int seal(lidx_store_writer *w)
+/* Seal the open block: hand it to the worker (or, with no thread, deflate it here). */
+static int seal(lidx_store_writer *w, int threaded)
 {
 	if (!w->block.len)
 		return 0;
@@ -191,7 +199,7 @@ static int seal(lidx_store_writer *w)
 	uint8_t *z = lidx__malloc(cap);
 	if (!z)
 		return LIDX_ENOMEM;
-	if (!w->running && !w->quit) {
+	if (threaded && !w->running && !w->quit) {
 		if (pthread_create(&w->thread, NULL, worker, w) == 0)
 			w->running = 1;
 		else
@@ -216,7 +224,7 @@ int lidx_sw_add(lidx_store_writer *w, const char *title, size_t tl, const char *
                 uint32_t *rec_len)
 {
 	int rc;
-	if (w->block.len >= LIDX_STORE_BLOCK && (rc = seal(w)) < 0)
+	if (w->block.len >= LIDX_STORE_BLOCK && (rc = seal(w, 1)) < 0)
 		return rc;
 	if (w->sealed >= UINT32_MAX - 1)
 		return LIDX_ETOOBIG;
@@ -239,7 +247,7 @@ int lidx_sw_add(lidx_store_writer *w, const char *title, size_t tl, const char *
 
 int lidx_sw_finish(lidx_store_writer *w)
 {
-	int rc = seal(w);
+	int rc = seal(w, 0); /* the last block: no thread started for it */
 	if (rc < 0)
 		return rc;
 	return collect(w, w->sealed);

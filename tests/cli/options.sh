@@ -152,6 +152,10 @@ ig '/drafts' 'drafts.md keep/n.md sub/drafts/n.md'
 ig 'drafts' 'drafts.md keep/n.md'
 ig 'sub/drafts' 'drafts.md drafts/n.md keep/n.md'
 ig '*.md  ' ''
+ig '/*.md' 'drafts/n.md keep/n.md sub/drafts/n.md'
+ig 'keep/*' 'drafts.md drafts/n.md sub/drafts/n.md'
+ig 'd*.md' 'drafts/n.md keep/n.md sub/drafts/n.md'
+ig '**/drafts' 'drafts.md keep/n.md'
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

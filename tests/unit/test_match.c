@@ -156,7 +156,8 @@ static const char *const notes =
 	"# Postgres tuning\nTuned postgresql indexes and vacuum; queries 10x faster.\n\n"
 	"# Team lunch\nOrganized the team lunch and a retro for the team.\n\n"
 	"# Circuit breakers\nImplemented circuit breakers and retries to stop cascading failures.\n\n"
-	"# CLI tool\nBuilt a CLI tool that seeds local databases in minutes.\n";
+	"# CLI tool\nBuilt a CLI tool that seeds local databases in minutes.\n\n"
+	"# Design reviews\nLead architect of the payments architecture.\n";
 
 static int setup(void **state)
 {
@@ -259,6 +260,16 @@ static void test_match_alias_once(void **state)
 	int pg = find_term(m, "postgres") != NULL, pgsql = find_term(m, "postgresql") != NULL;
 	assert_int_equal(pg + pgsql, 1);
 	assert_non_null(find_term(m, "tuning"));
+	lidx_match_free(m);
+}
+
+/* A stem variant is not an alias: "architect" stays beside "architecture". */
+static void test_match_variant_not_alias(void **state)
+{
+	fixture *f = *state;
+	lidx_match *m = new_match(f, "Architect\n\n- Software architecture experience as an architect\n");
+	assert_non_null(find_term(m, "architecture"));
+	assert_non_null(find_term(m, "architect"));
 	lidx_match_free(m);
 }
 
@@ -413,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alias_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_variant_not_alias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_builtin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
