@@ -36,6 +36,16 @@ lacks "interview-prep.txt" "-file: after a word leaves that file out"
 [ "$with" -gt 0 ] && ok "(the same query without it has that file)" || bad "control" "$with"
 run "$BIN" -c "$C" -n3 kafka -legacy
 expect_rc 0 "-n3 and a -word in one command line"
+run "$BIN" -c "$C" -jqn2 kafka
+expect_rc 0 "a bundle of short options (-jqn2)"
+case $out in '{"query":"kafka"'*) ok "the bundle's -j gives JSON" ;; *) bad "-jqn2" "$out" ;; esac
+run "$BIN" -jqc "$C" kafka
+expect_rc 0 "a bundle ending in -c takes the next argument"
+run "$BIN" "-c$C" -j kafka
+expect_rc 0 "-c/path, attached"
+run "$BIN" -c "$C" --json=1 kafka
+expect_rc 2 "--json=1 exits 2"
+err_contains "'--json=1'" "and names the argument as typed"
 run "$BIN" -c "$C" kafka --bogus
 expect_rc 2 "an unknown long option exits 2"
 err_contains "'--bogus'" "the unknown option is named as typed"
