@@ -1,6 +1,7 @@
-# bench/bench.mk -- `make bench` (full, tens of minutes) and `make bench-quick`
+# bench/bench.mk -- `make bench` (full, about 15 minutes) and `make bench-quick`
 # (under a minute): cvsearch beside SQLite FTS5 and Xapian on the same data,
-# written to bench/RESULTS.md and bench/plots/*.png. Data: BENCH_DATA=DIR
+# written to bench/RESULTS.md and bench/plots/*.png (quick mode: to
+# bench/out/RESULTS-quick.md and bench/out/plots, untracked). Data: BENCH_DATA=DIR
 # (default ../shared/data); a missing collection is skipped with one line.
 # The peers (libsqlite3-dev, libxapian-dev) link only the bench drivers.
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""run.py -- run every bench and write bench/RESULTS.md and its plots.
+"""run.py -- run every bench and write bench/RESULTS.md and its plots
+(--quick: bench/out/RESULTS-quick.md and bench/out/plots, never the committed ones).
 
     python3 bench/run.py [--quick] [--data DIR] [--out bench/out] [--scales 0.25,0.5,1,2,4]
 
@@ -365,7 +366,7 @@ def report(args, res):
     L.append(f"Written by `{res['command']}` on {m['date']} at commit {m['commit']}, "
              f"{'quick' if args.quick else 'full'} mode; total run time {res['seconds'] / 60:.1f} min. "
              "Every figure below comes from that run (raw numbers, with every latency: "
-             "`bench/out/results.json`). Regenerate with `make bench` (or `make bench-quick`).\n")
+             "`bench/out/results.json`). Regenerate with `make bench` (`make bench-quick`, under a minute, writes `bench/out/RESULTS-quick.md`).\n")
     L.append(f"- Machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB RAM, {m['os']}, "
              f"Debian {m['debian']}; {m['cc']}.")
     L.append(f"- Peers from Debian packages: libsqlite3-dev {m['sqlite']}, libxapian-dev {m['xapian']}. "
@@ -484,7 +485,7 @@ def report(args, res):
                              f"{(get(b, 'short', 'p50_ms') or 0) / (get(a, 'short', 'p50_ms') or 1):.1f}")
             L.append(f"\nWhat this means: from {lo['scale']:g}× to {hi['scale']:g}× the data (×{k:g}) — "
                      + "; ".join(parts) + ". Linear growth would be ×" + f"{k:g} for each.\n")
-    open(f"{HERE}/RESULTS.md", "w").write("\n".join(L) + "\n")
+    open(args.results, "w").write("\n".join(L) + "\n")
 
 
 def main():
@@ -501,7 +502,12 @@ def main():
         args.scales = "" if args.quick else "0.25,0.5,1,2,4"
     args.budget_short = 20 if args.quick else 120
     args.budget_long = 4 if args.quick else 120
-    args.plots = f"{HERE}/plots"
+    # the full run writes the committed bench/RESULTS.md; a quick one its own
+    # copy under --out, so that a day-to-day check never overwrites it
+    if args.quick:
+        args.results, args.plots = f"{args.out}/RESULTS-quick.md", f"{args.out}/plots"
+    else:
+        args.results, args.plots = f"{HERE}/RESULTS.md", f"{HERE}/plots"
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.plots, exist_ok=True)
     t_start = time.perf_counter()
@@ -574,7 +580,7 @@ def main():
     res["seconds"] = time.perf_counter() - t_start
     json.dump(res, open(f"{args.out}/results.json", "w"), indent=1)
     report(args, res)
-    log(f"wrote bench/RESULTS.md in {res['seconds']:.0f} s")
+    log(f"wrote {os.path.relpath(args.results)} in {res['seconds']:.0f} s")
 
 
 if __name__ == "__main__":
