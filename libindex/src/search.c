@@ -327,40 +327,44 @@ static int ub_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* A min-heap of cursor indexes by their current doc. */
-static void ch_push(uint32_t *h, size_t *n, const eval *e, uint32_t ci)
+/*
+ * A min-heap of cursors by their current doc, the doc kept in the entry:
+ * sifting compares contiguous keys instead of chasing each cursor (the heap
+ * was half of a long query's time).
+ */
+typedef struct hent {
+	uint32_t doc, ci;
+} hent;
+
+static void ch_push(hent *h, size_t *n, uint32_t doc, uint32_t ci)
 {
 	size_t i = (*n)++;
-	h[i] = ci;
 	while (i) {
 		size_t p = (i - 1) / 2;
-		if (e->cur[h[p]].c.doc <= e->cur[h[i]].c.doc)
+		if (h[p].doc <= doc)
 			break;
-		uint32_t t = h[p];
-		h[p] = h[i];
-		h[i] = t;
+		h[i] = h[p];
 		i = p;
 	}
+	h[i] = (hent){ doc, ci };
 }
 
-static uint32_t ch_pop(uint32_t *h, size_t *n, const eval *e)
+static void ch_sift_down(hent *h, size_t n, size_t i)
 {
-	uint32_t top = h[0];
-	h[0] = h[--*n];
-	for (size_t i = 0;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < *n && e->cur[h[l]].c.doc < e->cur[h[m]].c.doc)
-			m = l;
-		if (r < *n && e->cur[h[r]].c.doc < e->cur[h[m]].c.doc)
-			m = r;
+	hent x = h[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint32_t md = x.doc;
+		if (l < n && h[l].doc < md)
+			m = l, md = h[l].doc;
+		if (l + 1 < n && h[l + 1].doc < md)
+			m = l + 1;
 		if (m == i)
 			break;
-		uint32_t t = h[m];
-		h[m] = h[i];
-		h[i] = t;
+		h[i] = h[m];
 		i = m;
 	}
-	return top;
+	h[i] = x;
 }
 
 /* ---- top-k heap: the worst kept hit on top ----------------------------------------- */
@@ -427,7 +431,8 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	lidx_hit *heap = NULL;
 	size_t *order = NULL, *touched = NULL;
 	double *prefix = NULL, *pub = NULL, *pw = NULL;
-	uint32_t *ch = NULL, *popped = NULL, *gmark = NULL, *gof = NULL;
+	hent *ch = NULL;
+	uint32_t *popped = NULL, *stk = NULL, *gmark = NULL, *gof = NULL;
 	size_t n = 0;
 	if (rc < 0)
 		goto done;
@@ -454,10 +459,11 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	pw = lidx__malloc((n_pos ? n_pos : 1) * sizeof *pw);
 	ch = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *ch);
 	popped = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *popped);
+	stk = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *stk);
 	gmark = lidx__calloc(q->n_groups ? q->n_groups : 1, sizeof *gmark);
 	touched = lidx__malloc((q->n_groups ? q->n_groups : 1) * sizeof *touched);
 	gof = lidx__malloc((e.n_cur ? e.n_cur : 1) * sizeof *gof);
-	if (!order || !prefix || !pub || !pw || !ch || !popped || !gmark || !touched || !gof) {
+	if (!order || !prefix || !pub || !pw || !ch || !popped || !stk || !gmark || !touched || !gof) {
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
@@ -496,21 +502,31 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 				group_cursors(&e, order[k], &a, &b);
 				for (size_t ci = a; ci < b; ci++)
 					if (e.cur[ci].c.doc != UINT32_MAX)
-						ch_push(ch, &n_ch, &e, (uint32_t)ci);
+						ch_push(ch, &n_ch, e.cur[ci].c.doc, (uint32_t)ci);
 			}
 			rebuild = 0;
 		}
 		if (!n_ch)
 			break;
-		uint32_t doc = e.cur[ch[0]].c.doc;
+		uint32_t doc = ch[0].doc;
 		size_t n_popped = 0, n_touched = 0;
-		while (n_ch && e.cur[ch[0]].c.doc == doc) {
-			uint32_t ci = ch_pop(ch, &n_ch, &e);
+		/* the cursors on doc: the subtree of equal keys at the heap's top */
+		size_t n_stk = 0;
+		stk[n_stk++] = 0;
+		while (n_stk) {
+			size_t i = stk[--n_stk];
+			if (ch[i].doc != doc)
+				continue;
+			uint32_t ci = ch[i].ci;
 			popped[n_popped++] = ci;
 			if (gmark[gof[ci]] != doc + 1) {
 				gmark[gof[ci]] = doc + 1;
 				touched[n_touched++] = gof[ci];
 			}
+			if (2 * i + 1 < n_ch)
+				stk[n_stk++] = (uint32_t)(2 * i + 1);
+			if (2 * i + 2 < n_ch)
+				stk[n_stk++] = (uint32_t)(2 * i + 2);
 		}
 		lidx_docinfo di;
 		if (lidx__doc_info(ix, doc, &di) < 0) {
@@ -579,12 +595,23 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 				res->total_exact = 0; /* a story that matched was not counted */
 			}
 		}
-		for (size_t p = 0; p < n_popped; p++) {
-			uint32_t ci = popped[p];
-			if ((rc = lidx__cursor_next(&e.cur[ci].c)) < 0)
+		if (rebuild) { /* the heap is made again from the essential cursors */
+			for (size_t p = 0; p < n_popped; p++)
+				if ((rc = lidx__cursor_next(&e.cur[popped[p]].c)) < 0)
+					goto done;
+			continue;
+		}
+		/* advance the cursors on doc in place: one sift each, no pop and push */
+		while (n_ch && ch[0].doc == doc) {
+			lidx_cursor *cu = &e.cur[ch[0].ci].c;
+			if ((rc = lidx__cursor_next(cu)) < 0)
 				goto done;
-			if (!rebuild && e.cur[ci].c.doc != UINT32_MAX)
-				ch_push(ch, &n_ch, &e, ci);
+			if (cu->doc == UINT32_MAX)
+				ch[0] = ch[--n_ch];
+			else
+				ch[0].doc = cu->doc;
+			if (n_ch)
+				ch_sift_down(ch, n_ch, 0);
 		}
 	}
 	for (size_t ci = 0; ci < e.n_cur; ci++)
@@ -604,6 +631,7 @@ done:
 	lidx__free(pw);
 	lidx__free(ch);
 	lidx__free(popped);
+	lidx__free(stk);
 	lidx__free(gmark);
 	lidx__free(touched);
 	lidx__free(gof);
