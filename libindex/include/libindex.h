@@ -287,7 +287,15 @@ typedef struct lidx_search_opts {
 	double w_title;   /**< weight of a title/breadcrumb occurrence (default 2.5) */
 	int coord;        /**< 1: multiply by the share of query groups matched */
 	size_t limit;     /**< how many results to keep (default 10) */
+	int algo;         /**< LIDX_ALGO_*: how to walk the postings (same results) */
 } lidx_search_opts;
+
+/** Search algorithms: the same ranking, different speed (tests compare them). */
+enum {
+	LIDX_ALGO_AUTO = 0,     /**< MaxScore for short queries, windows for long ones */
+	LIDX_ALGO_MAXSCORE = 1, /**< document at a time, MaxScore pruning */
+	LIDX_ALGO_WINDOWS = 2   /**< term at a time in windows of stories (no exclusions) */
+};
 
 void lidx_search_defaults(lidx_search_opts *o);
 

@@ -43,6 +43,7 @@ void lidx_search_defaults(lidx_search_opts *o)
 	o->w_title = 2.5;
 	o->coord = 1;
 	o->limit = 10;
+	o->algo = LIDX_ALGO_AUTO;
 }
 
 void lidx_results_clear(lidx_results *r)
@@ -72,6 +73,9 @@ typedef struct eval {
 	uint8_t *file_ok;     /* per file id: passes file: filters */
 	double total_weight;
 	int coord;            /* apply the coord factor (see COORD_MAX_GROUPS) */
+	/* the length norms of the story being scored, shared by all its terms */
+	uint32_t norm_doc;    /* UINT32_MAX: none yet */
+	double nt, nb;
 } eval;
 
 static int file_passes(lidx_query *q, const char *path)
@@ -106,6 +110,7 @@ static void eval_free(eval *e)
 static int eval_init(eval *e, lidx_index *ix, lidx_query *q, const lidx_search_opts *o)
 {
 	memset(e, 0, sizeof *e);
+	e->norm_doc = UINT32_MAX;
 	e->ix = ix;
 	e->q = q;
 	e->o = o;
@@ -203,11 +208,18 @@ static int phrase_count(eval *e, qalt *al, size_t first, uint32_t *count)
 	return 0;
 }
 
-static double bm25f(const lidx_search_opts *o, double idf, uint32_t tft, uint32_t tfb,
-                    const lidx_docinfo *di, double avg_t, double avg_b)
+/* BM25F of one term in doc; the length norms are computed once per story. */
+static double bm25f(eval *e, double idf, uint32_t tft, uint32_t tfb, uint32_t doc,
+                    const lidx_docinfo *di)
 {
-	double nt = avg_t > 0 ? 1 - o->b_title + o->b_title * di->title_len / avg_t : 1;
-	double nb = avg_b > 0 ? 1 - o->b + o->b * di->body_len / avg_b : 1;
+	const lidx_search_opts *o = e->o;
+	if (e->norm_doc != doc) {
+		double avg_t = e->ix->avg_title, avg_b = e->ix->avg_body;
+		e->nt = avg_t > 0 ? 1 - o->b_title + o->b_title * di->title_len / avg_t : 1;
+		e->nb = avg_b > 0 ? 1 - o->b + o->b * di->body_len / avg_b : 1;
+		e->norm_doc = doc;
+	}
+	double nt = e->nt, nb = e->nb;
 	double tf = (nt > 0 ? o->w_title * tft / nt : 0) + (nb > 0 ? tfb / nb : 0);
 	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
 }
@@ -225,7 +237,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 			return 0;
 	if (al->n_terms == 1) {
 		lidx_cursor *c = &e->cur[first].c;
-		*out = al->w * bm25f(e->o, al->idf, c->tf_title, c->tf_body, di, e->ix->avg_title, e->ix->avg_body);
+		*out = al->w * bm25f(e, al->idf, c->tf_title, c->tf_body, doc, di);
 		return 0;
 	}
 	uint32_t n;
@@ -233,7 +245,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 	if (rc < 0)
 		return rc;
 	if (n)
-		*out = al->w * bm25f(e->o, al->idf, 0, n, di, e->ix->avg_title, e->ix->avg_body);
+		*out = al->w * bm25f(e, al->idf, 0, n, doc, di);
 	return 0;
 }
 
@@ -411,6 +423,142 @@ static int hit_cmp(const void *x, const void *y)
 	return worse(a, b) ? 1 : worse(b, a) ? -1 : 0;
 }
 
+/* ---- long queries: every posting, a window of stories at a time ------------------ */
+
+/*
+ * For a long query (a pasted paragraph, a test-collection topic, hundreds
+ * of words), the MaxScore walk above spends most of its time keeping a heap
+ * of hundreds of cursors in doc order, and prunes little: the words are
+ * many and their bounds loose. Scoring term at a time into an array of
+ * accumulators, WINDOW stories at a time (Lucene's BooleanScorer), touches
+ * each posting once with no heap: about 4x faster on 200-800 word queries
+ * over 150,000 stories, with the same scores (same functions; sums in group
+ * order) and an exact total. Used when coord is off and nothing is
+ * excluded; phrase alternatives are matched inside the window.
+ */
+#define WINDOW 4096
+
+typedef struct wstate {
+	double acc[WINDOW];       /* the story's score so far */
+	double tmp[WINDOW];       /* the current group's best alternative */
+	double nt[WINDOW], nb[WINDOW];
+	uint32_t file_id[WINDOW];
+	uint32_t norm_stamp[WINDOW]; /* window number + 1 whose norms are in nt/nb */
+	uint16_t touched[WINDOW], hits[WINDOW];
+	uint8_t in_tmp[WINDOW], in_acc[WINDOW];
+} wstate;
+
+static int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+{
+	if (w->norm_stamp[d] == stamp)
+		return 0;
+	lidx_docinfo di;
+	if (lidx__doc_info(e->ix, doc, &di) < 0)
+		return LIDX_ECORRUPT;
+	const lidx_search_opts *o = e->o;
+	double avg_t = e->ix->avg_title, avg_b = e->ix->avg_body;
+	w->nt[d] = avg_t > 0 ? 1 - o->b_title + o->b_title * di.title_len / avg_t : 1;
+	w->nb[d] = avg_b > 0 ? 1 - o->b + o->b * di.body_len / avg_b : 1;
+	w->file_id[d] = di.file_id;
+	w->norm_stamp[d] = stamp;
+	return 0;
+}
+
+static double win_bm25f(const eval *e, const wstate *w, uint32_t d, double idf, uint32_t tft, uint32_t tfb)
+{
+	const lidx_search_opts *o = e->o;
+	double nt = w->nt[d], nb = w->nb[d];
+	double tf = (nt > 0 ? o->w_title * tft / nt : 0) + (nb > 0 ? tfb / nb : 0);
+	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
+}
+
+/* Alternative a of group g over [base, end): its best score per story into w->tmp. */
+static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint32_t end,
+                   uint32_t stamp, size_t *n_t)
+{
+	qalt *al = &e->q->groups[g].alts[a];
+	if (!al->present)
+		return 0;
+	size_t first = e->alt_cur[g][a];
+	lidx_cursor *c0 = &e->cur[first].c;
+	int rc = lidx__cursor_seek(c0, base);
+	while (rc == 0 && c0->doc < end) {
+		uint32_t doc = c0->doc, d = doc - base, n = 0;
+		int all = 1;
+		for (uint32_t k = 1; k < al->n_terms && all && rc == 0; k++) {
+			rc = lidx__cursor_seek(&e->cur[first + k].c, doc);
+			all = e->cur[first + k].c.doc == doc;
+		}
+		if (rc == 0 && all && al->n_terms > 1)
+			rc = phrase_count(e, al, first, &n);
+		if (rc == 0 && all && (al->n_terms == 1 || n) && (rc = win_norms(e, w, doc, d, stamp)) == 0) {
+			double sc = al->n_terms == 1 ? win_bm25f(e, w, d, al->idf, c0->tf_title, c0->tf_body)
+			                             : win_bm25f(e, w, d, al->idf, 0, n);
+			sc *= al->w;
+			if (!w->in_tmp[d]) {
+				w->in_tmp[d] = 1;
+				w->tmp[d] = 0;
+				w->touched[(*n_t)++] = (uint16_t)d;
+			}
+			if (sc > w->tmp[d])
+				w->tmp[d] = sc;
+		}
+		if (rc == 0)
+			rc = lidx__cursor_next(c0);
+	}
+	return rc;
+}
+
+static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, lidx_results *res)
+{
+	lidx_index *ix = e->ix;
+	lidx_query *q = e->q;
+	wstate *w = lidx__calloc(1, sizeof *w);
+	if (!w)
+		return LIDX_ENOMEM;
+	size_t n = 0;
+	int rc = 0;
+	res->total_exact = 1;
+	for (uint32_t base = 0, win = 0; base < ix->n_stories && rc == 0; base += WINDOW, win++) {
+		uint32_t end = ix->n_stories - base > WINDOW ? base + WINDOW : ix->n_stories;
+		size_t n_hits = 0;
+		for (size_t g = 0; g < q->n_groups && rc == 0; g++) {
+			size_t n_t = 0;
+			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
+				rc = win_alt(e, w, g, a, base, end, win + 1, &n_t);
+			double gw = q->groups[g].weight;
+			for (size_t i = 0; i < n_t; i++) {
+				uint16_t d = w->touched[i];
+				w->in_tmp[d] = 0;
+				if (!w->in_acc[d]) {
+					w->in_acc[d] = 1;
+					w->acc[d] = 0;
+					w->hits[n_hits++] = d;
+				}
+				w->acc[d] += gw * w->tmp[d];
+			}
+		}
+		for (size_t i = 0; i < n_hits; i++) {
+			uint16_t d = w->hits[i];
+			w->in_acc[d] = 0;
+			if (rc < 0 || !e->file_ok[w->file_id[d]] || !(w->acc[d] > 0))
+				continue;
+			res->total++;
+			lidx_hit h = { base + d, w->acc[d] };
+			if (n < limit) {
+				heap[n++] = h;
+				sift_up(heap, n - 1);
+			} else if (worse(&heap[0], &h)) {
+				heap[0] = h;
+				sift_down(heap, n, 0);
+			}
+		}
+	}
+	lidx__free(w);
+	*n_out = n;
+	return rc;
+}
+
 int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
                 lidx_err *err)
 {
@@ -440,6 +588,16 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	if (!heap) {
 		rc = LIDX_ENOMEM;
 		goto done;
+	}
+	size_t n_neg = 0;
+	for (size_t g = 0; g < q->n_groups; g++)
+		n_neg += q->groups[g].negate != 0;
+	int windows = opts->algo == LIDX_ALGO_WINDOWS ||
+	              (opts->algo == LIDX_ALGO_AUTO && q->n_groups > COORD_MAX_GROUPS);
+	if (windows && !e.coord && !n_neg) {
+		if ((rc = search_windows(&e, heap, limit, &n, res)) < 0)
+			goto done;
+		goto ranked;
 	}
 	/*
 	 * MaxScore (Turtle & Flood 1995): groups sorted by their score upper
@@ -614,6 +772,7 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 				ch_sift_down(ch, n_ch, 0);
 		}
 	}
+ranked:
 	for (size_t ci = 0; ci < e.n_cur; ci++)
 		if (e.cur[ci].c.corrupt) {
 			rc = LIDX_ECORRUPT;

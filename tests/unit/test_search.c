@@ -442,6 +442,97 @@ static void test_search_describe(void **state)
 	}
 }
 
+/*
+ * The two walks of the postings give the same ranking: MaxScore (document
+ * at a time) and the window scorer of long queries (term at a time), on
+ * 9,000 random stories (three windows) and long random queries with
+ * compounds (a phrase alternative), repeated words and file filters.
+ */
+static uint32_t rnd(uint32_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 17, *x ^= *x << 5;
+	return *x;
+}
+
+static void search_algo(lidx_index *ix, const char *text, int algo, size_t limit, lidx_results *res)
+{
+	lidx_query *q;
+	lidx_err err = { 0 };
+	unsigned flags = strstr(text, "file:") ? 0 : LIDX_QUERY_RAW; /* file: is an operator */
+	assert_int_equal(lidx_query_parse(&q, ix, an, text, strlen(text), flags, &err), 0);
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	o.coord = 0;
+	o.limit = limit;
+	o.algo = algo;
+	if (lidx_search(ix, q, &o, res, &err) != 0)
+		fail_msg("search: %s", err.msg);
+	lidx_query_free(q);
+}
+
+static void test_search_algorithms_agree(void **state)
+{
+	(void)state;
+	enum { N = 9000, VOCAB = 400 };
+	char path[160];
+	snprintf(path, sizeof path, "%s/r.cvx", tmpdir);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	uint32_t x = 12345;
+	char text[1024];
+	for (int i = 0; i < N; i++) {
+		if (i % 3000 == 0) {
+			char name[32];
+			snprintf(name, sizeof name, "dir%d/f.md", i / 3000);
+			assert_int_equal(lidx_builder_add_file(b, name, 1, 1, 0), 0);
+		}
+		size_t n = 0;
+		int words = 5 + (int)(rnd(&x) % 40);
+		for (int k = 0; k < words; k++) /* skewed: low ids are common words */
+			n += (size_t)snprintf(text + n, sizeof text - n, "%sw%u%s", k ? " " : "",
+			                      rnd(&x) % (1 + rnd(&x) % VOCAB), rnd(&x) % 50 ? "" : "-z9");
+		assert_int_equal(lidx_builder_add_story(b, "", "", 1, 1, text, n), 0);
+	}
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, 0, &err), 0);
+	unlink(path);
+	for (int t = 0; t < 40; t++) {
+		size_t n = 0;
+		int words = 11 + (int)(rnd(&x) % 60);
+		for (int k = 0; k < words; k++)
+			n += (size_t)snprintf(text + n, sizeof text - n, "%sw%u%s", k ? " " : "",
+			                      rnd(&x) % (1 + rnd(&x) % VOCAB), rnd(&x) % 10 ? "" : "-z9");
+		if (t % 5 == 0)
+			snprintf(text + n, sizeof text - n, " file:dir1");
+		lidx_results m, w;
+		size_t limit = t % 2 ? 10 : 100;
+		search_algo(ix, text, LIDX_ALGO_MAXSCORE, limit, &m);
+		search_algo(ix, text, LIDX_ALGO_WINDOWS, limit, &w);
+		assert_int_equal(m.n_hits, w.n_hits);
+		for (size_t k = 0; k < m.n_hits; k++) {
+			double d = m.hits[k].score - w.hits[k].score;
+			if (d > 1e-9 || d < -1e-9)
+				fail_msg("query %d hit %zu: score %.12f vs %.12f", t, k, m.hits[k].score, w.hits[k].score);
+			/* equal scores may differ in the last bits, so a tie may order differently */
+			if (m.hits[k].story != w.hits[k].story && (k + 1 >= m.n_hits ||
+			    fabs(m.hits[k].score - m.hits[k + 1].score) > 1e-9) &&
+			    (k == 0 || fabs(m.hits[k].score - m.hits[k - 1].score) > 1e-9))
+				fail_msg("query %d hit %zu: story %u vs %u", t, k, m.hits[k].story, w.hits[k].story);
+		}
+		assert_true(w.total_exact);
+		if (m.total_exact)
+			assert_int_equal(m.total, w.total);
+		else
+			assert_true(m.total <= w.total);
+		lidx_results_clear(&m);
+		lidx_results_clear(&w);
+	}
+	lidx_index_close(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_search_limit_ties),
 		cmocka_unit_test(test_search_query_errors),
 		cmocka_unit_test(test_search_describe),
+		cmocka_unit_test(test_search_algorithms_agree),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
