@@ -153,7 +153,7 @@ static int atx_level(const char *s, size_t i, size_t end)
 static int question_opener(const char *s, size_t i, size_t end)
 {
 	static const char *const openers[] = {
-		"tell me", "describe a", "describe the", "describe your", "follow up", "follow-up",
+		"tell me", "describe a", "describe the", "describe your", "follow up:", "follow-up:",
 		"how do you", "how did you", "how would you", "how have you", "what is your",
 		"what are your", "what would you", "what was your", "why do you", "why did you",
 		"walk me through", "give me an example", "give an example", "have you ever",
@@ -702,13 +702,14 @@ static int emit_node(seg *g, size_t ni, size_t a, size_t b, const char *crumb)
 	size_t content = content_lines(g, a, b);
 	size_t own = n_kids ? content_lines(g, a + 1, g->nodes[nd->first_kid].line) : 0;
 	/*
-	 * Split what is too long to read as one story; in documents (not
-	 * outlines, whose blocks are small by nature) also a section that holds
-	 * two or more substantial subsections; and interview questions, each a
-	 * story with its answer, from their siblings or the text above them.
+	 * Split what is too long to read as one story; also a section of over
+	 * 20 lines that holds two or more substantial subsections (4+ lines: in
+	 * an outline too, as a Logseq "People" page of one block per person);
+	 * and interview questions, each a story with its answer, from their
+	 * siblings or the text above them.
 	 */
 	int split = n_kids && (content > MAX_STORY ||
-	                       (g->out->format != LIDX_FMT_LOGSEQ && n_big >= 2 && content > 20) ||
+	                       (n_big >= 2 && content > 20) ||
 	                       (n_questions && (n_kids >= 2 || own >= 4)));
 	const char *title = nd->title[0] ? nd->title : g->name;
 	if (!split)

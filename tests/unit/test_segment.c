@@ -190,6 +190,32 @@ static void test_segment_table(void **state)
 		  "\t\t- Dashboards for the payment service\n",
 		  LIDX_FMT_LOGSEQ,
 		  "1-8 Projects | \n" },
+		{ "an outline block with two substantial children is split, as a document section is",
+		  "- People\n"
+		  "\t- Vinayak\n"
+		  "\t\t- Sharding is enabled in LA\n"
+		  "\t\t- Multiple auth nodes\n"
+		  "\t\t- Need the optimizations\n"
+		  "\t\t- COS decomposition\n"
+		  "\t\t- Auth server code layer alone\n"
+		  "\t\t- Fiserv gateway\n"
+		  "\t\t- Inventory service\n"
+		  "\t\t- Payments service\n"
+		  "\t\t- Rollout plan\n"
+		  "\t\t- Follow up next week\n"
+		  "\t- Priya 1-on-1\n"
+		  "\t\t- Lost clover culture\n"
+		  "\t\t- Platform abstraction update\n"
+		  "\t\t- Meeting with Fabio\n"
+		  "\t\t- Presented to Vinayak\n"
+		  "\t\t- Hiring plan\n"
+		  "\t\t- Team goals\n"
+		  "\t\t- Quarter review\n"
+		  "\t\t- Offsite\n"
+		  "\t\t- Budget\n",
+		  LIDX_FMT_LOGSEQ,
+		  "2-12 Vinayak | People\n"
+		  "13-22 Priya 1-on-1 | People\n" },
 		{ "empty", "", LIDX_FMT_PLAIN, "" },
 		{ "blank", "  \n\n\t\n", LIDX_FMT_PLAIN, "" },
 	};
