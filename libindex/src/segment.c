@@ -498,6 +498,30 @@ static int text_nodes(seg *g)
 			plain_depth = 0;
 			continue;
 		}
+		/*
+		 * Two blank lines or more, then prose: the plain headings still open
+		 * are closed ("Auth" does not run on into the next topics of a review);
+		 * the prose is a section of its own, titled by its first line, as
+		 * text before any heading is.
+		 */
+		if (plain_depth && !l->cand && k >= 2 && g->lines[k - 1].blank && g->lines[k - 2].blank &&
+		    !l->bullet) {
+			int base = md_level ? PLAIN_BASE + md_level - 1 : PLAIN_BASE;
+			int rc = add_node(g, k, base, s, l->start, l->end);
+			if (rc < 0)
+				return rc;
+			node *nd = &g->nodes[g->n_nodes - 1];
+			nd->absorb = nd->question = 0;
+			if (strlen(nd->title) > 80) { /* a sentence: shorten it as a title */
+				size_t n = 80;
+				while (n > 0 && ((unsigned char)nd->title[n] & 0xc0) == 0x80)
+					n--;
+				memcpy(nd->title + n, "...", 4);
+			}
+			plain_stack[0] = base; /* open: the next such break closes it in turn */
+			plain_depth = 1;
+			continue;
+		}
 		if (!l->cand)
 			continue;
 		/* a run may start after a blank line, a sentence, or a heading */

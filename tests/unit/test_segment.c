@@ -216,6 +216,35 @@ static void test_segment_table(void **state)
 		  LIDX_FMT_LOGSEQ,
 		  "2-12 Vinayak | People\n"
 		  "13-22 Priya 1-on-1 | People\n" },
+		{ "two blank lines, then prose: the plain heading above is closed",
+		  "# Review\n"
+		  "Auth\n"
+		  "Built internal authorization for financing.\n"
+		  "Coordinated changes in the monolith.\n"
+		  "Reviewed the token scopes.\n"
+		  "Wrote the rollout plan.\n"
+		  "Shipped it behind a flag.\n"
+		  "\n"
+		  "\n"
+		  "And of course the hot topic: metrics for the team.\n"
+		  "Dashboards and alerts, documented.\n"
+		  "Researched the dashboard tools.\n"
+		  "Gave feedback to the infra team.\n"
+		  "Created the alert rules.\n"
+		  "\n"
+		  "Tokens\n"
+		  "Rotated the signing keys.\n"
+		  "Moved them to the vault.\n"
+		  "Audited who can read them.\n"
+		  "Wrote the runbook.\n"
+		  "Trained the on-call engineers.\n"
+		  "Closed the audit finding.\n"
+		  "Told the security team.\n"
+		  "Planned the next rotation.\n",
+		  LIDX_FMT_MARKDOWN,
+		  "2-7 Auth | Review\n"
+		  "10-14 And of course the hot topic: metrics for the team. | Review\n"
+		  "16-24 Tokens | Review\n" },
 		{ "empty", "", LIDX_FMT_PLAIN, "" },
 		{ "blank", "  \n\n\t\n", LIDX_FMT_PLAIN, "" },
 	};
