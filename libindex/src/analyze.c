@@ -348,7 +348,9 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 	if (tl == 0)
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
 	char tmp[MAX_TERM * 2 + 8];
-	if (term[tl] != 0) { /* make sure the callback sees a NUL-terminated term */
+	/* make sure the callback sees a NUL-terminated term: a stop word is still w,
+	   the scan buffer, whose byte after the word is not set (valgrind) */
+	if (term == w || term[tl] != 0) {
 		memcpy(tmp, term, tl);
 		tmp[tl] = 0;
 		term = tmp;
