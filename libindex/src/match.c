@@ -446,7 +446,7 @@ struct lidx_match {
 	size_t *req_item;          /* item of each requirement */
 	lidx_query **req_search;   /* the query that finds its candidates (NULL: r->query) */
 	/* per requirement: the stories examined and how well they cover it */
-	struct cand { uint32_t story; int label; double score; } **cands;
+	struct cand { uint32_t story; int label; double score, share; } **cands;
 	size_t *n_cands;
 	int covered;
 };
@@ -1277,7 +1277,7 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 				goto done;
 			}
 			int label = label_of(m, q, pg, &share);
-			m->cands[i][m->n_cands[i]++] = (struct cand){ res.hits[h].story, label, res.hits[h].score };
+			m->cands[i][m->n_cands[i]++] = (struct cand){ res.hits[h].story, label, res.hits[h].score, share };
 			if (label > best_label || (label == best_label && share > best_share + 1e-9)) {
 				best_label = label;
 				best_share = share;
@@ -1490,9 +1490,11 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 	 * each. Stories are taken one at a time, each maximizing
 	 *   (1 - L) P(d|D) + L * sum_r P(r|D) P(d|r) prod_{taken s} (1 - P(s|r))
 	 * P(d|D): the description query's score over the best one; P(d|r): the
-	 * requirement query's score over its best, times 1 for a strong cover,
-	 * 1/2 for a weak one, 0 for none; P(r|D) uniform. A requirement already
-	 * answered by a taken story counts less for the next ones.
+	 * requirement query's score over its best, times the share of the
+	 * requirement's word weight the story has (what the strong / weak / none
+	 * labels are cut from; continuous here, so that a long requirement whose
+	 * best story has a part of it still counts); P(r|D) uniform. A requirement
+	 * already answered by a taken story counts less for the next ones.
 	 */
 	double top = main.n_hits ? main.hits[0].score : 1;
 	for (size_t h = 0; h < main.n_hits; h++)
@@ -1501,10 +1503,9 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 		double rtop = m->n_cands[i] ? m->cands[i][0].score : 1;
 		for (size_t h = 0; h < m->n_cands[i]; h++) {
 			struct cand *c = &m->cands[i][h];
-			if (c->label == LIDX_COVER_NONE || rtop <= 0)
+			if (!(c->share > 0) || rtop <= 0)
 				continue;
-			as[n_as++] = (aspect){ c->story, (uint32_t)i,
-			                       c->score / rtop * (c->label == LIDX_COVER_STRONG ? 1.0 : 0.5) };
+			as[n_as++] = (aspect){ c->story, (uint32_t)i, c->score / rtop * c->share };
 			cs[n_cs++] = (cand2){ c->story, 0, 0, 0, 0, 0 };
 		}
 		notcov[i] = 1;
