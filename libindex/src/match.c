@@ -77,6 +77,31 @@ int lidx_jd_boilerplate(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * A sentence of the company's introduction: an ad opens with who "we" are
+ * ("Hi, we're Tessellate!", "We make planning software that 40,000 teams
+ * use") before it says what "you" will do. Only the text before the first
+ * heading or bullet is read this way, and a sentence that names the stack
+ * ("we run on Go and Kafka") or the person ("we're looking for") is kept.
+ */
+static int intro_sentence(const char *s, size_t len)
+{
+	/* "we", not "our": "Our developers lose hours to setup" states the job's problem */
+	static const char *const we[] = { "we", "we're", "we’re", "we've", NULL };
+	static const char *const you[] = { "you", "your", "you'll", "you’ll", "you're", "you’re",
+	                                   "candidate", "looking for", "stack", "technolog",
+	                                   "built with", "built on", "written in", "runs on", NULL };
+	int first_plural = 0;
+	for (int i = 0; we[i] && !first_plural; i++)
+		first_plural = lower_contains(s, len, we[i]);
+	if (!first_plural)
+		return 0;
+	for (int i = 0; you[i]; i++)
+		if (lower_contains(s, len, you[i]))
+			return 0;
+	return 1;
+}
+
 /* A heading that opens a boilerplate section ("Benefits", "About us"). */
 static int boilerplate_heading(const char *s, size_t len)
 {
@@ -316,8 +341,13 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		lidx__free(iv.v);
 		return rc;
 	}
+	int intro = 1; /* before the first heading or bullet */
 	for (size_t k = 0; k < iv.n; k++) {
 		lidx_jd_item *it = &iv.v[k];
+		if (it->flags & (LIDX_JD_HEADING | LIDX_JD_BULLET))
+			intro = 0;
+		if (intro && !(it->flags & LIDX_JD_TITLE) && intro_sentence(t + it->start, it->end - it->start))
+			it->flags |= LIDX_JD_BOILERPLATE;
 		if (!(it->flags & LIDX_JD_HEADING) && it->section >= 0 &&
 		    (iv.v[it->section].flags & LIDX_JD_BOILERPLATE))
 			it->flags |= LIDX_JD_BOILERPLATE;

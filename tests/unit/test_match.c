@@ -142,6 +142,32 @@ static void test_match_boilerplate(void **state)
 	}
 }
 
+/* The company's introduction, before the first heading or bullet, is not a requirement. */
+static void test_match_intro(void **state)
+{
+	(void)state;
+	split sp = do_split("Product Engineer\n\n"
+	                    "Hi, we're Tessellate! We make planning software that 40,000 teams use every day. "
+	                    "Our developers lose hours to setup. We're looking for someone who ships.\n\n"
+	                    "You will:\n* Build React features\n\n"
+	                    "We run weekly demos.\n");
+	static const struct { const char *start; int bp; } want[] = {
+		{ "Hi, we're", 1 }, { "We make", 1 }, { "Our developers", 0 }, { "We're looking", 0 },
+		{ "Build React", 0 }, { "We run weekly", 0 }, /* after a heading: not the introduction */
+	};
+	for (size_t w = 0; w < sizeof want / sizeof *want; w++) {
+		size_t k = 0;
+		while (k < sp.n && strncmp(sp.text + sp.it[k].start, want[w].start, strlen(want[w].start)))
+			k++;
+		if (k == sp.n)
+			fail_msg("no item starts with \"%s\"", want[w].start);
+		int bp = (sp.it[k].flags & LIDX_JD_BOILERPLATE) != 0;
+		if (bp != want[w].bp)
+			fail_msg("\"%s...\": boilerplate %d, want %d", want[w].start, bp, want[w].bp);
+	}
+	lidx_free(sp.it);
+}
+
 /* ---- a small index ---------------------------------------------------------------------- */
 
 typedef struct fixture {
@@ -421,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_match_split_paragraph),
 		cmocka_unit_test(test_match_split_empty),
 		cmocka_unit_test(test_match_boilerplate),
+		cmocka_unit_test(test_match_intro),
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alias_once, setup, teardown),
