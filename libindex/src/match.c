@@ -80,17 +80,20 @@ int lidx_jd_boilerplate(const char *s, size_t len)
 /*
  * A sentence of the company's introduction: an ad opens with who "we" are
  * ("Hi, we're Tessellate!", "We make planning software that 40,000 teams
- * use") before it says what "you" will do. Only the text before the first
- * heading or bullet is read this way, and a sentence that names the stack
- * ("we run on Go and Kafka") or the person ("we're looking for") is kept.
+ * use") before it says what "you" will do. Only the first paragraph is read
+ * this way, and only when a heading or bullet comes after it (an ad written
+ * in prose says what it wants in "we" sentences); a sentence that names the
+ * stack ("we use Go") or the person ("we're looking for", "we need") is kept.
  */
 static int intro_sentence(const char *s, size_t len)
 {
 	/* "we", not "our": "Our developers lose hours to setup" states the job's problem */
 	static const char *const we[] = { "we", "we're", "we’re", "we've", NULL };
 	static const char *const you[] = { "you", "your", "you'll", "you’ll", "you're", "you’re",
-	                                   "candidate", "looking for", "stack", "technolog",
-	                                   "built with", "built on", "written in", "runs on", NULL };
+	                                   "candidate", "looking for", "hiring", "we need", "we use",
+	                                   "we want", "we expect", "stack", "technology",
+	                                   "technologies", "built with", "built on", "written in",
+	                                   "runs on", NULL };
 	int first_plural = 0;
 	for (int i = 0; we[i] && !first_plural; i++)
 		first_plural = lower_contains(s, len, we[i]);
@@ -99,6 +102,17 @@ static int intro_sentence(const char *s, size_t len)
 	for (int i = 0; you[i]; i++)
 		if (lower_contains(s, len, you[i]))
 			return 0;
+	return 1;
+}
+
+/* 1 if the line at t[i..] is blank (or the text ends). */
+static int blank_from(const char *t, size_t i, size_t len)
+{
+	while (i < len && t[i] != '\n') {
+		if (!isspace((unsigned char)t[i]))
+			return 0;
+		i++;
+	}
 	return 1;
 }
 
@@ -341,12 +355,25 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		lidx__free(iv.v);
 		return rc;
 	}
-	int intro = 1; /* before the first heading or bullet */
+	/* the introduction: the first paragraph, when a heading or bullet follows */
+	size_t intro_end = 0;
+	for (size_t k = 0; k < iv.n; k++) {
+		if (iv.v[k].flags & LIDX_JD_TITLE)
+			continue;
+		size_t e = iv.v[k].start;
+		while (e < len && !(t[e] == '\n' && blank_from(t, e + 1, len)))
+			e++;
+		for (size_t h = k; h < iv.n; h++)
+			if ((iv.v[h].flags & (LIDX_JD_HEADING | LIDX_JD_BULLET)) && iv.v[h].start > e) {
+				intro_end = e;
+				break;
+			}
+		break;
+	}
 	for (size_t k = 0; k < iv.n; k++) {
 		lidx_jd_item *it = &iv.v[k];
-		if (it->flags & (LIDX_JD_HEADING | LIDX_JD_BULLET))
-			intro = 0;
-		if (intro && !(it->flags & LIDX_JD_TITLE) && intro_sentence(t + it->start, it->end - it->start))
+		if (it->start < intro_end && !(it->flags & (LIDX_JD_TITLE | LIDX_JD_HEADING | LIDX_JD_BULLET)) &&
+		    intro_sentence(t + it->start, it->end - it->start))
 			it->flags |= LIDX_JD_BOILERPLATE;
 		if (!(it->flags & LIDX_JD_HEADING) && it->section >= 0 &&
 		    (iv.v[it->section].flags & LIDX_JD_BOILERPLATE))

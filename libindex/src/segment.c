@@ -477,6 +477,7 @@ static int text_nodes(seg *g)
 		l->cand = !atx_level(s, l->start, l->end) && heading_shape(s, l->start, l->end);
 	}
 	int plain_stack[64];
+	size_t plain_node[64]; /* the node of each open plain heading */
 	int plain_depth = 0;   /* open plain headings under the current md heading */
 	int md_level = 0;
 	fence = 0;
@@ -504,8 +505,9 @@ static int text_nodes(seg *g)
 		 * the prose is a section of its own, titled by its first line, as
 		 * text before any heading is.
 		 */
-		if (plain_depth && !l->cand && k >= 2 && g->lines[k - 1].blank && g->lines[k - 2].blank &&
-		    !l->bullet) {
+		if (plain_depth && !l->cand && !l->noise && !l->bullet && k >= 2 && g->lines[k - 1].blank &&
+		    g->lines[k - 2].blank && !g->nodes[plain_node[plain_depth - 1]].question) {
+			/* (an interview question keeps its whole answer, blank lines and all) */
 			int base = md_level ? PLAIN_BASE + md_level - 1 : PLAIN_BASE;
 			int rc = add_node(g, k, base, s, l->start, l->end);
 			if (rc < 0)
@@ -519,6 +521,7 @@ static int text_nodes(seg *g)
 				memcpy(nd->title + n, "...", 4);
 			}
 			plain_stack[0] = base; /* open: the next such break closes it in turn */
+			plain_node[0] = g->n_nodes - 1;
 			plain_depth = 1;
 			continue;
 		}
@@ -588,8 +591,10 @@ static int text_nodes(seg *g)
 			/* pop deeper or equal plain headings, push this one */
 			while (plain_depth && plain_stack[plain_depth - 1] >= next)
 				plain_depth--;
-			if (plain_depth < 64)
+			if (plain_depth < 64) {
+				plain_node[plain_depth] = g->n_nodes - 1;
 				plain_stack[plain_depth++] = next;
+			}
 			next++;
 		}
 		k = j;

@@ -166,6 +166,12 @@ static void test_match_intro(void **state)
 			fail_msg("\"%s...\": boilerplate %d, want %d", want[w].start, bp, want[w].bp);
 	}
 	lidx_free(sp.it);
+	/* an ad in prose says what it wants in "we" sentences: all of them count */
+	sp = do_split("Platform Engineer\n\n"
+	              "We need an engineer with Kubernetes experience. We value observability.\n");
+	for (size_t k = 0; k < sp.n; k++)
+		assert_false(sp.it[k].flags & LIDX_JD_BOILERPLATE);
+	lidx_free(sp.it);
 }
 
 /* ---- a small index ---------------------------------------------------------------------- */

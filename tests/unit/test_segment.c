@@ -245,6 +245,16 @@ static void test_segment_table(void **state)
 		  "2-7 Auth | Review\n"
 		  "10-14 And of course the hot topic: metrics for the team. | Review\n"
 		  "16-24 Tokens | Review\n" },
+		{ "an interview question keeps its whole answer across two blank lines",
+		  "Tell me about a time you failed?\n"
+		  "A migration went wrong in production.\n"
+		  "We rolled it back in ten minutes.\n"
+		  "\n"
+		  "\n"
+		  "What I learned is that every migration needs a dry run.\n"
+		  "Now I always rehearse them.\n",
+		  LIDX_FMT_PLAIN,
+		  "1-7 Tell me about a time you failed? | \n" },
 		{ "empty", "", LIDX_FMT_PLAIN, "" },
 		{ "blank", "  \n\n\t\n", LIDX_FMT_PLAIN, "" },
 	};
