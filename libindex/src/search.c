@@ -432,8 +432,9 @@ static int hit_cmp(const void *x, const void *y)
  * many and their bounds loose. Scoring term at a time into an array of
  * accumulators, WINDOW stories at a time (Lucene's BooleanScorer), touches
  * each posting once with no heap: about 4x faster on 200-800 word queries
- * over 150,000 stories, with the same scores (same functions; sums in group
- * order) and an exact total. Used when coord is off and nothing is
+ * over 150,000 stories, with the same scores to rounding (same functions;
+ * sums in group order, where MaxScore's run in heap order, so equal stories
+ * may differ in the last bit) and an exact total. Used when coord is off and nothing is
  * excluded; phrase alternatives are matched inside the window.
  */
 #define WINDOW 4096
@@ -571,6 +572,8 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	if (opts->k1 < 0 || opts->b < 0 || opts->b > 1 || opts->b_title < 0 || opts->b_title > 1 ||
 	    opts->w_title < 0 || !isfinite(opts->k1) || !isfinite(opts->w_title))
 		return lidx__err(err, LIDX_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1)");
+	if (opts->algo < LIDX_ALGO_AUTO || opts->algo > LIDX_ALGO_WINDOWS)
+		return lidx__err(err, LIDX_EINVAL, "unknown search algorithm %d", opts->algo);
 	size_t limit = opts->limit ? opts->limit : 10;
 	if (limit > ix->n_stories)
 		limit = ix->n_stories ? ix->n_stories : 1;
