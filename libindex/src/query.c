@@ -356,18 +356,27 @@ static int on_prefix_term(void *ctx, const char *term, size_t len, const lidx_te
 }
 
 typedef struct first_tok {
-	char term[160];
+	char *term;
+	size_t cap;
 	int found;
 } first_tok;
 
 static int take_first(void *ctx, const lidx_token *t)
 {
 	first_tok *f = ctx;
-	if (f->found || t->term_len >= sizeof f->term)
+	if (f->found || t->term_len >= f->cap)
 		return 0;
 	memcpy(f->term, t->term, t->term_len + 1);
 	f->found = 1;
 	return 0;
+}
+
+int lidx__first_term(lidx_analyzer *an, const char *s, size_t n, unsigned opts, char *out, size_t cap)
+{
+	first_tok ft = { out, cap, 0 };
+	out[0] = 0;
+	int rc = lidx_analyze(an, s, n, opts, 0, take_first, &ft, NULL);
+	return rc < 0 ? rc : ft.found;
 }
 
 /* ---- question framing ------------------------------------------------------------- */
@@ -606,14 +615,14 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 				                                           : "out of memory", MAX_GROUPS);
 		}
 		if (prefix) {
-			first_tok ft = { { 0 }, 0 };
-			rc = lidx_analyze(an, s + a, n, LIDX_ANALYZE_NOSTEM | LIDX_ANALYZE_STOPWORDS, 0,
-			                  take_first, &ft, NULL);
+			char first[160];
+			rc = lidx__first_term(an, s + a, n, LIDX_ANALYZE_NOSTEM | LIDX_ANALYZE_STOPWORDS, first,
+			                      sizeof first);
 			if (rc < 0)
 				return lidx__err(err, rc, "out of memory");
-			if (ft.found && q->ix) {
+			if (rc == 1 && q->ix) {
 				prefix_ctx pc = { q, (size_t)g };
-				rc = lidx__term_prefix(q->ix, ft.term, strlen(ft.term), MAX_PREFIX_TERMS,
+				rc = lidx__term_prefix(q->ix, first, strlen(first), MAX_PREFIX_TERMS,
 				                       on_prefix_term, &pc);
 				if (rc < 0)
 					return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)"

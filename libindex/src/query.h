@@ -58,6 +58,9 @@ int lidx__query_group_repeats(lidx_query *q, size_t g);
 /* A plain-English question's word: add the words of its behavioural topic
    (fail -> mistake, setback) as weaker alternatives (related.c). */
 int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g);
+/* The first term lidx_analyze(opts) makes of s[0..n) into out: 1, 0 if none
+   (or it does not fit cap), or an error. */
+int lidx__first_term(lidx_analyzer *an, const char *s, size_t n, unsigned opts, char *out, size_t cap);
 /* Add a term or phrase alternative to group g; the index is looked up. */
 int lidx__query_add_alt(lidx_query *q, size_t g, char *const *terms, const uint32_t *offs, uint32_t n);
 /*

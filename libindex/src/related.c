@@ -32,30 +32,6 @@ static const char *const sets[][6] = {
 
 #define N_SETS (sizeof sets / sizeof *sets)
 
-typedef struct one_term {
-	char term[96];
-	int n;
-} one_term;
-
-static int take_term(void *ctx, const lidx_token *t)
-{
-	one_term *o = ctx;
-	if (o->n++ == 0 && t->term_len < sizeof o->term)
-		memcpy(o->term, t->term, t->term_len + 1);
-	return 0;
-}
-
-/* The analyzed form of a table word ("" if it is not one term). */
-static int stem_of(lidx_analyzer *an, const char *w, one_term *o)
-{
-	o->term[0] = 0;
-	o->n = 0;
-	int rc = lidx_analyze(an, w, strlen(w), 0, 0, take_term, o, NULL);
-	if (rc == 0 && o->n != 1)
-		o->term[0] = 0;
-	return rc;
-}
-
 /* The table's words as terms, made once per process (every analyzer stems alike). */
 static char stems[N_SETS][6][96];
 static int stems_ready;
@@ -65,16 +41,13 @@ static int make_stems(lidx_analyzer *an)
 {
 	int rc = 0;
 	pthread_mutex_lock(&stems_mu);
-	for (size_t s = 0; s < N_SETS && rc == 0 && !stems_ready; s++)
-		for (int k = 0; sets[s][k] && rc == 0; k++) {
-			one_term o;
-			if ((rc = stem_of(an, sets[s][k], &o)) == 0)
-				memcpy(stems[s][k], o.term, sizeof o.term);
-		}
-	if (rc == 0)
+	for (size_t s = 0; s < N_SETS && rc >= 0 && !stems_ready; s++)
+		for (int k = 0; sets[s][k] && rc >= 0; k++)
+			rc = lidx__first_term(an, sets[s][k], strlen(sets[s][k]), 0, stems[s][k], sizeof stems[s][k]);
+	if (rc >= 0)
 		stems_ready = 1;
 	pthread_mutex_unlock(&stems_mu);
-	return rc;
+	return rc < 0 ? rc : 0;
 }
 
 int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)

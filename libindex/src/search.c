@@ -417,6 +417,18 @@ static void sift_up(lidx_hit *h, size_t i)
 	}
 }
 
+/* Offer h to the top-k heap of n (at most limit) hits. */
+static void keep_hit(lidx_hit *heap, size_t *n, size_t limit, lidx_hit h)
+{
+	if (*n < limit) {
+		heap[(*n)++] = h;
+		sift_up(heap, *n - 1);
+	} else if (worse(&heap[0], &h)) {
+		heap[0] = h;
+		sift_down(heap, *n, 0);
+	}
+}
+
 static int hit_cmp(const void *x, const void *y)
 {
 	const lidx_hit *a = x, *b = y;
@@ -545,14 +557,7 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			if (rc < 0 || !e->file_ok[w->file_id[d]] || !(w->acc[d] > 0))
 				continue;
 			res->total++;
-			lidx_hit h = { base + d, w->acc[d] };
-			if (n < limit) {
-				heap[n++] = h;
-				sift_up(heap, n - 1);
-			} else if (worse(&heap[0], &h)) {
-				heap[0] = h;
-				sift_down(heap, n, 0);
-			}
+			keep_hit(heap, &n, limit, (lidx_hit){ base + d, w->acc[d] });
 		}
 	}
 	lidx__free(w);
@@ -738,14 +743,7 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 				double sc = coord ? sum * mw / W : sum;
 				if (!excluded && sc > 0) {
 					res->total++;
-					lidx_hit h = { doc, sc };
-					if (n < limit) {
-						heap[n++] = h;
-						sift_up(heap, n - 1);
-					} else if (worse(&heap[0], &h)) {
-						heap[0] = h;
-						sift_down(heap, n, 0);
-					}
+					keep_hit(heap, &n, limit, (lidx_hit){ doc, sc });
 					while (n == limit && n_ne < n_pos && prefix[n_ne] < heap[0].score) {
 						n_ne++;
 						rebuild = 1;
