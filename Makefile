@@ -61,12 +61,13 @@ cvsearch: $(REL)/libindex.a $(REL_CLI_OBJ)
 $(REL)/libindex.a: $(REL_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(REL)/%.o: %.c
+# check-deps is order-only: with make -j no file compiles before the packages are in.
+$(REL)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(SAN)/%.o: %.c
+$(SAN)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC san  $<"
 	$(Q)$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<

@@ -28,7 +28,7 @@ test-cli: check-deps $(SAN)/cvsearch
 # The store writer deflates on a worker thread: the index tests again under
 # ThreadSanitizer (one compile of the library and the test, no ASan).
 TSAN = build/tsan
-$(TSAN)/test_index: tests/unit/test_index.c $(LIB_SRC) $(wildcard libindex/src/*.h) libindex/include/libindex.h
+$(TSAN)/test_index: tests/unit/test_index.c $(LIB_SRC) $(wildcard libindex/src/*.h) libindex/include/libindex.h | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC tsan $<"
 	$(Q)$(CC) $(STD) $(WARN) -O1 -g -fsanitize=thread $(DEP_CFLAGS) -Ilibindex/include -Ilibindex/src \
