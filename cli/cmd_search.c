@@ -88,7 +88,8 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 		json_cstr(stdout, query_text);
 		printf(",\"parsed\":");
 		json_cstr(stdout, lidx_query_describe(q));
-		printf(",\"total\":%llu,\"results\":[", (unsigned long long)r->total);
+		printf(",\"total\":%llu,\"total_is_lower_bound\":%s,\"results\":[", (unsigned long long)r->total,
+		       r->total_exact ? "false" : "true");
 	} else if (c->explain) {
 		print_explain(c, q, r);
 	}
@@ -164,8 +165,8 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 		if (extra)
 			extra(c, extra_ctx);
 		if (r->n_hits)
-			printf("%s%zu of %llu matching stories%s\n", col(c, C_DIM), r->n_hits,
-			       (unsigned long long)r->total, col(c, C_RESET));
+			printf("%s%zu of %s%llu matching stories%s\n", col(c, C_DIM), r->n_hits,
+			       r->total_exact ? "" : "at least ", (unsigned long long)r->total, col(c, C_RESET));
 		else
 			printf("no stories match\n");
 	}

@@ -334,8 +334,14 @@ typedef struct lidx_results {
 	lidx_hit *hits;       /**< best first */
 	size_t n_hits;
 	uint64_t total;       /**< stories that matched at all (see total_exact) */
-	int total_exact;      /**< 0 when long queries skipped stories that could not
-	                           reach the top (MaxScore): total is then a lower bound */
+	int total_exact;      /**< 1: total counts every matching story. 0: total is
+	                           a lower bound: MaxScore stopped reading the postings
+	                           of words that could no longer lift a story into the
+	                           top opts->limit (a query of two or more words with
+	                           more matches than limit), so stories that have only
+	                           those words were not counted. The window scorer
+	                           (LIDX_ALGO_WINDOWS) always counts all; for
+	                           lidx_match_search() see there. */
 } lidx_results;
 
 /** Rank stories for q; fills res (free with lidx_results_clear()). */
@@ -591,7 +597,12 @@ int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out);
  * diversified over the requirements with xQuAD (Santos et al. 2010), so
  * that the first results answer different requirements. Runs
  * lidx_match_coverage() if needed. res->hits[].score is the xQuAD score
- * (0..1, not a BM25 score); opts->limit results at most.
+ * (0..1, not a BM25 score); opts->limit results at most. res->total counts
+ * the stories that the description's query or one of the requirements'
+ * queries matched; it is exact (res->total_exact 1) only when each of those
+ * searches listed every story it matched (the description's lists its best
+ * max(50, opts->limit), each requirement's its best
+ * lidx_match_opts.req_hits), else a lower bound.
  */
 int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results *res, lidx_err *err);
 

@@ -506,6 +506,7 @@ struct lidx_match {
 	struct cand { uint32_t story; int label; double score, share; } **cands;
 	size_t *n_cands;
 	int covered;
+	int cands_all;             /* every requirement's candidates are all the stories it matches */
 };
 
 static int frame_tok(void *ctx, const lidx_token *t)
@@ -1310,6 +1311,7 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 	m->n_cands = lidx__calloc(m->n_reqs ? m->n_reqs : 1, sizeof *m->n_cands);
 	if (!m->cands || !m->n_cands)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	m->cands_all = 1;
 	for (size_t i = 0; i < m->n_reqs; i++) {
 		lidx_requirement *r = &m->reqs[i];
 		lidx_query *q = r->query;
@@ -1335,6 +1337,8 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 			}
 			int label = label_of(m, q, pg, &share);
 			m->cands[i][m->n_cands[i]++] = (struct cand){ res.hits[h].story, label, res.hits[h].score, share };
+			if (!(share > 0))
+				m->cands_all = 0; /* not a candidate of lidx_match_search() */
 			if (label > best_label || (label == best_label && share > best_share + 1e-9)) {
 				best_label = label;
 				best_share = share;
@@ -1345,6 +1349,9 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 				r->coverage = share;
 			}
 		}
+		/* a search of only the selective words, or one cut at req_hits, misses stories */
+		if (m->req_search[i] || !res.total_exact || res.total != res.n_hits)
+			m->cands_all = 0;
 		lidx_results_clear(&res);
 		/* matched and missing words of the best story */
 		req_clear(r);
@@ -1620,7 +1627,14 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 		res->hits[k] = (lidx_hit){ cs[bi].story, best };
 	}
 	res->n_hits = out;
+	/*
+	 * The stories the description's query or one of the requirements'
+	 * queries matched. n_cs counts them all only when the description's
+	 * search listed every story it matched and so did every requirement's;
+	 * otherwise max(main.total, n_cs) is a lower bound of their number.
+	 */
 	res->total = main.total > n_cs ? main.total : n_cs;
+	res->total_exact = main.total_exact && main.n_hits == main.total && m->cands_all;
 done:
 	if (rc < 0)
 		lidx_results_clear(res);

@@ -420,6 +420,39 @@ static void test_match_coverage_and_pick(void **state)
 	lidx_match_free(m);
 }
 
+/*
+ * The total of lidx_match_search(): the stories the description or one of
+ * its requirements matched. Here stories 0 (rate limiting), 1 (kubernetes),
+ * 2 (postgres) and 4 (circuit breakers): 4, exact when every search listed
+ * all it matched. With req_hits 1 the third requirement (two stories) is
+ * cut: the total is then only a lower bound.
+ */
+static void test_match_total(void **state)
+{
+	fixture *f = *state;
+	const char *jd = "- Kubernetes and helm\n- Postgres vacuum\n- Circuit breakers and rate limiting\n";
+	for (int cut = 0; cut < 2; cut++) {
+		lidx_match_opts mo;
+		lidx_match_defaults(&mo);
+		if (cut)
+			mo.req_hits = 1;
+		lidx_match *m = NULL;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), &mo, &err), 0);
+		lidx_results res;
+		assert_int_equal(lidx_match_search(m, NULL, &res, NULL), 0);
+		if (cut) {
+			assert_false(res.total_exact);
+			assert_true(res.total >= res.n_hits && res.total <= 4);
+		} else {
+			assert_true(res.total_exact);
+			assert_int_equal(res.total, 4);
+		}
+		lidx_results_clear(&res);
+		lidx_match_free(m);
+	}
+}
+
 static void test_match_alloc_failures(void **state)
 {
 	fixture *f = *state;
@@ -462,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_aliases_builtin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_coverage_and_pick, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -470,6 +470,62 @@ static void search_algo(lidx_index *ix, const char *text, int algo, size_t limit
 	lidx_query_free(q);
 }
 
+/*
+ * lidx_results.total: exact when every matching story was scored, a lower
+ * bound (total_exact 0) once MaxScore stops reading the postings of a word
+ * that can no longer lift a story into the top `limit`. Story 0 has "rare"
+ * three times and "common" once; stories 1..20 have only "common". With
+ * limit 1, story 0 fills the top and "common" alone cannot beat it: the
+ * stories that have only "common" are skipped, so total counts fewer than
+ * the 21 that match. The window scorer (coord off) reads every posting:
+ * 21, exact.
+ */
+static void test_search_total_lower_bound(void **state)
+{
+	(void)state;
+	doc d[21];
+	d[0] = (doc){ "a.md", "Zero", "rare rare rare common" };
+	for (size_t i = 1; i < 21; i++)
+		d[i] = (doc){ "a.md", "Filler", "common words only" };
+	lidx_index *ix = build("lb.cvx", d, 21);
+	static const struct {
+		const char *q;
+		size_t limit;
+		int algo, exact;
+		uint64_t total; /* the total when exact, else an upper limit of it */
+	} cases[] = {
+		{ "rare common", 1, LIDX_ALGO_MAXSCORE, 0, 20 },
+		{ "rare common", 1, LIDX_ALGO_WINDOWS, 1, 21 },
+		{ "rare common", 21, LIDX_ALGO_MAXSCORE, 1, 21 }, /* all fit: nothing pruned */
+		{ "rare", 1, LIDX_ALGO_MAXSCORE, 1, 1 },
+		{ "common", 1, LIDX_ALGO_MAXSCORE, 1, 21 },       /* one word: no weaker word to skip */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		lidx_query *q;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_query_parse(&q, ix, an, cases[i].q, strlen(cases[i].q), 0, &err), 0);
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		o.limit = cases[i].limit;
+		o.algo = cases[i].algo;
+		o.coord = 0; /* the window scorer runs without coord */
+		lidx_results r;
+		assert_int_equal(lidx_search(ix, q, &o, &r, &err), 0);
+		if (strstr(cases[i].q, "rare"))
+			assert_int_equal(r.hits[0].story, 0);
+		if (r.total_exact != cases[i].exact)
+			fail_msg("case %zu: total_exact %d, want %d (total %llu)", i, r.total_exact, cases[i].exact,
+			         (unsigned long long)r.total);
+		if (cases[i].exact)
+			assert_int_equal(r.total, cases[i].total);
+		else
+			assert_true(r.total >= r.n_hits && r.total <= cases[i].total);
+		lidx_results_clear(&r);
+		lidx_query_free(q);
+	}
+	lidx_index_close(ix);
+}
+
 static void test_search_algorithms_agree(void **state)
 {
 	(void)state;
@@ -544,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_search_query_errors),
 		cmocka_unit_test(test_search_describe),
 		cmocka_unit_test(test_search_algorithms_agree),
+		cmocka_unit_test(test_search_total_lower_bound),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
