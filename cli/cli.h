@@ -30,7 +30,8 @@ typedef struct cli {
 	size_t n_warnings;        /* cli_warn calls of this sync */
 	lidx_search_opts so;
 	int coverage, pick;       /* match */
-	const char *docs, *topics, *run; /* batch */
+	const char *docs, *topics, *run; /* batch (topics: eval too) */
+	const char *qrels;        /* eval */
 	int argc;                 /* positional arguments after the command */
 	char **argv;
 	/* opened by cli_open */
@@ -53,6 +54,9 @@ int cmd_stories(cli *c);
 int cmd_show(cli *c);
 int cmd_match(cli *c);
 int cmd_batch(cli *c);
+int cmd_eval(cli *c);
+/* More for 'cvsearch help eval': the file formats and the metrics (cmd_eval.c). */
+extern const char cmd_eval_help[];
 
 /* Load the user alias file, if any (cmd_match.c); -1 after an error message. */
 int cli_load_aliases(cli *c);

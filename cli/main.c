@@ -20,6 +20,9 @@ static const command commands[] = {
 	{ "stats", cmd_stats, "stats", "stories, terms, postings, index size, build time" },
 	{ "batch", cmd_batch, "batch --docs DOCS.tsv --topics TOPICS.tsv --run RUN.trec [--limit N]",
 	  "index a TSV collection and write a TREC run (evaluation)" },
+	{ "eval", cmd_eval, "eval [--json] [--explain] [--limit N] JUDGMENTS.json\n"
+	  "       cvsearch eval [--json] [--explain] [--limit N] --topics TOPICS --qrels QRELS",
+	  "score the ranking against your judgments: nDCG@5/10, P@1, MAP, MRR, unjudged hits" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -64,6 +67,8 @@ static void usage(FILE *f)
 	        "match:   --coverage (requirement-by-requirement report), --pick K (K stories that\n"
 	        "         together cover the most requirements)\n"
 	        "batch:   --docs FILE --topics FILE --run FILE (TREC run for test collections)\n"
+	        "eval:    JUDGMENTS.json, or --topics FILE --qrels FILE (judged queries; see\n"
+	        "         'cvsearch help eval'); --explain lists each query's results and gains\n"
 	        "\n"
 	        "The index lives in $CVSEARCH_INDEX_DIR or $XDG_CACHE_HOME/cvsearch (~/.cache/cvsearch)\n"
 	        "and is brought up to date automatically when notes are added, changed or deleted.\n"
@@ -415,6 +420,7 @@ int main(int argc, char **argv)
 		{ "docs", required_argument, NULL, 'D' },
 		{ "topics", required_argument, NULL, 'T' },
 		{ "run", required_argument, NULL, 'R' },
+		{ "qrels", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -461,6 +467,7 @@ int main(int argc, char **argv)
 		case 'D': c.docs = optarg; break;
 		case 'T': c.topics = optarg; break;
 		case 'R': c.run = optarg; break;
+		case 'Q': c.qrels = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'v': printf("cvsearch %s\n", LIDX_VERSION_STRING); return 0;
 		case ':':
@@ -515,7 +522,8 @@ int main(int argc, char **argv)
 			for (; k->name && strcmp(k->name, c.argv[1]); k++)
 				;
 		if (c.argc > 1 && k->name)
-			printf("usage: cvsearch %s\n  %s\n(cvsearch --help lists the options)\n", k->usage, k->summary);
+			printf("usage: cvsearch %s\n  %s\n%s(cvsearch --help lists the options)\n", k->usage, k->summary,
+			       k->run == cmd_eval ? cmd_eval_help : "");
 		else
 			usage(c.argc ? stdout : stderr);
 		free(cfg);
@@ -533,8 +541,13 @@ int main(int argc, char **argv)
 		free(cfg);
 		return EXIT_USAGE;
 	}
-	if ((c.docs || c.topics || c.run) && cmd->run != cmd_batch) {
+	if ((c.docs || c.run || (c.topics && cmd->run != cmd_eval)) && cmd->run != cmd_batch) {
 		cli_error(&c, "--docs, --topics and --run are options of 'cvsearch batch'");
+		free(cfg);
+		return EXIT_USAGE;
+	}
+	if (c.qrels && cmd->run != cmd_eval) {
+		cli_error(&c, "--qrels is an option of 'cvsearch eval'");
 		free(cfg);
 		return EXIT_USAGE;
 	}

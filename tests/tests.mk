@@ -41,3 +41,9 @@ test-tsan: check-deps $(TSAN)/test_index
 
 test: test-header test-unit test-tsan test-cli $(TEST_EXTRA)
 	@echo "make test: all tests passed"
+
+# the arithmetic of `cvsearch eval` lives in the CLI: its test links that one object
+$(SAN)/tests/test_eval: tests/unit/test_eval.c $(SAN)/cli/eval_metrics.o $(SAN)/libindex.a
+	@mkdir -p $(dir $@)
+	@echo "  CC test $<"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(SAN)/cli/eval_metrics.o $(TEST_LIBS)
