@@ -829,8 +829,8 @@ static size_t n_found(const equery *q)
 
 static void json_means(const means *m)
 {
-	printf("{\"queries\":%zu,\"ndcg@5\":%.4f,\"ndcg@10\":%.4f,\"p@1\":%.4f,\"map\":%.4f,\"mrr\":%.4f,"
-	       "\"unjudged\":%.4f}",
+	printf("{\"queries\":%zu,\"ndcg@5\":%.6f,\"ndcg@10\":%.6f,\"p@1\":%.6f,\"map\":%.6f,\"mrr\":%.6f,"
+	       "\"unjudged\":%.6f}",
 	       m->n, m->ndcg5, m->ndcg10, m->p1, m->ap, m->rr, m->unjudged);
 }
 
@@ -871,7 +871,7 @@ static int print_json(cli *c, const char *name, espec *sp, means *kinds, char **
 		printf(",\"judged\":%zu,\"relevant\":%zu,\"found_in_notes\":%zu,\"failed\":%s", q->n_j,
 		       q->sc.n_relevant, n_found(q), q->failed ? "true" : "false");
 		if (q->sc.n_relevant)
-			printf(",\"ndcg@5\":%.4f,\"ndcg@10\":%.4f,\"p@1\":%.0f,\"map\":%.4f,\"mrr\":%.4f", q->sc.ndcg5,
+			printf(",\"ndcg@5\":%.6f,\"ndcg@10\":%.6f,\"p@1\":%.0f,\"map\":%.6f,\"mrr\":%.6f", q->sc.ndcg5,
 			       q->sc.ndcg10, q->sc.p1, q->sc.ap, q->sc.rr);
 		else
 			printf(",\"ndcg@5\":null,\"ndcg@10\":null,\"p@1\":null,\"map\":null,\"mrr\":null");
