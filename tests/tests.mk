@@ -42,8 +42,9 @@ test-tsan: check-deps $(TSAN)/test_index
 test: test-header test-unit test-tsan test-cli $(TEST_EXTRA)
 	@echo "make test: all tests passed"
 
-# the arithmetic of `cvsearch eval` lives in the CLI: its test links that one object
-$(SAN)/tests/test_eval: tests/unit/test_eval.c $(SAN)/cli/eval_metrics.o $(SAN)/libindex.a
+# the arithmetic and the JSON reader of `cvsearch eval` live in the CLI: the test links those objects
+EVAL_TEST_OBJ = $(SAN)/cli/eval_metrics.o $(SAN)/cli/jsonr.o
+$(SAN)/tests/test_eval: tests/unit/test_eval.c $(EVAL_TEST_OBJ) $(SAN)/libindex.a
 	@mkdir -p $(dir $@)
 	@echo "  CC test $<"
-	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(SAN)/cli/eval_metrics.o $(TEST_LIBS)
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $< $(EVAL_TEST_OBJ) $(TEST_LIBS)

@@ -1,15 +1,19 @@
 /*
  * test_eval.c -- the arithmetic of `cvsearch eval` (cli/eval_metrics.c):
  * which result earns which judged passage, and nDCG, P@1, AP, RR on an
- * example worked out by hand below.
+ * example worked out by hand below; the JSON reader of judgment files
+ * (cli/jsonr.c): values, escapes, lines, and errors with their line.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 #include "../../cli/eval_metrics.h"
+#include "../../cli/jsonr.h"
 
 /*
  * Judged passages (file, line):            grade
@@ -113,12 +117,83 @@ static void test_eval_empty(void **state)
 	assert_true(s.ndcg5 == 0 && s.p1 == 0 && s.ap == 0 && s.rr == 0);
 }
 
+static void test_eval_json_values(void **state)
+{
+	(void)state;
+	const char *doc = "{\"queries\": [\n"
+	                  "  {\"id\": 7, \"text\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\"\\n\", \"ok\": true,\n"
+	                  "   \"rel\": [[\"a\\u0000b\", -1.5e1], null]}]}";
+	jsonr v;
+	char msg[200];
+	assert_int_equal(jsonr_parse(doc, strlen(doc), &v, msg, sizeof msg), 0);
+	const jsonr *qs = jsonr_get(&v, "queries");
+	assert_non_null(qs);
+	assert_int_equal(qs->type, JSONR_ARR);
+	assert_int_equal(qs->line, 1);
+	const jsonr *q = &qs->items[0];
+	assert_int_equal(q->line, 2);
+	assert_true(jsonr_get(q, "id")->num == 7);
+	const jsonr *t = jsonr_get(q, "text");
+	assert_int_equal(t->len, strlen("caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"\n"));
+	assert_memory_equal(t->str, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\"\n", t->len);
+	assert_int_equal(jsonr_get(q, "ok")->b, 1);
+	const jsonr *rel = jsonr_get(q, "rel");
+	assert_int_equal(rel->line, 3);
+	assert_int_equal(rel->n, 2);
+	assert_int_equal(rel->items[0].items[0].len, 3); /* a NUL inside */
+	assert_true(rel->items[0].items[1].num == -15);
+	assert_int_equal(rel->items[1].type, JSONR_NULL);
+	assert_null(jsonr_get(q, "missing"));
+	jsonr_free(&v);
+}
+
+static void test_eval_json_errors(void **state)
+{
+	(void)state;
+	static const struct { const char *doc, *want; } cases[] = {
+		{ "{\"a\": 1,\n\"b\" 2}", "2: expected ':'" },
+		{ "[1,\n2,\n]", "3: a ',' before ']'" },
+		{ "[1 2]", "1: expected ',' or ']'" },
+		{ "{\"a\": \"x\n\"}", "1: a string is not closed on its line" },
+		{ "\"\\ud800\"", "1: a \\u escape of half a surrogate pair" },
+		{ "\"\\x\"", "1: a bad escape" },
+		{ "[01]", "1: expected ',' or ']'" },
+		{ "[1.]", "1: a bad number" },
+		{ "\"\xff\"", "1: a string is not valid UTF-8" },
+		{ "{} x", "1: text after the end" },
+		{ "", "1: expected a value, found the end" },
+		{ "[tru]", "1: expected a value" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		jsonr v;
+		char msg[200] = "";
+		if (jsonr_parse(cases[i].doc, strlen(cases[i].doc), &v, msg, sizeof msg) != -1 ||
+		    strncmp(msg, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, msg, cases[i].want);
+	}
+	/* nesting deeper than JSONR_MAX_DEPTH is refused, not a stack overflow */
+	char deep[2 * (JSONR_MAX_DEPTH + 2) + 1];
+	size_t n = 0;
+	for (int i = 0; i < JSONR_MAX_DEPTH + 1; i++)
+		deep[n++] = '[';
+	for (int i = 0; i < JSONR_MAX_DEPTH + 1; i++)
+		deep[n++] = ']';
+	jsonr v;
+	char msg[200];
+	assert_int_equal(jsonr_parse(deep, n, &v, msg, sizeof msg), -1);
+	assert_non_null(strstr(msg, "nested deeper"));
+	assert_int_equal(jsonr_parse(deep + 1, n - 2, &v, msg, sizeof msg), 0); /* exactly the limit */
+	jsonr_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eval_hand_example),
 		cmocka_unit_test(test_eval_order),
 		cmocka_unit_test(test_eval_empty),
+		cmocka_unit_test(test_eval_json_values),
+		cmocka_unit_test(test_eval_json_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
