@@ -15,25 +15,89 @@
 #include "query.h"
 
 #define RELATED_WEIGHT 0.6
+#define SET_MAX 16
 
-static const char *const sets[][6] = {
-	{ "fail", "failure", "mistake", "setback", NULL },
-	{ "disagree", "disagreement", "conflict", "dispute", NULL },
-	{ "weakness", "improve", "improvement", NULL },
-	{ "mentor", "coach", "onboarding", NULL },
-	{ "persevere", "perseverance", "persistence", "resilience", NULL },
-	{ "pressure", "deadline", NULL },
-	{ "influence", "persuade", "convince", NULL },
-	{ "ambiguity", "ambiguous", "unclear", "uncertainty", NULL },
-	{ "proud", "accomplishment", "achievement", NULL },
-	{ "criticism", "feedback", NULL },
-	{ "teamwork", "collaboration", NULL },
+/*
+ * Each line is one topic: a question word in it reaches the others. A word
+ * of several words is searched as a phrase ("root cause") and only as an
+ * alternative, never as a key (a question's words are matched one by one).
+ * Words that frame every question ("project", "team", "work", "change")
+ * are in no set: they would drag their set into every question.
+ */
+static const char *const sets[][SET_MAX] = {
+	/* behavioural */
+	{ "fail", "failure", "mistake", "setback", "misstep", "regret", "wrong", NULL },
+	{ "disagree", "disagreement", "conflict", "dispute", "pushback", "push back", "argument",
+	  "argue", "debate", "tension", "friction", "clash", NULL },
+	{ "weakness", "improve", "improvement", "growth", NULL },
+	{ "mentor", "mentorship", "coach", "teach", "onboarding", "onboard", "junior", "guidance",
+	  "ramp up", NULL },
+	{ "persevere", "perseverance", "persistence", "persist", "resilience", "grit", "obstacle",
+	  "roadblock", "blocker", NULL },
+	{ "pressure", "deadline", "urgent", "urgency", "crunch", "stress", "tight", NULL },
+	{ "influence", "persuade", "convince", "buy-in", "advocate", "pitch", "approval", "agreement",
+	  NULL },
+	{ "ambiguity", "ambiguous", "unclear", "uncertainty", "uncertain", "unknown", "unknowns",
+	  "vague", NULL },
+	{ "proud", "pride", "accomplishment", "achievement", NULL },
+	{ "criticism", "feedback", "critique", NULL },
+	{ "teamwork", "collaboration", "collaborate", "cooperation", "cross-functional",
+	  "cross-team", "partner", NULL },
+	{ "ownership", "initiative", "accountable", "accountability", "proactive", "step up", NULL },
+	{ "prioritize", "priority", "prioritization", "triage", "backlog", NULL },
+	{ "tradeoff", "trade-off", "decision", "alternative", "choice", "pros and cons", NULL },
+	{ "communicate", "communication", "explain", "present", "presentation", "non-technical",
+	  NULL },
+	{ "stakeholder", "expectation", "manage expectations", NULL },
+	{ "customer", "user", "client", NULL },
+	{ "technology", "tech", "stack", "framework", NULL },
+	{ "hire", "hiring", "interview", "recruit", "candidate", NULL },
+	{ "innovate", "innovation", "novel", "creative", "creativity", "idea", "prototype",
+	  "proof of concept", "poc", "hackathon", NULL },
+	{ "process", "workflow", "practice", "procedure", "streamline", NULL },
+	{ "productivity", "efficiency", "efficient", "velocity", "toil", "developer experience", NULL },
+	{ "goal", "objective", "okr", "milestone", NULL },
+	{ "plan", "planning", "roadmap", "estimate", "timeline", "schedule", NULL },
+	{ "late", "delay", "behind schedule", "slip", "overdue", NULL },
+	{ "escalation", "complaint", "frustration", "pain point", NULL },
+	{ "cost", "budget", "spend", "saving", "expense", NULL },
+	/* technical */
+	{ "migrate", "migration", "move", "transition", "consolidate", "consolidation", "merge",
+	  "port", "upgrade", "cutover", "replatform", "modernize", NULL },
+	{ "break", "breakage", "outage", "incident", "regression", "rollback", "roll back",
+	  "downtime", "disruption", "crash", "postmortem", NULL },
+	{ "bug", "defect", "glitch", "flaw", NULL },
+	{ "performance", "latency", "slow", "speed", "fast", "faster", "optimize", "optimization",
+	  "bottleneck", "runtime", "response time", NULL },
+	{ "scale", "scalability", "scaling", "scalable", "throughput", "load", "traffic", NULL },
+	{ "reliability", "reliable", "availability", "uptime", "resilience", "resilient",
+	  "stability", "stable", "stabilize", "fault tolerance", "robust", NULL },
+	{ "monitoring", "monitor", "observability", "metrics", "alert", "alerting", "dashboard",
+	  "logging", "tracing", "telemetry", NULL },
+	{ "security", "secure", "vulnerability", "auth", "authentication", "authorization",
+	  "exploit", "breach", NULL },
+	{ "test", "testing", "coverage", "qa", "quality", NULL },
+	{ "refactor", "cleanup", "clean up", "technical debt", "tech debt", "legacy", "rewrite",
+	  "simplify", "maintainability", "debt", "messy", NULL },
+	{ "automate", "automation", "automatic", "manual", "toil", "script", "tooling", NULL },
+	{ "deploy", "deployment", "release", "rollout", "roll out", "ship", "launch", "ci/cd",
+	  "pipeline", NULL },
+	{ "architecture", "architect", "design", "system design", NULL },
+	{ "database", "db", "datastore", NULL },
+	{ "api", "endpoint", "interface", NULL },
+	{ "debug", "troubleshoot", "troubleshooting", "root cause", "investigate", "diagnose",
+	  NULL },
+	{ "documentation", "document", "docs", "runbook", "write-up", "wiki", NULL },
+	{ "dependency", "dependencies", "library", "package", NULL },
+	{ "on-call", "oncall", "pager", "incident", "outage", NULL },
+	{ "infrastructure", "infra", "cloud", NULL },
 };
 
 #define N_SETS (sizeof sets / sizeof *sets)
 
-/* The table's words as terms, made once per process (every analyzer stems alike). */
-static char stems[N_SETS][6][96];
+/* The table's one-word entries as terms (the keys), made once per process
+   (every analyzer stems alike); "" for an entry of several words. */
+static char stems[N_SETS][SET_MAX][96];
 static int stems_ready;
 static pthread_mutex_t stems_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -43,7 +107,9 @@ static int make_stems(lidx_analyzer *an)
 	pthread_mutex_lock(&stems_mu);
 	for (size_t s = 0; s < N_SETS && rc >= 0 && !stems_ready; s++)
 		for (int k = 0; sets[s][k] && rc >= 0; k++)
-			rc = lidx__first_term(an, sets[s][k], strlen(sets[s][k]), 0, stems[s][k], sizeof stems[s][k]);
+			if (!strpbrk(sets[s][k], " -/"))
+				rc = lidx__first_term(an, sets[s][k], strlen(sets[s][k]), 0, stems[s][k],
+				                      sizeof stems[s][k]);
 	if (rc >= 0)
 		stems_ready = 1;
 	pthread_mutex_unlock(&stems_mu);
@@ -69,14 +135,15 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)
 		if (!in)
 			continue;
 		for (int k = 0; sets[s][k]; k++) {
-			if (!stems[s][k][0] || !strcmp(stems[s][k], word))
+			if (!strcmp(stems[s][k], word))
 				continue;
-			char *t = stems[s][k];
+			/* a word of several words is a phrase, never any one of them */
+			int phrase = strchr(sets[s][k], ' ') ? LIDX__PHRASE_STRICT : 0;
 			uint32_t before = q->groups[g].n_alts;
-			if ((rc = lidx__query_add_alt(q, g, &t, NULL, 1)) < 0)
+			if ((rc = lidx__query_add_text(q, an, g, sets[s][k], strlen(sets[s][k]), phrase)) < 0)
 				return rc;
-			if (q->groups[g].n_alts > before)
-				q->groups[g].alts[q->groups[g].n_alts - 1].w = RELATED_WEIGHT;
+			for (uint32_t a = before; a < q->groups[g].n_alts; a++)
+				q->groups[g].alts[a].w *= RELATED_WEIGHT;
 		}
 	}
 	return 0;

@@ -1,0 +1,207 @@
+/*
+ * question.c -- question understanding: which words of a plain-English
+ * interview question frame it ("tell me about a time you ...", "how did you
+ * make sure ...", "what did you learn?") and which say what it is about, and
+ * how much each topic word should weigh. Called by query.c's parser for
+ * queries that read as a question (lidx__looks_like_question).
+ *
+ * In a few hundred stories, BM25's IDF cannot tell a question's framing from
+ * its topic: "sure", "large" or "things" are as rare in the notes as
+ * "migration". Three sources do:
+ *   1. framing phrases and words of the interview-question genre, dropped
+ *      (FRAME: "make sure", "responsible for", "walk me through", "tell",
+ *      "situation", "something");
+ *   2. words the genre uses around any topic, kept at GENRE_WEIGHT
+ *      ("difficult", "challenge", "project", "handle", "learn");
+ *   3. for the rest, the word's specificity in general English
+ *      (background.c: its IDF in 150,000 passages of books over the
+ *      rarest words' IDF), raised to SPEC_POWER: "make" 0.18, "way" 0.27,
+ *      "large" 0.43, "migration" 1. A background corpus is the usual remedy
+ *      for a collection too small to estimate term weights from (Damerau
+ *      1993; the query-side use is Bendersky & Croft 2008, "Discovering key
+ *      concepts in verbose queries").
+ * The lists are the genre's words, not any one corpus's: they come from the
+ * common behavioural and technical interview questions.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "query.h"
+#include "bgfreq.h"
+
+/* ---- the genre's words ---------------------------------------------------------- */
+
+/*
+ * Multi-word framings, matched on the question's words (lower case,
+ * apostrophes and edge punctuation removed): every word of a match is
+ * FRAME. "*" matches any one word.
+ */
+static const char *const frame_phrases[] = {
+	"make sure", "made sure", "making sure", "makes sure", "be sure",
+	"responsible for", "in charge of", "accountable for",
+	"deal with", "dealt with", "dealing with",
+	"walk me through", "walk us through", "take me through", "take us through",
+	"go about", "went about", "going about",
+	"for the better", "looking back", "in hindsight",
+	"do differently", "done differently", "do it differently", "done it differently",
+	"at work", "in your career", "of your career", "your career",
+	"your last *", "your previous *", "your current *", "a previous *", "a past *",
+	"your past *", "the past", "what happened", "come across", "came across",
+	"run into", "ran into", "end up", "ended up",
+	NULL
+};
+
+/*
+ * Single words that frame a question, compared as the analyzer makes them
+ * (Snowball stems). "responsible" is a raw word (below): its stem is
+ * response's.
+ */
+static const char *const frame_stems[] = {
+	"tell", "describ", "explain", "share", "give", "walk", "talk", "exampl",
+	"instanc", "situat", "time", "occas", "experi", "pleas", "can", "could",
+	"would", "will", "like", "us", "me", "recal", "think", "discuss", "mention",
+	"provid", "specif", "sure", "ensur", "happen", "ever", "anyth", "someth",
+	"someon", "somebodi", "anyon", "everyth", "thing", "stuff", "particular",
+	"kind", "sort", "recent", "past", "last", "previous", "current", "moment",
+	"scenario", "stori", "yourself", "anoth", "one",
+	NULL
+};
+
+/* Raw words (before stemming) that frame a question. */
+static const char *const frame_raw[] = {
+	"responsible", "did", "does", "do", "done", "got", "get", "went", "go",
+	NULL
+};
+
+/*
+ * Words the genre puts around every topic ("a difficult project", "the
+ * biggest challenge", "how did you handle it", "what was the result", "what
+ * did you learn"): kept, since some questions are about them, at
+ * GENRE_WEIGHT.
+ */
+static const char *const genre_stems[] = {
+	"difficult", "challeng", "hard", "harder", "hardest", "tough", "tougher",
+	"toughest", "big", "bigger", "biggest", "great", "greatest", "larg", "largest",
+	"import", "signific", "major", "project", "handl", "approach", "result",
+	"outcom", "learn", "face", "job", "role", "compani", "work", "way", "choos",
+	"weigh", "consid", "decid", "option", "lesson", "goal", "use", "person",
+	"peopl", "team", "complex", "chang", "user", "custom",
+	NULL
+};
+
+#define GENRE_WEIGHT 0.3
+#define SPEC_POWER 1.0
+
+static int in_list(const char *const *list, const char *w, size_t n)
+{
+	for (int i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && !memcmp(list[i], w, n))
+			return 1;
+	return 0;
+}
+
+int lidx__question_stem_class(const char *term, size_t n)
+{
+	if (in_list(frame_stems, term, n))
+		return LIDX__QW_FRAME;
+	if (in_list(genre_stems, term, n))
+		return LIDX__QW_GENRE;
+	return LIDX__QW_TOPIC;
+}
+
+double lidx__question_weight(const char *term, int cls)
+{
+	if (cls == LIDX__QW_FRAME)
+		return 0;
+	double s = pow(lidx__bg_specificity(term), SPEC_POWER);
+	return cls == LIDX__QW_GENRE ? GENRE_WEIGHT * s : s;
+}
+
+/* ---- the words of the question ------------------------------------------------------ */
+
+/* Word k of s as a plain lower-case ASCII key ("didn't" -> "didnt", "Users?" -> "users"). */
+static size_t norm_word(const char *w, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (isalnum(c))
+			out[o++] = (char)tolower(c);
+		else if (c == '-' && o)
+			continue; /* "trade-off" -> "tradeoff" */
+	}
+	out[o] = 0;
+	return o;
+}
+
+int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap)
+{
+	enum { MAXW = 512 };
+	char words[MAXW][24];
+	size_t n = 0, i = 0;
+	while (i < len && n < cap && n < MAXW) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		size_t a = i;
+		while (i < len && !isspace((unsigned char)s[i]))
+			i++;
+		if (a == i)
+			break;
+		norm_word(s + a, i - a, words[n], sizeof words[n]);
+		cls[n] = in_list(frame_raw, words[n], strlen(words[n])) ? LIDX__QW_FRAME : LIDX__QW_TOPIC;
+		n++;
+	}
+	for (int p = 0; frame_phrases[p]; p++) {
+		char pw[6][24];
+		size_t np = 0;
+		const char *t = frame_phrases[p];
+		while (*t && np < 6) {
+			size_t k = strcspn(t, " ");
+			snprintf(pw[np++], sizeof pw[0], "%.*s", (int)k, t);
+			t += k;
+			while (*t == ' ')
+				t++;
+		}
+		for (size_t w = 0; w + np <= n; w++) {
+			size_t k = 0;
+			while (k < np && (!strcmp(pw[k], "*") || !strcmp(pw[k], words[w + k])))
+				k++;
+			if (k < np)
+				continue;
+			for (k = 0; k < np; k++)
+				cls[w + k] = LIDX__QW_FRAME;
+		}
+	}
+	return (int)n;
+}
+
+int lidx__looks_like_question(const char *s, size_t len)
+{
+	static const char *const starts[] = { "tell ", "describe ", "what ", "how ", "why ", "when ",
+	                                      "give ", "walk ", "have ", "can ", "share ", "explain ",
+	                                      "talk ", "could ", "did ", "do ", NULL };
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)s[i]))
+		i++;
+	int words = 0, in = 0;
+	for (size_t k = i; k < len; k++) {
+		int ws = isspace((unsigned char)s[k]);
+		if (!ws && !in)
+			words++;
+		in = !ws;
+	}
+	if (words < 5)
+		return 0;
+	size_t e = len;
+	while (e > i && isspace((unsigned char)s[e - 1]))
+		e--;
+	if (e > i && s[e - 1] == '?')
+		return 1;
+	for (int k = 0; starts[k]; k++) {
+		size_t n = strlen(starts[k]);
+		if (len - i >= n && !strncasecmp(s + i, starts[k], n))
+			return 1;
+	}
+	return 0;
+}
