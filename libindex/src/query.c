@@ -601,7 +601,10 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
                      lidx_err *err)
 {
 	uint8_t cls[256];
-	size_t n_cls = natural ? (size_t)lidx__question_frame_words(s, len, cls, sizeof cls) : 0;
+	const char *topics[8];
+	size_t n_topics = 0;
+	size_t n_cls = natural ? (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics)
+	                       : 0;
 	size_t i = 0;
 	for (size_t w = 0; i < len; w++) {
 		while (i < len && isspace((unsigned char)s[i]))
@@ -663,6 +666,20 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			lidx__free(gr->label);
 			q->n_groups--;
 		}
+	}
+	/* the topics idioms name: "the way your team works" -> process, workflow, ... */
+	for (size_t t = 0; t < n_topics; t++) {
+		int g = lidx__query_add_group(q, topics[t], 1.0, 0);
+		if (g < 0)
+			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
+			                                           : "out of memory");
+		int rc = lidx__query_add_text(q, an, (size_t)g, topics[t], strlen(topics[t]), 0);
+		if (rc == 0)
+			rc = lidx__related_expand(q, an, (size_t)g);
+		if (rc < 0)
+			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
+		if (!q->groups[g].n_alts || lidx__query_group_repeats(q, (size_t)g))
+			lidx__query_pop_group(q);
 	}
 	return 0;
 }

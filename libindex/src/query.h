@@ -67,10 +67,15 @@ enum { LIDX__QW_TOPIC = 0, LIDX__QW_GENRE = 1, LIDX__QW_FRAME = 2 };
 /* 1 if s reads as a plain-English question (five words or more, ending in '?'
    or opening as questions do: "tell", "describe", "how", ...). */
 int lidx__looks_like_question(const char *s, size_t len);
-/* The class of each whitespace-separated word of s by the genre's framing
-   phrases and raw words ("make sure", "responsible for"), into cls[0..cap);
-   returns the number of words classified. */
-int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap);
+/*
+ * The class of each whitespace-separated word of s by the genre's framing
+ * phrases, idioms and raw words ("make sure", "responsible for", "the way
+ * your team works"), into cls[0..cap); returns the number of words
+ * classified. The topics the idioms name ("process") go to topics[0..max_topics)
+ * (static strings), their number to *n_topics (topics may be NULL).
+ */
+int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap,
+                               const char **topics, size_t max_topics, size_t *n_topics);
 /* The class of an analyzed term (a Snowball stem) by the genre's word lists. */
 int lidx__question_stem_class(const char *term, size_t n);
 /* The query weight of a question's term of class cls: 0 for FRAME, else its

@@ -53,6 +53,39 @@ static const char *const frame_phrases[] = {
 };
 
 /*
+ * Idioms that name a topic in other words ("changed the way your team
+ * works" is about its process, "took over a project" about ownership):
+ * their words are FRAME and the topic's word is searched instead, with its
+ * set of related words (related.c). Matched as frame_phrases.
+ */
+static const struct {
+	const char *idiom, *topic;
+} idioms[] = {
+	{ "the way * works", "process" }, { "the way * work", "process" },
+	{ "the way * worked", "process" }, { "way of working", "process" },
+	{ "ways of working", "process" }, { "how * works", "process" },
+	{ "went wrong", "failure" }, { "go wrong", "failure" }, { "goes wrong", "failure" },
+	{ "took over", "ownership" }, { "take over", "ownership" }, { "taking over", "ownership" },
+	{ "step up", "ownership" }, { "stepped up", "ownership" }, { "above and beyond", "initiative" },
+	{ "pick up", "learn" }, { "picked up", "learn" }, { "ramp up", "learn" },
+	{ "up to speed", "onboarding" },
+	{ "speed up", "performance" }, { "sped up", "performance" },
+	{ "clean up", "refactor" }, { "cleaned up", "refactor" }, { "paid down", "debt" },
+	{ "pay down", "debt" },
+	{ "push back", "disagree" }, { "pushed back", "disagree" }, { "say no", "disagree" },
+	{ "said no", "disagree" },
+	{ "on time", "deadline" }, { "fell behind", "late" }, { "falling behind", "late" },
+	{ "across teams", "collaboration" }, { "across * teams", "collaboration" },
+	{ "other teams", "collaboration" }, { "another team", "collaboration" },
+	{ "more productive", "efficiency" }, { "productive", "efficiency" },
+	{ "productivity", "efficiency" },
+	{ "without * data", "ambiguity" }, { "without all the", "ambiguity" },
+	{ "incomplete information", "ambiguity" }, { "enough information", "ambiguity" },
+	{ "enough data", "ambiguity" },
+	{ NULL, NULL }
+};
+
+/*
  * Single words that frame a question, compared as the analyzer makes them
  * (Snowball stems). "responsible" is a raw word (below): its stem is
  * response's.
@@ -135,10 +168,60 @@ static size_t norm_word(const char *w, size_t n, char *out, size_t cap)
 	return o;
 }
 
-int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap)
+enum { MAXW = 512, WORD_CAP = 24 };
+
+/* The end of a match of pattern words pw[k..np) at words[w..n), or 0. "*"
+   is one or two words ("the way * works": "the way your team works"). */
+static size_t match_at(char (*pw)[WORD_CAP], size_t np, size_t k, char (*words)[WORD_CAP], size_t n,
+                       size_t w)
 {
-	enum { MAXW = 512 };
-	char words[MAXW][24];
+	if (k == np)
+		return w;
+	if (w >= n)
+		return 0;
+	if (strcmp(pw[k], "*"))
+		return strcmp(pw[k], words[w]) ? 0 : match_at(pw, np, k + 1, words, n, w + 1);
+	size_t e = match_at(pw, np, k + 1, words, n, w + 1);
+	return e ? e : w + 1 < n ? match_at(pw, np, k + 1, words, n, w + 2) : 0;
+}
+
+/* Mark the words of every match of pattern (space-separated words, "*" one
+   or two words) in words[0..n) FRAME, those "*" matched only if all; 1 if it
+   matched. */
+static int mark(const char *pattern, char (*words)[WORD_CAP], size_t n, uint8_t *cls, int all)
+{
+	char pw[6][WORD_CAP];
+	size_t np = 0;
+	const char *t = pattern;
+	while (*t && np < 6) {
+		size_t k = strcspn(t, " ");
+		snprintf(pw[np++], sizeof pw[0], "%.*s", (int)k, t);
+		t += k;
+		while (*t == ' ')
+			t++;
+	}
+	int hit = 0;
+	for (size_t w = 0; w < n; w++) {
+		size_t e = match_at(pw, np, 0, words, n, w);
+		if (!e)
+			continue;
+		/* the words "*" matched are those not in the pattern */
+		for (size_t k = w; k < e; k++) {
+			int literal = 0;
+			for (size_t j = 0; j < np && !literal; j++)
+				literal = strcmp(pw[j], "*") && !strcmp(pw[j], words[k]);
+			if (all || literal)
+				cls[k] = LIDX__QW_FRAME;
+		}
+		hit = 1;
+	}
+	return hit;
+}
+
+int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap,
+                               const char **topics, size_t max_topics, size_t *n_topics)
+{
+	char words[MAXW][WORD_CAP];
 	size_t n = 0, i = 0;
 	while (i < len && n < cap && n < MAXW) {
 		while (i < len && isspace((unsigned char)s[i]))
@@ -152,27 +235,19 @@ int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t c
 		cls[n] = in_list(frame_raw, words[n], strlen(words[n])) ? LIDX__QW_FRAME : LIDX__QW_TOPIC;
 		n++;
 	}
-	for (int p = 0; frame_phrases[p]; p++) {
-		char pw[6][24];
-		size_t np = 0;
-		const char *t = frame_phrases[p];
-		while (*t && np < 6) {
-			size_t k = strcspn(t, " ");
-			snprintf(pw[np++], sizeof pw[0], "%.*s", (int)k, t);
-			t += k;
-			while (*t == ' ')
-				t++;
-		}
-		for (size_t w = 0; w + np <= n; w++) {
+	for (int p = 0; frame_phrases[p]; p++)
+		mark(frame_phrases[p], words, n, cls, 1);
+	size_t nt = 0;
+	for (int p = 0; idioms[p].idiom; p++)
+		if (mark(idioms[p].idiom, words, n, cls, 0) && topics && nt < max_topics) {
 			size_t k = 0;
-			while (k < np && (!strcmp(pw[k], "*") || !strcmp(pw[k], words[w + k])))
+			while (k < nt && strcmp(topics[k], idioms[p].topic))
 				k++;
-			if (k < np)
-				continue;
-			for (k = 0; k < np; k++)
-				cls[w + k] = LIDX__QW_FRAME;
+			if (k == nt)
+				topics[nt++] = idioms[p].topic;
 		}
-	}
+	if (n_topics)
+		*n_topics = nt;
 	return (int)n;
 }
 
