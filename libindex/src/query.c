@@ -641,8 +641,6 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 					lidx__free(gr->alts[k].t);
 				}
 				gr->n_alts = 0;
-			} else if ((rc = lidx__related_expand(q, an, (size_t)g)) < 0) {
-				return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 			}
 		}
 		/* a repeated word adds to the weight of its first occurrence */
@@ -674,13 +672,15 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
 			                                           : "out of memory");
 		int rc = lidx__query_add_text(q, an, (size_t)g, topics[t], strlen(topics[t]), 0);
-		if (rc == 0)
-			rc = lidx__related_expand(q, an, (size_t)g);
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		if (!q->groups[g].n_alts || lidx__query_group_repeats(q, (size_t)g))
 			lidx__query_pop_group(q);
 	}
+	/* then the words of the topics the question's words belong to */
+	int rc = natural ? lidx__related_expand(q, an) : 0;
+	if (rc < 0)
+		return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 	return 0;
 }
 

@@ -55,9 +55,10 @@ int lidx__query_add_group(lidx_query *q, const char *label, double weight, int n
 void lidx__query_pop_group(lidx_query *q);
 /* 1 if group g has an alternative an earlier group has too (k8s after kubernetes). */
 int lidx__query_group_repeats(lidx_query *q, size_t g);
-/* A plain-English question's word: add the words of its behavioural topic
-   (fail -> mistake, setback) as weaker alternatives (related.c). */
-int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g);
+/* A plain-English question's words: add the words of their behavioural or
+   technical topic (fail -> mistake, setback; migrate -> move, transition)
+   as weaker alternatives, each topic once (related.c). */
+int lidx__related_expand(lidx_query *q, lidx_analyzer *an);
 /*
  * Question understanding (question.c). A word of a question is FRAME (the
  * question's framing: dropped), GENRE (a word interview questions put around

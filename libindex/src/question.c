@@ -48,7 +48,7 @@ static const char *const frame_phrases[] = {
 	"at work", "in your career", "of your career", "your career",
 	"your last *", "your previous *", "your current *", "a previous *", "a past *",
 	"your past *", "the past", "what happened", "come across", "came across",
-	"run into", "ran into", "end up", "ended up",
+	"run into", "ran into", "end up", "ended up", "in production", "a piece of",
 	NULL
 };
 
@@ -106,6 +106,10 @@ static const char *const frame_raw[] = {
 	"responsible", "did", "does", "do", "done", "got", "get", "went", "go",
 	NULL
 };
+
+/* Raw words of the genre whose stem is another word's ("production" is
+   Snowball's "product"). */
+static const char *const genre_raw[] = { "production", NULL };
 
 /*
  * Words the genre puts around every topic ("a difficult project", "the
@@ -232,7 +236,9 @@ int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t c
 		if (a == i)
 			break;
 		norm_word(s + a, i - a, words[n], sizeof words[n]);
-		cls[n] = in_list(frame_raw, words[n], strlen(words[n])) ? LIDX__QW_FRAME : LIDX__QW_TOPIC;
+		size_t wl = strlen(words[n]);
+		cls[n] = in_list(frame_raw, words[n], wl) ? LIDX__QW_FRAME
+		         : in_list(genre_raw, words[n], wl) ? LIDX__QW_GENRE : LIDX__QW_TOPIC;
 		n++;
 	}
 	for (int p = 0; frame_phrases[p]; p++)

@@ -122,34 +122,55 @@ static int make_stems(lidx_analyzer *an)
 	return rc < 0 ? rc : 0;
 }
 
-int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g)
+/* 1 if term is the first term of a group of q (a word the question says itself). */
+static int question_word(const lidx_query *q, const char *term)
 {
-	qgroup *gr = &q->groups[g];
-	if (gr->n_alts == 0 || gr->alts[0].n_terms != 1)
-		return 0;
-	char word[96];
-	if (strlen(gr->alts[0].terms[0]) >= sizeof word)
-		return 0;
-	strcpy(word, gr->alts[0].terms[0]); /* adding alternatives may move it */
+	for (size_t g = 0; g < q->n_groups; g++)
+		if (q->groups[g].n_alts && !strcmp(q->groups[g].alts[0].terms[0], term))
+			return 1;
+	return 0;
+}
+
+int lidx__related_expand(lidx_query *q, lidx_analyzer *an)
+{
 	int rc = make_stems(an);
 	if (rc < 0)
 		return rc;
-	for (size_t s = 0; s < N_SETS; s++) {
-		int in = 0;
-		for (int k = 0; sets[s][k] && !in; k++)
-			in = !strcmp(stems[s][k], word);
-		if (!in)
+	/*
+	 * A topic is added once, to the first of the question's words in it:
+	 * "mentored or coached someone junior" is [mentor | teach | onboard
+	 * ...] [coach] [junior], not three groups that each match "onboard".
+	 * Nor are the question's own words added as weaker alternatives of
+	 * another word: each scores in its own group.
+	 */
+	unsigned char used[N_SETS] = { 0 };
+	size_t n_groups = q->n_groups;
+	for (size_t g = 0; g < n_groups; g++) {
+		qgroup *gr = &q->groups[g];
+		if (gr->negate || gr->n_alts == 0 || gr->alts[0].n_terms != 1)
 			continue;
-		for (int k = 0; sets[s][k]; k++) {
-			if (!strcmp(stems[s][k], word))
+		char word[96];
+		if (strlen(gr->alts[0].terms[0]) >= sizeof word)
+			continue;
+		strcpy(word, gr->alts[0].terms[0]); /* adding alternatives may move it */
+		for (size_t s = 0; s < N_SETS; s++) {
+			int in = 0;
+			for (int k = 0; sets[s][k] && !in; k++)
+				in = !strcmp(stems[s][k], word);
+			if (!in || used[s])
 				continue;
-			/* a word of several words is a phrase, never any one of them */
-			int phrase = strchr(sets[s][k], ' ') ? LIDX__PHRASE_STRICT : 0;
-			uint32_t before = q->groups[g].n_alts;
-			if ((rc = lidx__query_add_text(q, an, g, sets[s][k], strlen(sets[s][k]), phrase)) < 0)
-				return rc;
-			for (uint32_t a = before; a < q->groups[g].n_alts; a++)
-				q->groups[g].alts[a].w *= RELATED_WEIGHT;
+			used[s] = 1;
+			for (int k = 0; sets[s][k]; k++) {
+				if (stems[s][k][0] && question_word(q, stems[s][k]))
+					continue;
+				/* a word of several words is a phrase, never any one of them */
+				int phrase = strchr(sets[s][k], ' ') ? LIDX__PHRASE_STRICT : 0;
+				uint32_t before = q->groups[g].n_alts;
+				if ((rc = lidx__query_add_text(q, an, g, sets[s][k], strlen(sets[s][k]), phrase)) < 0)
+					return rc;
+				for (uint32_t a = before; a < q->groups[g].n_alts; a++)
+					q->groups[g].alts[a].w *= RELATED_WEIGHT;
+			}
 		}
 	}
 	return 0;
