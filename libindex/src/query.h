@@ -59,6 +59,11 @@ int lidx__query_group_repeats(lidx_query *q, size_t g);
    technical topic (fail -> mistake, setback; migrate -> move, transition)
    as weaker alternatives, each topic once (related.c). */
 int lidx__related_expand(lidx_query *q, lidx_analyzer *an);
+#ifdef LIDX_TESTING
+/* 0 if every entry of the table adds an alternative, else 1 and the first
+   bad one ("set/entry") in bad (related.c). */
+int lidx__related_check(lidx_analyzer *an, char *bad, size_t cap);
+#endif
 /*
  * Question understanding (question.c). A word of a question is FRAME (the
  * question's framing: dropped), GENRE (a word interview questions put around

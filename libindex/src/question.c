@@ -174,19 +174,26 @@ static size_t norm_word(const char *w, size_t n, char *out, size_t cap)
 
 enum { MAXW = 512, WORD_CAP = 24 };
 
-/* The end of a match of pattern words pw[k..np) at words[w..n), or 0. "*"
-   is one or two words ("the way * works": "the way your team works"). */
+/* The end of a match of pattern words pw[k..np) at words[w..n), or 0; lit[i]
+   says whether words[i] matched a word of the pattern or a "*". "*" is one
+   or two words ("the way * works": "the way your team works"). */
 static size_t match_at(char (*pw)[WORD_CAP], size_t np, size_t k, char (*words)[WORD_CAP], size_t n,
-                       size_t w)
+                       size_t w, uint8_t *lit)
 {
 	if (k == np)
 		return w;
 	if (w >= n)
 		return 0;
-	if (strcmp(pw[k], "*"))
-		return strcmp(pw[k], words[w]) ? 0 : match_at(pw, np, k + 1, words, n, w + 1);
-	size_t e = match_at(pw, np, k + 1, words, n, w + 1);
-	return e ? e : w + 1 < n ? match_at(pw, np, k + 1, words, n, w + 2) : 0;
+	if (strcmp(pw[k], "*")) {
+		lit[w] = 1;
+		return strcmp(pw[k], words[w]) ? 0 : match_at(pw, np, k + 1, words, n, w + 1, lit);
+	}
+	lit[w] = 0;
+	size_t e = match_at(pw, np, k + 1, words, n, w + 1, lit);
+	if (e || w + 1 >= n)
+		return e;
+	lit[w + 1] = 0;
+	return match_at(pw, np, k + 1, words, n, w + 2, lit);
 }
 
 /* Mark the words of every match of pattern (space-separated words, "*" one
@@ -195,6 +202,7 @@ static size_t match_at(char (*pw)[WORD_CAP], size_t np, size_t k, char (*words)[
 static int mark(const char *pattern, char (*words)[WORD_CAP], size_t n, uint8_t *cls, int all)
 {
 	char pw[6][WORD_CAP];
+	uint8_t lit[MAXW];
 	size_t np = 0;
 	const char *t = pattern;
 	while (*t && np < 6) {
@@ -206,17 +214,12 @@ static int mark(const char *pattern, char (*words)[WORD_CAP], size_t n, uint8_t 
 	}
 	int hit = 0;
 	for (size_t w = 0; w < n; w++) {
-		size_t e = match_at(pw, np, 0, words, n, w);
+		size_t e = match_at(pw, np, 0, words, n, w, lit);
 		if (!e)
 			continue;
-		/* the words "*" matched are those not in the pattern */
-		for (size_t k = w; k < e; k++) {
-			int literal = 0;
-			for (size_t j = 0; j < np && !literal; j++)
-				literal = strcmp(pw[j], "*") && !strcmp(pw[j], words[k]);
-			if (all || literal)
+		for (size_t k = w; k < e; k++)
+			if (all || lit[k])
 				cls[k] = LIDX__QW_FRAME;
-		}
 		hit = 1;
 	}
 	return hit;
