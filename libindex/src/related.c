@@ -30,6 +30,8 @@
  * alternative, never as a key (a question's words are matched one by one);
  * stop words in it are gaps, and one that stop words leave with a single
  * word ("ramp up", "roll out") would add nothing: write the word ("ramp").
+ * A word after '~' is only reached, never a key: "weakness" reaches
+ * "improve", but "improved the performance" is not about a weakness.
  * Words that frame every question ("project", "team", "work", "change")
  * are in no set: they would drag their set into every question.
  */
@@ -38,7 +40,7 @@ static const char *const sets[][SET_MAX] = {
 	{ "fail", "failure", "mistake", "setback", "misstep", "regret", "wrong", NULL },
 	{ "disagree", "disagreement", "conflict", "dispute", "pushback", "push back", "argument",
 	  "argue", "debate", "tension", "friction", "clash", NULL },
-	{ "weakness", "improve", "improvement", "growth", NULL },
+	{ "weakness", "~improve", "~improvement", "growth", NULL },
 	{ "mentor", "mentorship", "coach", "teach", "onboarding", "onboard", "junior", "guidance",
 	  "ramp", NULL },
 	{ "persevere", "perseverance", "persistence", "persist", "resilience", "grit", "obstacle",
@@ -58,7 +60,7 @@ static const char *const sets[][SET_MAX] = {
 	{ "struggle", "struggling", "trouble", "troubled", "behind schedule", NULL },
 	{ "prioritize", "priority", "prioritization", "triage", "backlog", NULL },
 	{ "tradeoff", "trade-off", "decision", "alternative", "choice", "pros and cons", NULL },
-	{ "communicate", "communication", "explain", "present", "presentation", "non-technical",
+	{ "communicate", "communication", "explain", "~present", "presentation", "non-technical",
 	  NULL },
 	{ "stakeholder", "expectation", "manage expectations", NULL },
 	{ "customer", "user", "client", NULL },
@@ -69,7 +71,7 @@ static const char *const sets[][SET_MAX] = {
 	{ "process", "workflow", "practice", "procedure", "streamline", NULL },
 	/* not "productivity": Snowball makes it "product" */
 	{ "efficiency", "efficient", "velocity", "toil", "developer experience", "inefficiency",
-	  NULL },
+	  "developer productivity", NULL },
 	{ "goal", "objective", "okr", "milestone", NULL },
 	{ "plan", "planning", "roadmap", "estimate", "timeline", "schedule", NULL },
 	{ "late", "delay", "behind schedule", "slip", "overdue", NULL },
@@ -81,7 +83,7 @@ static const char *const sets[][SET_MAX] = {
 	{ "break", "breakage", "outage", "incident", "regression", "rollback", "roll back",
 	  "downtime", "disruption", "crash", "postmortem", NULL },
 	{ "bug", "defect", "glitch", "flaw", NULL },
-	{ "performance", "latency", "slow", "speed", "fast", "faster", "optimize", "optimization",
+	{ "performance", "latency", "slow", "speed", "~fast", "~faster", "optimize", "optimization",
 	  "bottleneck", "runtime", "response time", NULL },
 	{ "scale", "scalability", "scaling", "scalable", "throughput", "load", "traffic", NULL },
 	{ "reliability", "reliable", "availability", "uptime", "resilience", "resilient",
@@ -109,8 +111,9 @@ static const char *const sets[][SET_MAX] = {
 
 #define N_SETS (sizeof sets / sizeof *sets)
 
-/* The table's one-word entries as terms (the keys), made once per process
-   (every analyzer stems alike); "" for an entry of several words. */
+/* The table's one-word entries as terms (the keys, but for '~' ones), made
+   once per process (every analyzer stems alike); "" for an entry of several
+   words. */
 static char stems[N_SETS][SET_MAX][96];
 static int stems_ready;
 static pthread_mutex_t stems_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -121,9 +124,10 @@ static int make_stems(lidx_analyzer *an)
 	pthread_mutex_lock(&stems_mu);
 	for (size_t s = 0; s < N_SETS && rc >= 0 && !stems_ready; s++)
 		for (int k = 0; sets[s][k] && rc >= 0; k++)
-			if (!strpbrk(sets[s][k], " -/"))
-				rc = lidx__first_term(an, sets[s][k], strlen(sets[s][k]), 0, stems[s][k],
-				                      sizeof stems[s][k]);
+			if (!strpbrk(sets[s][k], " -/")) {
+				const char *e = sets[s][k] + (sets[s][k][0] == '~');
+				rc = lidx__first_term(an, e, strlen(e), 0, stems[s][k], sizeof stems[s][k]);
+			}
 	if (rc >= 0)
 		stems_ready = 1;
 	pthread_mutex_unlock(&stems_mu);
@@ -164,7 +168,7 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an)
 		for (size_t s = 0; s < N_SETS; s++) {
 			int in = 0;
 			for (int k = 0; sets[s][k] && !in; k++)
-				in = !strcmp(stems[s][k], word);
+				in = sets[s][k][0] != '~' && !strcmp(stems[s][k], word);
 			if (!in || used[s])
 				continue;
 			used[s] = 1;
@@ -172,9 +176,10 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an)
 				if (stems[s][k][0] && question_word(q, stems[s][k]))
 					continue;
 				/* a word of several words is a phrase, never any one of them */
-				int phrase = strchr(sets[s][k], ' ') ? LIDX__PHRASE_STRICT : 0;
+				const char *e = sets[s][k] + (sets[s][k][0] == '~');
+				int phrase = strchr(e, ' ') ? LIDX__PHRASE_STRICT : 0;
 				uint32_t before = q->groups[g].n_alts;
-				if ((rc = lidx__query_add_text(q, an, g, sets[s][k], strlen(sets[s][k]), phrase)) < 0)
+				if ((rc = lidx__query_add_text(q, an, g, e, strlen(e), phrase)) < 0)
 					return rc;
 				for (uint32_t a = before; a < q->groups[g].n_alts; a++)
 					q->groups[g].alts[a].w *= RELATED_WEIGHT;
@@ -206,8 +211,9 @@ int lidx__related_check(lidx_analyzer *an, char *bad, size_t cap)
 				rc = g;
 				break;
 			}
-			int phrase = strchr(sets[s][k], ' ') ? LIDX__PHRASE_STRICT : 0;
-			if ((rc = lidx__query_add_text(q, an, (size_t)g, sets[s][k], strlen(sets[s][k]), phrase)) < 0)
+			const char *e = sets[s][k] + (sets[s][k][0] == '~');
+			int phrase = strchr(e, ' ') ? LIDX__PHRASE_STRICT : 0;
+			if ((rc = lidx__query_add_text(q, an, (size_t)g, e, strlen(e), phrase)) < 0)
 				break;
 			if (!q->groups[g].n_alts || (!strpbrk(sets[s][k], " -/") && !stems[s][k][0])) {
 				snprintf(bad, cap, "%zu/%s", s, sets[s][k]);
