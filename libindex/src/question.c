@@ -97,7 +97,7 @@ static const char *const frame_stems[] = {
 	"provid", "specif", "sure", "ensur", "happen", "ever", "anyth", "someth",
 	"someon", "somebodi", "anyon", "everyth", "thing", "stuff", "particular",
 	"kind", "sort", "recent", "past", "last", "previous", "current", "moment",
-	"scenario", "stori", "yourself", "anoth", "one",
+	"scenario", "stori", "yourself", "anoth", "one", "hear",
 	NULL
 };
 
@@ -262,9 +262,13 @@ int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t c
 
 int lidx__looks_like_question(const char *s, size_t len)
 {
-	static const char *const starts[] = { "tell ", "describe ", "what ", "how ", "why ", "when ",
-	                                      "give ", "walk ", "have ", "can ", "share ", "explain ",
-	                                      "talk ", "could ", "did ", "do ", NULL };
+	static const char *const starts[] = {
+		"tell ", "describe ", "what ", "what's ", "what’s ", "how ", "why ", "when ", "where ",
+		"which ", "who ", "give ", "walk ", "take me ", "have ", "has ", "can ", "could ",
+		"would ", "will ", "share ", "explain ", "talk ", "did ", "do ", "are ", "were ", "is ",
+		"was ", "name ", "recall ", "think ", "discuss ", "provide ", "please ", "i'd like",
+		"i’d like", "i would like", "in your ", NULL
+	};
 	size_t i = 0;
 	while (i < len && isspace((unsigned char)s[i]))
 		i++;

@@ -108,6 +108,26 @@ static void test_question_framing_phrases(void **state)
 	}
 }
 
+static void test_question_detect(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *q;
+		int want;
+	} cases[] = {
+		{ "Tell me about a time you failed", 1 },
+		{ "I'd like to hear about a migration you led", 1 },
+		{ "What's the hardest bug you fixed", 1 },
+		{ "kafka consumer lag fixed in production", 0 },  /* keywords, five words */
+		{ "the kafka migration plan?", 0 },                /* under five words */
+		{ "we migrated the billing service to kafka?", 1 }, /* ends with '?' */
+		{ "   Describe   a   conflict with a peer  ", 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		if (lidx__looks_like_question(cases[i].q, strlen(cases[i].q)) != cases[i].want)
+			fail_msg("\"%s\": want %d", cases[i].q, cases[i].want);
+}
+
 static void test_question_weights(void **state)
 {
 	(void)state;
@@ -232,6 +252,7 @@ static void test_question_related_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_question_detect),
 		cmocka_unit_test(test_question_framing_phrases),
 		cmocka_unit_test(test_question_weights),
 		cmocka_unit_test(test_question_parse),
