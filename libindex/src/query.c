@@ -671,7 +671,8 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		if (g < 0)
 			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
 			                                           : "out of memory");
-		int rc = lidx__query_add_text(q, an, (size_t)g, topics[t], strlen(topics[t]), 0);
+		int phrase = strchr(topics[t], ' ') ? LIDX__PHRASE_STRICT : 0;
+		int rc = lidx__query_add_text(q, an, (size_t)g, topics[t], strlen(topics[t]), phrase);
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		if (!q->groups[g].n_alts || lidx__query_group_repeats(q, (size_t)g))

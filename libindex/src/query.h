@@ -59,6 +59,9 @@ int lidx__query_group_repeats(lidx_query *q, size_t g);
    technical topic (fail -> mistake, setback; migrate -> move, transition)
    as weaker alternatives, each topic once (related.c). */
 int lidx__related_expand(lidx_query *q, lidx_analyzer *an);
+/* The i-th entry of several words of the related table ("root cause"), or
+   NULL after the last: question.c finds them in questions. */
+const char *lidx__related_phrase(size_t i);
 #ifdef LIDX_TESTING
 /* 0 if every entry of the table adds an alternative, else 1 and the first
    bad one ("set/entry") in bad (related.c). */

@@ -259,6 +259,12 @@ int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t c
 			if (k == nt)
 				topics[nt++] = idioms[p].topic;
 		}
+	/* the related table's phrases ("root cause", "technical debt") are topics
+	   of their own, searched as phrases */
+	const char *ph;
+	for (size_t p = 0; (ph = lidx__related_phrase(p)); p++)
+		if (mark(ph, words, n, cls, 1) && topics && nt < max_topics)
+			topics[nt++] = ph;
 	if (n_topics)
 		*n_topics = nt;
 	return (int)n;

@@ -26,8 +26,8 @@
 
 /*
  * Each line is one topic: a question word in it reaches the others. A word
- * of several words is searched as a phrase ("root cause") and only as an
- * alternative, never as a key (a question's words are matched one by one);
+ * of several words is searched as a phrase ("root cause"); a question that
+ * says it has it as one group, which reaches the others (question.c);
  * stop words in it are gaps, and one that stop words leave with a single
  * word ("ramp up", "roll out") would add nothing: write the word ("ramp").
  * A word after '~' is only reached, never a key: "weakness" reaches
@@ -138,6 +138,15 @@ static int make_stems(lidx_analyzer *an)
 	return rc < 0 ? rc : 0;
 }
 
+const char *lidx__related_phrase(size_t i)
+{
+	for (size_t s = 0; s < N_SETS; s++)
+		for (int k = 0; sets[s][k]; k++)
+			if (sets[s][k][0] != '~' && strchr(sets[s][k], ' ') && i-- == 0)
+				return sets[s][k];
+	return NULL;
+}
+
 /* 1 if term is the first term of a group of q (a word the question says itself). */
 static int question_word(const lidx_query *q, const char *term)
 {
@@ -163,21 +172,28 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an)
 	size_t n_groups = q->n_groups;
 	for (size_t g = 0; g < n_groups; g++) {
 		qgroup *gr = &q->groups[g];
-		if (gr->negate || gr->n_alts == 0 || gr->alts[0].n_terms != 1)
+		if (gr->negate || gr->n_alts == 0)
+			continue;
+		/* a one-word group by its term; a phrase of the table that the question
+		   says ("root cause", question.c) by its label, the entry itself */
+		int phrase_key = gr->alts[0].n_terms != 1;
+		if (phrase_key && !gr->label)
 			continue;
 		char word[96];
-		if (strlen(gr->alts[0].terms[0]) >= sizeof word)
+		const char *key = phrase_key ? gr->label : gr->alts[0].terms[0];
+		if (strlen(key) >= sizeof word)
 			continue;
-		strcpy(word, gr->alts[0].terms[0]); /* adding alternatives may move it */
+		strcpy(word, key); /* adding alternatives may move it */
 		for (size_t s = 0; s < N_SETS; s++) {
 			int in = 0;
 			for (int k = 0; sets[s][k] && !in; k++)
-				in = sets[s][k][0] != '~' && !strcmp(stems[s][k], word);
+				in = sets[s][k][0] != '~' &&
+				     !strcmp(phrase_key ? sets[s][k] : stems[s][k], word);
 			if (!in || used[s])
 				continue;
 			used[s] = 1;
 			for (int k = 0; sets[s][k]; k++) {
-				if (stems[s][k][0] && question_word(q, stems[s][k]))
+				if ((stems[s][k][0] && question_word(q, stems[s][k])) || !strcmp(sets[s][k], word))
 					continue;
 				/* a word of several words is a phrase, never any one of them */
 				const char *e = sets[s][k] + (sets[s][k][0] == '~');

@@ -91,6 +91,8 @@ static void test_question_framing_phrases(void **state)
 		{ "you changed the way the team works", "TTFFTTF", "process" },
 		{ "when something went wrong", "TTFF", "failure" },
 		{ "took over a project", "FFTT", "ownership" },
+		/* a phrase of the related table is a topic of its own */
+		{ "found the root cause of it", "TTFFTT", "root cause" },
 		/* nothing matches across an unrelated word */
 		{ "make no sure", "TTT", NULL },
 		{ "", "", NULL },
@@ -193,6 +195,11 @@ static void test_question_parse(void **state)
 	assert_non_null(strstr(d, "[process | workflow"));
 	assert_null(strstr(d, "[way"));
 	assert_null(strstr(d, "better"));
+	lidx_query_free(q);
+	/* a phrase of the table is one group, searched as a phrase, with its topic */
+	d = describe("Describe a time you found the root cause of a production bug.", &q);
+	assert_non_null(strstr(d, "[\"root caus\" | debug"));
+	assert_null(strstr(d, "[root"));
 	lidx_query_free(q);
 	/* a keyword query means its words: no framing, no weights, no related words */
 	d = describe("migration rollback", &q);
