@@ -7,7 +7,7 @@
  *
  * In a few hundred stories, BM25's IDF cannot tell a question's framing from
  * its topic: "sure", "large" or "things" are as rare in the notes as
- * "migration". Three sources do:
+ * "migration". These do:
  *   1. framing phrases and words of the interview-question genre, dropped
  *      (FRAME: "make sure", "responsible for", "walk me through", "tell",
  *      "situation", "something");
@@ -19,7 +19,10 @@
  *      "large" 0.43, "migration" 1. A background corpus is the usual remedy
  *      for a collection too small to estimate term weights from (Damerau
  *      1993; the query-side use is Bendersky & Croft 2008, "Discovering key
- *      concepts in verbose queries").
+ *      concepts in verbose queries");
+ *   4. idioms that name a topic in other words ("the way your team works":
+ *      process), and the related table's phrases ("root cause"), searched
+ *      as topics of their own.
  * The lists are the genre's words, not any one corpus's: they come from the
  * common behavioural and technical interview questions.
  */
@@ -34,8 +37,8 @@
 
 /*
  * Multi-word framings, matched on the question's words (lower case,
- * apostrophes and edge punctuation removed): every word of a match is
- * FRAME. "*" matches any one word.
+ * apostrophes and other punctuation removed): every word of a match is
+ * FRAME. "*" matches one or two words.
  */
 static const char *const frame_phrases[] = {
 	"make sure", "made sure", "making sure", "makes sure", "be sure",
@@ -55,15 +58,15 @@ static const char *const frame_phrases[] = {
 /*
  * Idioms that name a topic in other words ("changed the way your team
  * works" is about its process, "took over a project" about ownership):
- * their words are FRAME and the topic's word is searched instead, with its
- * set of related words (related.c). Matched as frame_phrases.
+ * their own words are FRAME (not those "*" matched) and the topic's word is
+ * searched instead, with its set of related words (related.c).
  */
 static const struct {
 	const char *idiom, *topic;
 } idioms[] = {
 	{ "the way * works", "process" }, { "the way * work", "process" },
 	{ "the way * worked", "process" }, { "way of working", "process" },
-	{ "ways of working", "process" }, { "how * works", "process" },
+	{ "ways of working", "process" },
 	{ "went wrong", "failure" }, { "go wrong", "failure" }, { "goes wrong", "failure" },
 	{ "took over", "ownership" }, { "take over", "ownership" }, { "taking over", "ownership" },
 	{ "step up", "ownership" }, { "stepped up", "ownership" }, { "above and beyond", "ownership" },
@@ -127,7 +130,8 @@ static const char *const genre_stems[] = {
 	"import", "signific", "major", "project", "handl", "approach", "result",
 	"outcom", "learn", "face", "job", "role", "compani", "work", "way", "choos",
 	"weigh", "consid", "decid", "option", "lesson", "goal", "use", "person",
-	"peopl", "team", "complex", "chang", "user", "custom", "improv", "system", "technic",
+	"peopl", "team", "complex", "chang", "user", "custom", "improv", "system",
+	"technic",
 	NULL
 };
 
@@ -161,19 +165,15 @@ double lidx__question_weight(const char *term, int cls)
 
 /* ---- the words of the question ------------------------------------------------------ */
 
-/* Word k of s as a plain lower-case ASCII key ("didn't" -> "didnt", "Users?" -> "users"). */
-static size_t norm_word(const char *w, size_t n, char *out, size_t cap)
+/* A word as a lower-case ASCII key: its letters and digits ("didn't" ->
+   "didnt", "Users?" -> "users", "trade-off" -> "tradeoff"), cut at cap - 1. */
+static void norm_word(const char *w, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
-	for (size_t i = 0; i < n && o + 1 < cap; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (isalnum(c))
-			out[o++] = (char)tolower(c);
-		else if (c == '-' && o)
-			continue; /* "trade-off" -> "tradeoff" */
-	}
+	for (size_t i = 0; i < n && o + 1 < cap; i++)
+		if (isalnum((unsigned char)w[i]))
+			out[o++] = (char)tolower((unsigned char)w[i]);
 	out[o] = 0;
-	return o;
 }
 
 enum { MAXW = 512, WORD_CAP = 24 };
