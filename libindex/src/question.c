@@ -130,7 +130,7 @@ static const char *const genre_stems[] = {
 	"import", "signific", "major", "project", "handl", "approach", "result",
 	"outcom", "learn", "face", "job", "role", "compani", "work", "way", "choos",
 	"weigh", "consid", "decid", "option", "lesson", "goal", "use", "person",
-	"peopl", "team", "complex", "chang", "user", "custom", "improv", "system",
+	"peopl", "team", "complex", "chang", "user", "improv", "system",
 	"technic",
 	NULL
 };
