@@ -603,8 +603,9 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 	uint8_t cls[256];
 	const char *topics[8];
 	size_t n_topics = 0;
-	size_t n_cls = natural ? (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics)
-	                       : 0;
+	size_t n_cls = 0;
+	if (natural)
+		n_cls = (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics);
 	size_t i = 0;
 	for (size_t w = 0; i < len; w++) {
 		while (i < len && isspace((unsigned char)s[i]))

@@ -141,7 +141,8 @@ static void test_question_weights(void **state)
 	/* specificity in general English: an everyday word weighs less */
 	assert_true(lidx__question_weight("migrat", LIDX__QW_TOPIC) == 1.0);
 	assert_true(lidx__question_weight("larg", LIDX__QW_TOPIC) < 0.5);
-	assert_true(lidx__question_weight("make", LIDX__QW_TOPIC) < lidx__question_weight("larg", LIDX__QW_TOPIC));
+	assert_true(lidx__question_weight("make", LIDX__QW_TOPIC) <
+	            lidx__question_weight("larg", LIDX__QW_TOPIC));
 	assert_true(lidx__question_weight("migrat", LIDX__QW_GENRE) < 0.5);
 	assert_true(lidx__question_weight("migrat", LIDX__QW_FRAME) == 0);
 }
