@@ -379,59 +379,6 @@ int lidx__first_term(lidx_analyzer *an, const char *s, size_t n, unsigned opts, 
 	return rc < 0 ? rc : ft.found;
 }
 
-/* ---- question framing ------------------------------------------------------------- */
-
-/*
- * Words that frame an interview question rather than say what it is about.
- * Dropped (on the query side only) from plain-English queries of five words
- * or more; "Tell me about yourself" keeps them, having nothing else.
- */
-static int is_frame_word(const char *w, size_t n)
-{
-	static const char *const words[] = {
-		"tell", "describe", "explain", "share", "give", "walk", "talk", "example",
-		"instance", "situation", "time", "times", "occasion", "describ", "experi",
-		"experience", "please", "can", "could", "would", "will", "like", "us", "me",
-		"recall", "think", "discuss", "mention", "provide", "specific",
-		/* the words are compared after stemming: their Snowball stems */
-		"exampl", "instanc", "situat", "occas", "pleas", "recal", "provid", "specif", NULL
-	};
-	for (int i = 0; words[i]; i++)
-		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
-			return 1;
-	return 0;
-}
-
-static int looks_like_question(const char *s, size_t len)
-{
-	static const char *const starts[] = { "tell ", "describe ", "what ", "how ", "why ", "when ",
-	                                      "give ", "walk ", "have ", "can ", "share ", "explain ",
-	                                      "talk ", "could ", "did ", "do ", NULL };
-	size_t i = 0;
-	while (i < len && isspace((unsigned char)s[i]))
-		i++;
-	int words = 0, in = 0;
-	for (size_t k = i; k < len; k++) {
-		int ws = isspace((unsigned char)s[k]);
-		if (!ws && !in)
-			words++;
-		in = !ws;
-	}
-	if (words < 5)
-		return 0;
-	size_t e = len;
-	while (e > i && isspace((unsigned char)s[e - 1]))
-		e--;
-	if (e > i && s[e - 1] == '?')
-		return 1;
-	for (int k = 0; starts[k]; k++) {
-		size_t n = strlen(starts[k]);
-		if (len - i >= n && !strncasecmp(s + i, starts[k], n))
-			return 1;
-	}
-	return 0;
-}
-
 /* ---- the parser --------------------------------------------------------------------- */
 
 static int add_filter(char ***v, size_t *n, size_t *cap, const char *s, size_t len)
@@ -644,12 +591,23 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 	return 0;
 }
 
-/* Raw text: every word is a group; repeated words add to its weight. */
+/*
+ * Raw text: every word is a group; repeated words add to its weight. A
+ * question (natural) loses its framing words and weighs the others by
+ * question.c: "Tell me about a large migration you were responsible for"
+ * is [migrat] and a lighter [larg].
+ */
 static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
                      lidx_err *err)
 {
+	uint8_t cls[256];
+	const char *topics[8];
+	size_t n_topics = 0;
+	size_t n_cls = 0;
+	if (natural)
+		n_cls = (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics);
 	size_t i = 0;
-	while (i < len) {
+	for (size_t w = 0; i < len; w++) {
 		while (i < len && isspace((unsigned char)s[i]))
 			i++;
 		size_t a = i;
@@ -657,6 +615,8 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			i++;
 		if (a == i)
 			break;
+		if (w < n_cls && cls[w] == LIDX__QW_FRAME)
+			continue; /* "make sure", "responsible for" */
 		char label[104];
 		snprintf(label, sizeof label, "%.*s", (int)(i - a > 100 ? 100 : i - a), s + a);
 		int g = lidx__query_add_group(q, label, 1.0, 0);
@@ -669,14 +629,20 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		qgroup *gr = &q->groups[g];
-		if (natural && gr->n_alts == 1 && gr->alts[0].n_terms == 1 &&
-		    is_frame_word(gr->alts[0].terms[0], strlen(gr->alts[0].terms[0]))) {
-			free_strs(gr->alts[0].terms, 1);
-			lidx__free(gr->alts[0].offs);
-			lidx__free(gr->alts[0].t);
-			gr->n_alts = 0;
-		} else if (natural && (rc = lidx__related_expand(q, an, (size_t)g)) < 0) {
-			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
+		if (natural && gr->n_alts) {
+			const char *t = gr->alts[0].terms[0];
+			int c = lidx__question_stem_class(t, strlen(t));
+			if (w < n_cls && cls[w] > c)
+				c = cls[w];
+			gr->weight = lidx__question_weight(t, c);
+			if (c == LIDX__QW_FRAME) {
+				for (uint32_t k = 0; k < gr->n_alts; k++) {
+					free_strs(gr->alts[k].terms, gr->alts[k].n_terms);
+					lidx__free(gr->alts[k].offs);
+					lidx__free(gr->alts[k].t);
+				}
+				gr->n_alts = 0;
+			}
 		}
 		/* a repeated word adds to the weight of its first occurrence */
 		for (int h = 0; h < g && gr->n_alts; h++) {
@@ -686,7 +652,7 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 				same = same_alt(&o->alts[k], gr->alts[k].terms, gr->alts[k].offs, gr->alts[k].n_terms);
 			if (!same)
 				continue;
-			o->weight += 1.0;
+			o->weight += gr->weight;
 			for (uint32_t k = 0; k < gr->n_alts; k++) {
 				free_strs(gr->alts[k].terms, gr->alts[k].n_terms);
 				lidx__free(gr->alts[k].offs);
@@ -700,6 +666,23 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			q->n_groups--;
 		}
 	}
+	/* the topics idioms name: "the way your team works" -> process, workflow, ... */
+	for (size_t t = 0; t < n_topics; t++) {
+		int g = lidx__query_add_group(q, topics[t], 1.0, 0);
+		if (g < 0)
+			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
+			                                           : "out of memory");
+		int phrase = strchr(topics[t], ' ') ? LIDX__PHRASE_STRICT : 0;
+		int rc = lidx__query_add_text(q, an, (size_t)g, topics[t], strlen(topics[t]), phrase);
+		if (rc < 0)
+			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
+		if (!q->groups[g].n_alts || lidx__query_group_repeats(q, (size_t)g))
+			lidx__query_pop_group(q);
+	}
+	/* then the words of the topics the question's words belong to */
+	int rc = natural ? lidx__related_expand(q, an) : 0;
+	if (rc < 0)
+		return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 	return 0;
 }
 
@@ -718,7 +701,7 @@ int lidx_query_parse(lidx_query **out, lidx_index *ix, lidx_analyzer *an, const 
 		          (i + 2 <= len && !memcmp(text + i, "OR", 2) && (i == 0 || text[i - 1] == ' ') &&
 		           (i + 2 == len || text[i + 2] == ' '));
 	if ((flags & LIDX_QUERY_RAW) || !has_ops) {
-		int natural = !(flags & LIDX_QUERY_RAW) && looks_like_question(text, len);
+		int natural = !(flags & LIDX_QUERY_RAW) && lidx__looks_like_question(text, len);
 		rc = parse_raw(q, an, text, len, natural, err);
 		drop_empty_groups(q);
 		if (rc == 0 && natural && q->n_groups == 0) {

@@ -55,9 +55,41 @@ int lidx__query_add_group(lidx_query *q, const char *label, double weight, int n
 void lidx__query_pop_group(lidx_query *q);
 /* 1 if group g has an alternative an earlier group has too (k8s after kubernetes). */
 int lidx__query_group_repeats(lidx_query *q, size_t g);
-/* A plain-English question's word: add the words of its behavioural topic
-   (fail -> mistake, setback) as weaker alternatives (related.c). */
-int lidx__related_expand(lidx_query *q, lidx_analyzer *an, size_t g);
+/* A plain-English question's words: add the words of their behavioural or
+   technical topic (fail -> mistake, setback; migrate -> move, transition)
+   as weaker alternatives, each topic once (related.c). */
+int lidx__related_expand(lidx_query *q, lidx_analyzer *an);
+/* The i-th entry of several words of the related table ("root cause"), or
+   NULL after the last: question.c finds them in questions. */
+const char *lidx__related_phrase(size_t i);
+#ifdef LIDX_TESTING
+/* 0 if every entry of the table adds an alternative, else 1 and the first
+   bad one ("set/entry") in bad (related.c). */
+int lidx__related_check(lidx_analyzer *an, char *bad, size_t cap);
+#endif
+/*
+ * Question understanding (question.c). A word of a question is FRAME (the
+ * question's framing: dropped), GENRE (a word interview questions put around
+ * any topic: kept, lighter) or TOPIC.
+ */
+enum { LIDX__QW_TOPIC = 0, LIDX__QW_GENRE = 1, LIDX__QW_FRAME = 2 };
+/* 1 if s reads as a plain-English question (five words or more, ending in '?'
+   or opening as questions do: "tell", "describe", "how", ...). */
+int lidx__looks_like_question(const char *s, size_t len);
+/*
+ * The class of each whitespace-separated word of s by the genre's framing
+ * phrases, idioms and raw words ("make sure", "responsible for", "the way
+ * your team works"), into cls[0..cap); returns the number of words
+ * classified. The topics the idioms name ("process") go to topics[0..max_topics)
+ * (static strings), their number to *n_topics (topics may be NULL).
+ */
+int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap,
+                               const char **topics, size_t max_topics, size_t *n_topics);
+/* The class of an analyzed term (a Snowball stem) by the genre's word lists. */
+int lidx__question_stem_class(const char *term, size_t n);
+/* The query weight of a question's term of class cls: 0 for FRAME, else its
+   specificity in general English (background.c), lighter for GENRE. */
+double lidx__question_weight(const char *term, int cls);
 /* The first term lidx_analyze(opts) makes of s[0..n) into out: 1, 0 if none
    (or it does not fit cap), or an error. */
 int lidx__first_term(lidx_analyzer *an, const char *s, size_t n, unsigned opts, char *out, size_t cap);

@@ -117,6 +117,28 @@ r=json.load(sys.stdin)["results"]
 assert r[0]["title"]=="On-call Rotation" and r[0]["line_start"]==11 and r[0]["line_end"]==15, r[0]
 ' 2>"$TMP/pyerr" && ok "a word finds its setext section" || bad "setext search" "$(cat "$TMP/pyerr")"
 
+# --- questions: framing set aside, the topic found in other words (question.c, related.c) ---
+run "$BIN" --corpus "$C" --json --limit 3 "Tell me about a large migration you were responsible for. How did you make sure it didn't break things for users?"
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin); t=[r["title"] for r in d["results"]]
+assert t[0].startswith(("Merging two Microservices","NVO Migration","Migrating All Customers")), t
+assert "Strengths and improvement" not in t, t   # the story that has "make sure" and "large"
+assert "migrat" in d["parsed"] and "sure" not in d["parsed"] and "respons" not in d["parsed"], d["parsed"]
+' 2>"$TMP/pyerr" && ok "a migration question finds the migration stories, not its framing words" || bad "migration question" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" --json --limit 3 "Tell me about a time something went wrong in production"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert t[0]=="Past Mistake", t
+' 2>"$TMP/pyerr" && ok "'something went wrong' finds the story filed as a mistake" || bad "went wrong question" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" --json --limit 20 "migration"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert not any(x.startswith("Merging two Microservices") for x in t), t
+' 2>"$TMP/pyerr" && ok "a keyword query means its words (no related words)" || bad "keyword query took related words" "$(cat "$TMP/pyerr")"
+
 # --- terminal safety ---------------------------------------------------------------------
 mkdir -p "$TMP/esc"
 printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"

@@ -61,6 +61,8 @@ static int sync_once(int force, lidx_err *err)
 
 static const char *const queries[] = {
 	"kafka mentoring", "\"circuit breakers\" -redis", "kafk* OR graphql", "node.js c# file:star",
+	/* a question: framing, weights, an idiom's topic, related words (question.c, related.c) */
+	"How did you make sure a large migration didn't break things? And the way your team works?",
 	"Tell me about a time you led a migration",
 	/* over 10 words: the window scorer of long queries */
 	"kafka migration graphql schema registry circuit breakers redis cache mentoring oncall rotation tooling",
@@ -78,7 +80,7 @@ static int search_all(lidx_err *err)
 		goto done;
 	for (size_t k = 0; k < sizeof queries / sizeof *queries; k++) {
 		lidx_query *q;
-		rc = lidx_query_parse(&q, ix, an, queries[k], strlen(queries[k]), k >= 4 ? LIDX_QUERY_RAW : 0, err);
+		rc = lidx_query_parse(&q, ix, an, queries[k], strlen(queries[k]), k >= 5 ? LIDX_QUERY_RAW : 0, err);
 		if (rc < 0)
 			goto done;
 		lidx_search_opts o;
