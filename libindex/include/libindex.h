@@ -122,7 +122,15 @@ int lidx_is_stopword(const char *word, size_t len);
 enum {
 	LIDX_FMT_PLAIN = 0,
 	LIDX_FMT_MARKDOWN = 1,
-	LIDX_FMT_LOGSEQ = 2
+	LIDX_FMT_LOGSEQ = 2,
+	LIDX_FMT_ORG = 3
+};
+
+/** Why a story is kept out of search results (lidx_seg_story.flags,
+    lidx_story.flags). Such a story is listed and shown, but not indexed. */
+enum {
+	LIDX_STORY_LINKS = 1,    /**< nothing but links under a heading (a map of notes) */
+	LIDX_STORY_TEMPLATE = 2  /**< a template: {{title}}, <% tp. %>, a Logseq template:: block */
 };
 
 /** One story of a file. Strings are owned by the lidx_segments. */
@@ -133,6 +141,7 @@ typedef struct lidx_seg_story {
 	uint32_t line_end;    /**< 1-based, inclusive */
 	size_t byte_start;    /**< byte range in the text given to lidx_segment */
 	size_t byte_end;
+	unsigned flags;       /**< LIDX_STORY_*: 0 for a story that is searched */
 } lidx_seg_story;
 
 typedef struct lidx_segments {
@@ -143,6 +152,11 @@ typedef struct lidx_segments {
 	                           id:: ...) blanked, same length and line
 	                           numbers as the input; what gets indexed */
 	size_t text_len;
+	char *meta;           /**< words that apply to every story of the file,
+	                           indexed with each story's title: the title, tags
+	                           and aliases of YAML front matter or org-mode
+	                           #+TITLE/#+FILETAGS, then the file name; NULL if
+	                           the file declares none */
 } lidx_segments;
 
 /**

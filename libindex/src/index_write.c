@@ -249,8 +249,14 @@ static int on_token(void *ctx, const lidx_token *t)
 
 /* ---- adding stories ----------------------------------------------------------- */
 
-static int add_story(lidx_builder *b, const char *title, const char *crumb,
-                     uint32_t line_start, uint32_t line_end, const char *text, size_t len)
+/*
+ * meta: words of the whole file (front matter title and tags, the file
+ * name) that count as title words of this story too. flags: LIDX_STORY_*;
+ * such a story is stored (listed, shown) but gets no postings.
+ */
+static int add_story(lidx_builder *b, const char *title, const char *crumb, const char *meta,
+                     unsigned flags, uint32_t line_start, uint32_t line_end, const char *text,
+                     size_t len)
 {
 	int rc;
 	if (!b->n_files && (rc = lidx_builder_add_file(b, "", 0, 0, 0)) < 0)
@@ -258,16 +264,19 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 	if (b->n_stories == UINT32_MAX - 1 || len > UINT32_MAX / 2)
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
-	/* analyze: title and breadcrumb (field 0), text (field 1) */
+	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
 	b->n_touched = b->n_pos = 0;
 	b->n_title_toks = b->n_body_toks = 0;
 	collect c = { b, 1 };
-	if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
-	    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0)
-		return rc;
-	c.title = 0;
-	if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
-		return rc;
+	if (!flags) {
+		if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
+		    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0 ||
+		    (meta && (rc = lidx_analyze(b->an, meta, strlen(meta), 0, 0, on_token, &c, NULL)) != 0))
+			return rc;
+		c.title = 0;
+		if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
+			return rc;
+	}
 	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
 	uint32_t doc = b->n_stories;
 	for (size_t i = 0; i < b->n_touched; i++) {
@@ -314,7 +323,7 @@ int lidx_builder_add_story(lidx_builder *b, const char *title, const char *bread
 {
 	if (b->failed)
 		return LIDX_EINVAL;
-	int rc = add_story(b, title ? title : "", breadcrumb ? breadcrumb : "", line_start,
+	int rc = add_story(b, title ? title : "", breadcrumb ? breadcrumb : "", NULL, 0, line_start,
 	                   line_end, text, len);
 	if (rc < 0)
 		b->failed = 1; /* postings may be half-appended: no write after this */
@@ -329,8 +338,14 @@ int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len, const c
 		return rc;
 	for (size_t i = 0; i < sg.n_stories && rc == 0; i++) {
 		lidx_seg_story *s = &sg.stories[i];
-		rc = lidx_builder_add_story(b, s->title, s->breadcrumb, s->line_start, s->line_end,
-		                            sg.text + s->byte_start, s->byte_end - s->byte_start);
+		if (b->failed) {
+			rc = LIDX_EINVAL;
+			break;
+		}
+		rc = add_story(b, s->title, s->breadcrumb, sg.meta, s->flags, s->line_start, s->line_end,
+		               sg.text + s->byte_start, s->byte_end - s->byte_start);
+		if (rc < 0)
+			b->failed = 1; /* postings may be half-appended: no write after this */
 	}
 	lidx_segments_free(&sg);
 	if (rc < 0)
