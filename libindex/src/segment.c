@@ -1555,7 +1555,10 @@ int lidx_segment(const char *text, size_t len, const char *name, lidx_segments *
 		}
 		size_t content = content_lines(&g, g.body, g.n_lines);
 		if (content <= MAX_STORY && !(n_big >= 2 && content > 20) && !n_q && n_dated < 2) {
-			rc = emit_story(&g, g.doc_title ? g.doc_title : g.name, "", g.body, g.n_lines);
+			const char *nt = g.doc_title ? g.doc_title : g.name;
+			if (!g.doc_title && !content_lines(&g, g.body, g.nodes[0].line) && g.nodes[0].title[0])
+				nt = g.nodes[0].title; /* "# Onboarding buddy for Dana" under the front matter */
+			rc = emit_story(&g, nt, "", g.body, g.n_lines);
 			cur = (int)g.n_nodes + 1; /* done */
 		}
 	}
