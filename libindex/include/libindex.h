@@ -269,6 +269,9 @@ typedef struct lidx_story {
 	uint32_t line_start, line_end;
 	char *title, *breadcrumb, *text;
 	size_t text_len;
+	unsigned flags;         /**< LIDX_STORY_*: why it is not searched (0: it is) */
+	uint32_t group;         /**< the smallest id of its near-duplicate stories
+	                             (its own id if it has none) */
 } lidx_story;
 
 uint32_t lidx_index_story_count(lidx_index *ix);
@@ -350,12 +353,26 @@ typedef struct lidx_results {
 	uint64_t total;       /**< stories that matched at all (see total_exact) */
 	int total_exact;      /**< 0 when long queries skipped stories that could not
 	                           reach the top (MaxScore): total is then a lower bound */
+	lidx_hit *dups;       /**< lidx_search_dedup(): near-duplicates of the hits,
+	                           left out of hits, best first (NULL otherwise) */
+	uint32_t *dup_of;     /**< dups[i] is a near-duplicate of hits[dup_of[i]] */
+	size_t n_dups;
 } lidx_results;
 
 /** Rank stories for q; fills res (free with lidx_results_clear()). */
 int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts,
                 lidx_results *res, lidx_err *err);
 void lidx_results_clear(lidx_results *res);
+
+/**
+ * lidx_search(), with near-duplicate stories collapsed: of stories that
+ * the builder found to be near-duplicates (MinHash of their word 3-shingles,
+ * estimated Jaccard >= 0.7: a block pasted into two notes, a few words
+ * edited), only the best ranked is a hit; the others that matched are in
+ * res->dups, each with the hit it duplicates. Up to opts->limit hits.
+ */
+int lidx_search_dedup(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts,
+                      lidx_results *res, lidx_err *err);
 
 /**
  * Why story scored what it did: per_group[g] (lidx_query_group_count(q)
