@@ -176,9 +176,10 @@ int lidx_search_dedup(lidx_index *ix, lidx_query *q, const lidx_search_opts *opt
 	size_t limit = o.limit ? o.limit : 10;
 	if (!ix->n_grouped)
 		return lidx_search(ix, q, &o, res, err);
-	/* fetch more than limit, so that what collapses leaves room; again with
-	   more if too many collapsed and more stories matched */
-	size_t want = limit + (limit < ix->n_grouped ? limit : ix->n_grouped);
+	/* fetch more than limit, so that what collapses leaves room (and the
+	   near-duplicates of the hits are seen, if they rank that high); again
+	   with more if too many collapsed and more stories matched */
+	size_t want = 2 * limit + (ix->n_grouped < 1000 ? ix->n_grouped : 1000);
 	for (;;) {
 		o.limit = want;
 		int rc = lidx_search(ix, q, &o, res, err);
