@@ -5,11 +5,12 @@
  * (estimated Jaccard >= 0.7: a copied block with a few words changed) are
  * one group, found by locality-sensitive hashing (8 bands of 4 hashes).
  * At search time lidx_search_dedup() keeps the best story of each group
- * and reports the others beside it.
+ * and reports the others that match the query beside it.
  */
 #include <stdlib.h>
 #include "dedup.h"
 #include "index.h"
+#include "query.h"
 
 #define BANDS 8
 #define ROWS (LIDX_MH_K / BANDS)
@@ -127,42 +128,107 @@ uint32_t lidx__story_group(lidx_index *ix, uint32_t id)
 	return g < ix->n_stories ? g : id;
 }
 
-/*
- * Keep the best hit of each group in res, up to limit; move the others that
- * rank below it into res->dups. Returns how many were kept.
- */
-static int collapse(lidx_index *ix, lidx_results *res, size_t limit, size_t *kept_out)
+static int dup_cmp(const void *x, const void *y)
 {
-	size_t n = res->n_hits, kept = 0, nd = 0;
+	const lidx_hit *a = x, *b = y;
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return a->story < b->story ? -1 : a->story > b->story;
+}
+
+/*
+ * Keep the best hit of each group in res, up to limit. The other stories
+ * of a kept hit's group that match the query (they may rank anywhere, or
+ * not have been fetched) go to res->dups, best first.
+ */
+static int collapse(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, lidx_results *res,
+                    size_t limit, size_t *kept_out)
+{
+	size_t n = res->n_hits, kept = 0, nd = 0, cap = 0;
+	int rc = 0;
 	uint32_t *kg = lidx__malloc(lidx__mul(n ? n : 1, sizeof *kg));
-	lidx_hit *dups = lidx__malloc(lidx__mul(n ? n : 1, sizeof *dups));
-	uint32_t *of = lidx__malloc(lidx__mul(n ? n : 1, sizeof *of));
-	if (!kg || !dups || !of) {
-		lidx__free(kg);
-		lidx__free(dups);
-		lidx__free(of);
-		return LIDX_ENOMEM;
+	lidx_hit *dups = NULL;
+	uint32_t *of = NULL;
+	double *pg = lidx__malloc(lidx__mul(q->n_groups ? q->n_groups : 1, sizeof *pg));
+	if (!kg || !pg) {
+		rc = LIDX_ENOMEM;
+		goto done;
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t g = lidx__story_group(ix, res->hits[i].story);
 		size_t j = 0;
 		while (j < kept && kg[j] != g)
 			j++;
-		if (j < kept) {
-			dups[nd] = res->hits[i];
-			of[nd++] = (uint32_t)j;
-		} else if (kept < limit) {
+		if (j == kept && kept < limit) {
 			kg[kept] = g;
 			res->hits[kept++] = res->hits[i];
 		}
 	}
-	lidx__free(kg);
 	res->n_hits = kept;
+	/* one pass over the groups: a member's group is its root's id */
+	for (uint32_t s = 0; s < ix->n_stories && rc == 0; s++) {
+		uint32_t g = lidx__story_group(ix, s);
+		if (g == s)
+			continue;
+		for (int side = 0; side < 2 && rc == 0; side++) {
+			uint32_t cand = side ? g : s; /* the member, then its group's root */
+			size_t j = 0;
+			while (j < kept && kg[j] != g)
+				j++;
+			if (j == kept || res->hits[j].story == cand)
+				continue;
+			int seen = 0;
+			for (size_t d = 0; d < nd && !seen; d++)
+				seen = dups[d].story == cand;
+			if (seen)
+				continue;
+			double total = 0;
+			if ((rc = lidx__score_doc(ix, q, o, cand, pg, &total)) < 0 || total <= 0)
+				continue;
+			if (nd == cap) {
+				size_t nc = cap ? 2 * cap : 8;
+				lidx_hit *nh = lidx__realloc(dups, lidx__mul(nc, sizeof *nh));
+				if (!nh) {
+					rc = LIDX_ENOMEM;
+					break;
+				}
+				dups = nh;
+				uint32_t *no = lidx__realloc(of, lidx__mul(nc, sizeof *no));
+				if (!no) {
+					rc = LIDX_ENOMEM;
+					break;
+				}
+				of = no;
+				cap = nc;
+			}
+			dups[nd] = (lidx_hit){ cand, total };
+			of[nd++] = (uint32_t)j;
+		}
+	}
+	if (rc < 0)
+		goto done;
+	/* best first (the hit index rides along: sort pairs) */
+	for (size_t d = 1; d < nd; d++)
+		for (size_t e = d; e > 0 && dup_cmp(&dups[e], &dups[e - 1]) < 0; e--) {
+			lidx_hit th = dups[e];
+			dups[e] = dups[e - 1];
+			dups[e - 1] = th;
+			uint32_t to = of[e];
+			of[e] = of[e - 1];
+			of[e - 1] = to;
+		}
 	res->dups = dups;
 	res->dup_of = of;
 	res->n_dups = nd;
+	dups = NULL;
+	of = NULL;
 	*kept_out = kept;
-	return 0;
+done:
+	lidx__free(kg);
+	lidx__free(pg);
+	lidx__free(dups);
+	lidx__free(of);
+	return rc;
 }
 
 int lidx_search_dedup(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
@@ -176,17 +242,16 @@ int lidx_search_dedup(lidx_index *ix, lidx_query *q, const lidx_search_opts *opt
 	size_t limit = o.limit ? o.limit : 10;
 	if (!ix->n_grouped)
 		return lidx_search(ix, q, &o, res, err);
-	/* fetch more than limit, so that what collapses leaves room (and the
-	   near-duplicates of the hits are seen, if they rank that high); again
-	   with more if too many collapsed and more stories matched */
-	size_t want = 2 * limit + (ix->n_grouped < 1000 ? ix->n_grouped : 1000);
+	/* fetch more than limit, so that what collapses leaves room; again with
+	   more if too many collapsed and more stories matched */
+	size_t want = limit + (limit < ix->n_grouped ? limit : ix->n_grouped);
 	for (;;) {
 		o.limit = want;
 		int rc = lidx_search(ix, q, &o, res, err);
 		if (rc < 0)
 			return rc;
 		size_t fetched = res->n_hits, kept;
-		if ((rc = collapse(ix, res, limit, &kept)) < 0) {
+		if ((rc = collapse(ix, q, &o, res, limit, &kept)) < 0) {
 			lidx_results_clear(res);
 			return lidx__err(err, rc, "%s", lidx_strerror(rc));
 		}

@@ -368,6 +368,15 @@ static size_t n_digits(const char *s, size_t i, size_t end)
 	return k - i;
 }
 
+/* the value of the d digits at s[i] (d <= 4) */
+static int num_at(const char *s, size_t i, size_t d)
+{
+	int v = 0;
+	for (size_t k = 0; k < d; k++)
+		v = v * 10 + (s[i + k] - '0');
+	return v;
+}
+
 static int is_year(const char *s, size_t i, size_t end)
 {
 	return n_digits(s, i, end) == 4 && (starts_with(s, i, end, "19") || starts_with(s, i, end, "20"));
@@ -399,7 +408,7 @@ static int month_at(const char *s, size_t i, size_t end, size_t *len)
 static size_t day_at(const char *s, size_t i, size_t end)
 {
 	size_t d = n_digits(s, i, end);
-	if (d < 1 || d > 2 || atoi(s + i) < 1 || atoi(s + i) > 31 || is_year(s, i, end))
+	if (d < 1 || d > 2 || num_at(s, i, d) < 1 || num_at(s, i, d) > 31)
 		return 0;
 	size_t k = i + d;
 	if (k + 1 < end && isalpha((unsigned char)s[k]) && isalpha((unsigned char)s[k + 1]) &&
@@ -419,7 +428,8 @@ static size_t date_at(const char *s, size_t i, size_t end)
 	if (is_year(s, i, end)) {
 		k = i + 4;
 		if (k + 1 < end && (s[k] == '-' || s[k] == '/' || s[k] == '.') &&
-		    (d = n_digits(s, k + 1, end)) >= 1 && d <= 2 && atoi(s + k + 1) >= 1 && atoi(s + k + 1) <= 12) {
+		    (d = n_digits(s, k + 1, end)) >= 1 && d <= 2 && num_at(s, k + 1, d) >= 1 &&
+		    num_at(s, k + 1, d) <= 12) {
 			k += 1 + d;
 			if (k + 1 < end && s[k] == s[i + 4] && (d = n_digits(s, k + 1, end)) >= 1 && d <= 2)
 				k += 1 + d;

@@ -1062,14 +1062,23 @@ static void test_index_near_duplicates(void **state)
 	assert_int_equal(r.hits[r.dup_of[0]].story + r.dups[0].story, 1); /* a and b */
 	assert_true(r.hits[r.dup_of[0]].score >= r.dups[0].score);
 	lidx_results_clear(&r);
-	/* a limit of 1: the best of a and b */
+	/* a limit of 1: the best of a and b, and the other one beside it */
 	lidx_search_opts o;
 	lidx_search_defaults(&o);
 	o.limit = 1;
 	assert_int_equal(lidx_search_dedup(ix, q, &o, &r, &err), 0);
 	assert_int_equal(r.n_hits, 1);
 	assert_true(r.hits[0].story <= 1);
-	assert_true(r.n_dups <= 1);
+	assert_int_equal(r.n_dups, 1);
+	assert_int_equal(r.dups[0].story, 1 - r.hits[0].story);
+	lidx_results_clear(&r);
+	/* an excluded word or a file: filter leaves the duplicate out */
+	lidx_query_free(q);
+	assert_int_equal(lidx_query_parse(&q, ix, an, "invoice -star", 13, 0, &err), 0);
+	assert_int_equal(lidx_search_dedup(ix, q, NULL, &r, &err), 0);
+	for (size_t i = 0; i < r.n_hits; i++)
+		assert_int_not_equal(r.hits[i].story, 1);
+	assert_int_equal(r.n_dups, 0);
 	lidx_results_clear(&r);
 	lidx_query_free(q);
 	lidx_analyzer_free(an);
