@@ -81,8 +81,10 @@ static void out_heading(cli *c, lidx_query *q, const char *text, const char *cod
 
 /*
  * The near-duplicates of hit i that lidx_search_dedup() left out: human
- * output "+1 near-duplicate: path:lines (id N)", JSON "duplicates":[...].
+ * output "+1 near-duplicate: path:lines (id N)" (the best 3, then "and N
+ * more"), JSON "duplicates":[...] (all of them).
  */
+#define DUPS_SHOWN 3
 static void print_dups(cli *c, const lidx_results *r, size_t i)
 {
 	size_t n = 0;
@@ -96,7 +98,13 @@ static void print_dups(cli *c, const lidx_results *r, size_t i)
 	for (size_t d = 0; d < r->n_dups; d++) {
 		lidx_story s;
 		lidx_err err = { 0 };
-		if (r->dup_of[d] != i || lidx_index_story(c->ix, r->dups[d].story, &s, &err) < 0)
+		if (r->dup_of[d] != i)
+			continue;
+		if (!c->json && k == DUPS_SHOWN) {
+			printf(" and %zu more", n - k);
+			break;
+		}
+		if (lidx_index_story(c->ix, r->dups[d].story, &s, &err) < 0)
 			continue;
 		char path[4096];
 		cli_story_path(c, s.path, path, sizeof path);

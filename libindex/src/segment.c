@@ -388,11 +388,13 @@ static int month_at(const char *s, size_t i, size_t end, size_t *len)
 	static const char *const m[] = { "january", "february", "march", "april", "may", "june",
 	                                 "july", "august", "september", "october", "november",
 	                                 "december" };
+	if (i >= end || !strchr("jfmasondJFMASOND", s[i]) || !s[i])
+		return 0;
 	size_t k = i;
 	while (k < end && isalpha((unsigned char)s[k]))
 		k++;
 	size_t n = k - i;
-	if (n < 3)
+	if (n < 3 || n > 9)
 		return 0;
 	for (int j = 0; j < 12; j++) {
 		size_t ml = strlen(m[j]);
@@ -521,6 +523,9 @@ static int dated_text(const char *s, size_t i, size_t end)
 static size_t link_at(const char *s, size_t k, size_t end)
 {
 	size_t k0 = k;
+	char c0 = s[k];
+	if (c0 != '!' && c0 != '[' && c0 != '(' && c0 != '<' && c0 != 'h' && c0 != 'w')
+		return 0; /* the common case, at every byte of the text */
 	if (s[k] == '!' && k + 1 < end && s[k + 1] == '[')
 		k++;
 	if (k + 1 < end && ((s[k] == '[' && s[k + 1] == '[') || (s[k] == '(' && s[k + 1] == '('))) {
@@ -585,7 +590,7 @@ static void line_links(const char *s, size_t i, size_t end, int *links, int *wor
  */
 static int only_links(seg *g, size_t a, size_t b)
 {
-	size_t n_link = 0, n_other = 0;
+	size_t n_link = 0;
 	for (size_t k = a; k < b; k++) {
 		line *l = &g->lines[k];
 		if (l->blank || l->noise)
@@ -598,9 +603,9 @@ static int only_links(seg *g, size_t a, size_t b)
 		else if (k == a && words <= 8 && !links)
 			continue; /* the heading */
 		else
-			n_other++;
+			return 0; /* a line that says something */
 	}
-	return n_link > 0 && n_other == 0;
+	return n_link > 0;
 }
 
 /* Placeholders of Obsidian, Templater and Logseq templates. */
