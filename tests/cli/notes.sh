@@ -107,6 +107,11 @@ ids=[y["id"] for y in r]
 assert x["id"] not in ids'
 run "$BIN" --corpus "$C" stories
 contains "; near-duplicate of id" "stories names the near-duplicate"
+printf 'Senior backend engineer\n- Kafka and RabbitMQ event pipelines\n- billing systems, invoice runs\n- mentoring\n' >"$TMP/jd.txt"
+run "$BIN" --corpus "$C" match "$TMP/jd.txt"
+contains "+1 near-duplicate:" "match folds a near-duplicate into its pick too"
+n=$(printf '%s\n' "$out" | grep -c "^ *[0-9]*\. Billing events\|^ *[0-9]*\. STAR")
+[ "$n" = 1 ] && ok "... which takes no slot of its own" || bad "match near-duplicate slots" "$out"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
