@@ -807,14 +807,24 @@ static int front_matter(seg *g)
 	size_t f = skip_ws(s, g->lines[0].start, g->lines[0].end);
 	if (trim_end(s, f, g->lines[0].end) - f != 3 || !starts_with(s, f, g->lines[0].end, "---"))
 		return 0;
+	/* every line a "key: value", a "- item" or indented under a key, a
+	   "# comment" or blank: prose between two rules is no front matter */
 	size_t close = 0, keyed = 0;
 	for (size_t k = 1; k < g->n_lines && k < 200 && !close; k++) {
 		line *l = &g->lines[k];
+		size_t i = l->start, c = i;
 		if (l->end - l->start == 3 && (starts_with(s, l->start, l->end, "---") ||
-		                              starts_with(s, l->start, l->end, "...")))
+		                              starts_with(s, l->start, l->end, "..."))) {
 			close = k;
-		else
-			keyed += memchr(s + l->start, ':', l->end - l->start) != NULL;
+			continue;
+		}
+		if (l->blank || s[i] == ' ' || s[i] == '\t' || s[i] == '-' || s[i] == '#')
+			continue;
+		while (c < l->end && (isalnum((unsigned char)s[c]) || s[c] == '_' || s[c] == '-' || s[c] == '.'))
+			c++;
+		if (c == i || c >= l->end || s[c] != ':' || (c + 1 < l->end && s[c + 1] != ' ' && s[c + 1] != '\t'))
+			return 0;
+		keyed++;
 	}
 	if (!close || !keyed)
 		return 0;

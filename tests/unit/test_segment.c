@@ -572,6 +572,14 @@ static void test_segment_real_shapes(void **state)
 	seg_named("---\ntags:\n- mentoring\n---\n# Onboarding buddy\nPaired with Dana.\n", "x.md", &s);
 	assert_string_equal(dump(&s), "5-6 Onboarding buddy | \n");
 	lidx_segments_free(&s);
+	/* prose between two rules is no front matter: it stays searchable */
+	seg_named("---\nSome prose: with a colon in it\n---\nBody.\n", "r.md", &s);
+	assert_null(s.meta);
+	int covered = 0;
+	for (size_t i = 0; i < s.n_stories; i++)
+		covered |= s.stories[i].line_start <= 2 && s.stories[i].line_end >= 2;
+	assert_true(covered);
+	lidx_segments_free(&s);
 	/* no front matter: no meta */
 	seg_named("# A\nText.\n", "a.md", &s);
 	assert_null(s.meta);
