@@ -672,10 +672,10 @@ static int mail_separator(const char *s, size_t i, size_t end)
  */
 static void mail_headers(seg *g, char *t)
 {
-	for (size_t k = 0; k < g->n_lines; k++) {
+	for (size_t k = g->body; k < g->n_lines; k++) {
 		int sep = mail_separator(t, g->lines[k].start, g->lines[k].end);
 		size_t a = sep ? k + 1 : k;
-		if (!sep && k > 0 && !g->lines[k - 1].blank)
+		if (!sep && k > g->body && !g->lines[k - 1].blank)
 			continue;
 		size_t e = a, known = 0, subject = SIZE_MAX;
 		int from = 0;
