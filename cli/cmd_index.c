@@ -146,6 +146,12 @@ int cmd_stories(cli *c)
 				json_cstr(stdout, s.title);
 				printf(",\"breadcrumb\":");
 				json_cstr(stdout, s.breadcrumb);
+				printf(",\"searched\":%s", s.flags ? "false" : "true");
+				if (s.flags)
+					printf(",\"not_searched\":\"%s\"",
+					       s.flags & LIDX_STORY_TEMPLATE ? "template" : "only links");
+				if (s.group != s.id)
+					printf(",\"near_duplicate_of\":%u", s.group);
 				printf("}");
 			} else {
 				printf("  %4u-%-4u %s", s.line_start, s.line_end, col(c, C_DIM));
@@ -155,7 +161,13 @@ int cmd_stories(cli *c)
 				}
 				printf("%s%s", col(c, C_RESET), col(c, C_TITLE));
 				out_text(stdout, s.title, strlen(s.title));
-				printf("%s  (%u lines, id %u)\n", col(c, C_RESET), s.line_end - s.line_start + 1, s.id);
+				printf("%s  (%u lines, id %u", col(c, C_RESET), s.line_end - s.line_start + 1, s.id);
+				if (s.flags)
+					printf("; not searched: %s",
+					       s.flags & LIDX_STORY_TEMPLATE ? "a template" : "only links");
+				if (s.group != s.id)
+					printf("; near-duplicate of id %u", s.group);
+				printf(")\n");
 			}
 			first = 0;
 			shown++;

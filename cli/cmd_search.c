@@ -79,6 +79,55 @@ static void out_heading(cli *c, lidx_query *q, const char *text, const char *cod
 	out_text(stdout, text, strlen(text));
 }
 
+/*
+ * The near-duplicates of hit i that lidx_search_dedup() left out: human
+ * output "+1 near-duplicate: path:lines (id N)" (the best 3, then "and N
+ * more"), JSON "duplicates":[...] (all of them).
+ */
+#define DUPS_SHOWN 3
+static void print_dups(cli *c, const lidx_results *r, size_t i)
+{
+	size_t n = 0;
+	for (size_t d = 0; d < r->n_dups; d++)
+		n += r->dup_of[d] == i;
+	if (c->json)
+		printf(",\"duplicates\":[");
+	else if (n)
+		printf("    %s+%zu near-duplicate%s:", col(c, C_DIM), n, n > 1 ? "s" : "");
+	size_t k = 0;
+	for (size_t d = 0; d < r->n_dups; d++) {
+		lidx_story s;
+		lidx_err err = { 0 };
+		if (r->dup_of[d] != i)
+			continue;
+		if (!c->json && k == DUPS_SHOWN) {
+			printf(" and %zu more", n - k);
+			break;
+		}
+		if (lidx_index_story(c->ix, r->dups[d].story, &s, &err) < 0)
+			continue;
+		char path[4096];
+		cli_story_path(c, s.path, path, sizeof path);
+		if (c->json) {
+			printf("%s{\"id\":%u,\"score\":%.4f,\"title\":", k ? "," : "", s.id, r->dups[d].score);
+			json_cstr(stdout, s.title);
+			printf(",\"path\":");
+			json_cstr(stdout, path);
+			printf(",\"line_start\":%u,\"line_end\":%u}", s.line_start, s.line_end);
+		} else {
+			printf("%s ", k ? "," : "");
+			out_text(stdout, path, strlen(path));
+			printf(":%u-%u (id %u)", s.line_start, s.line_end, s.id);
+		}
+		k++;
+		lidx_story_clear(&s);
+	}
+	if (c->json)
+		printf("]");
+	else if (n)
+		printf("%s\n", col(c, C_RESET));
+}
+
 int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *query_text,
                       const char *extra_key, void (*extra)(cli *, void *), void *extra_ctx)
 {
@@ -127,7 +176,9 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 			for (size_t k = 0; k < sn.n_marks; k++)
 				printf("%s[%zu,%zu]", k ? "," : "", json_offset(sn.text, sn.len, sn.marks[k].start),
 				       json_offset(sn.text, sn.len, sn.marks[k].end));
-			printf("]}");
+			printf("]");
+			print_dups(c, r, i);
+			printf("}");
 		} else {
 			printf("%s%2zu.%s %s", col(c, C_BOLD), i + 1, col(c, C_RESET), col(c, C_TITLE));
 			out_heading(c, q, s.title, C_TITLE);
@@ -145,6 +196,7 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 				out_marked(stdout, sn.text, sn.len, sn.marks, sn.n_marks, c->color);
 				printf("\n");
 			}
+			print_dups(c, r, i);
 			if (c->explain)
 				explain_hit(c, q, s.id, r->hits[i].score);
 			printf("\n");
@@ -213,7 +265,7 @@ int cmd_search(cli *c)
 	for (int attempt = 0;; attempt++) {
 		rc = lidx_query_parse(&q, c->ix, c->an, text, strlen(text), 0, &err);
 		if (rc == 0) {
-			rc = lidx_search(c->ix, q, &c->so, &r, &err);
+			rc = lidx_search_dedup(c->ix, q, &c->so, &r, &err);
 			if (rc < 0)
 				lidx_query_free(q);
 		}

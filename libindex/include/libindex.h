@@ -122,7 +122,15 @@ int lidx_is_stopword(const char *word, size_t len);
 enum {
 	LIDX_FMT_PLAIN = 0,
 	LIDX_FMT_MARKDOWN = 1,
-	LIDX_FMT_LOGSEQ = 2
+	LIDX_FMT_LOGSEQ = 2,
+	LIDX_FMT_ORG = 3
+};
+
+/** Why a story is kept out of search results (lidx_seg_story.flags,
+    lidx_story.flags). Such a story is listed and shown, but not indexed. */
+enum {
+	LIDX_STORY_LINKS = 1,    /**< nothing but links under a heading (a map of notes) */
+	LIDX_STORY_TEMPLATE = 2  /**< a template: {{title}}, <% tp. %>, a Logseq template:: block */
 };
 
 /** One story of a file. Strings are owned by the lidx_segments. */
@@ -133,6 +141,7 @@ typedef struct lidx_seg_story {
 	uint32_t line_end;    /**< 1-based, inclusive */
 	size_t byte_start;    /**< byte range in the text given to lidx_segment */
 	size_t byte_end;
+	unsigned flags;       /**< LIDX_STORY_*: 0 for a story that is searched */
 } lidx_seg_story;
 
 typedef struct lidx_segments {
@@ -143,6 +152,11 @@ typedef struct lidx_segments {
 	                           id:: ...) blanked, same length and line
 	                           numbers as the input; what gets indexed */
 	size_t text_len;
+	char *meta;           /**< words that apply to every story of the file,
+	                           indexed with each story's title: the title, tags
+	                           and aliases of YAML front matter or org-mode
+	                           #+TITLE/#+FILETAGS, then the file name; NULL if
+	                           the file declares none */
 } lidx_segments;
 
 /**
@@ -255,6 +269,9 @@ typedef struct lidx_story {
 	uint32_t line_start, line_end;
 	char *title, *breadcrumb, *text;
 	size_t text_len;
+	unsigned flags;         /**< LIDX_STORY_*: why it is not searched (0: it is) */
+	uint32_t group;         /**< the smallest id of its near-duplicate stories
+	                             (its own id if it has none) */
 } lidx_story;
 
 uint32_t lidx_index_story_count(lidx_index *ix);
@@ -342,12 +359,26 @@ typedef struct lidx_results {
 	                           those words were not counted. The window scorer
 	                           (LIDX_ALGO_WINDOWS) always counts all; for
 	                           lidx_match_search() see there. */
+	lidx_hit *dups;       /**< lidx_search_dedup(): near-duplicates of the hits,
+	                           left out of hits, best first (NULL otherwise) */
+	uint32_t *dup_of;     /**< dups[i] is a near-duplicate of hits[dup_of[i]] */
+	size_t n_dups;
 } lidx_results;
 
 /** Rank stories for q; fills res (free with lidx_results_clear()). */
 int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts,
                 lidx_results *res, lidx_err *err);
 void lidx_results_clear(lidx_results *res);
+
+/**
+ * lidx_search(), with near-duplicate stories collapsed: of stories that
+ * the builder found to be near-duplicates (MinHash of their word 3-shingles,
+ * estimated Jaccard >= 0.7: a block pasted into two notes, a few words
+ * edited), only the best ranked is a hit; the others that matched are in
+ * res->dups, each with the hit it duplicates. Up to opts->limit hits.
+ */
+int lidx_search_dedup(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts,
+                      lidx_results *res, lidx_err *err);
 
 /**
  * Why story scored what it did: per_group[g] (lidx_query_group_count(q)

@@ -46,6 +46,13 @@
  *   docs     := (varint(doc - prev_doc) varint(tf_title) varint(tf_body)){n_docs}
  *               prev_doc starts at the previous block's last doc (0 at first)
  *   positions:= (varint(pos - prev_pos){tf_body}){n_docs}, prev_pos = 0 per doc
+ *   SINF (9) := sinfo{n_stories}                               (8 bytes each)
+ *   sinfo    := flags:u32 group:u32
+ *               flags: LIDX_STORY_* (1 only links, 2 a template: such a
+ *               story has no postings); group: the smallest story id of
+ *               its set of near-duplicates (its own id if it has none).
+ *               Optional for a reader: an index without it has no flags
+ *               and no near-duplicates.
  *
  * A reader checks the header and every section's CRC except POST's and
  * STORE's at open (all of them with LIDX_OPEN_VERIFY); a postings list is
@@ -58,7 +65,7 @@
 #define LIDX_FORMAT_VERSION 1
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
-#define LIDX_ENGINE_REV 8 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question */
+#define LIDX_ENGINE_REV 9 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates */
 #define LIDX_HEADER_SIZE 64
 #define LIDX_ENTRY_SIZE 24
 #define LIDX_DOC_SIZE 32
@@ -76,7 +83,8 @@ enum {
 	SEC_LEXI = 6,
 	SEC_LEXT = 7,
 	SEC_POST = 8,
-	SEC_MAX = 8
+	SEC_SINFO = 9,
+	SEC_MAX = 9
 };
 
 #endif

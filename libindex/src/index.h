@@ -37,7 +37,12 @@ struct lidx_index {
 	size_t block_len;
 	/* a CRC-checked flag per term's postings (bit set) */
 	uint8_t *post_checked;
+	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */
+	uint32_t n_grouped;
 };
+
+/* The near-duplicate group of a story (its own id if none). */
+uint32_t lidx__story_group(lidx_index *ix, uint32_t id);
 
 /* A term found in the lexicon. */
 typedef struct lidx_term {

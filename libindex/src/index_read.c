@@ -55,6 +55,8 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		ix->sec[id] = (lidx_section){ m + off, len, lidx_rd32(e + 4), 0 };
 	}
 	for (int id = 1; id <= SEC_MAX; id++) {
+		if (!ix->sec[id].p && id == SEC_SINFO)
+			continue; /* optional */
 		if (!ix->sec[id].p)
 			return CORRUPT("missing section");
 		int big = id == SEC_POST || id == SEC_STORE;
@@ -85,6 +87,16 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		return LIDX_ENOMEM;
 	if (ix->sec[SEC_DOCS].len != (uint64_t)ix->n_stories * LIDX_DOC_SIZE)
 		return CORRUPT("DOCS size");
+	if (ix->sec[SEC_SINFO].p) {
+		if (ix->sec[SEC_SINFO].len != (uint64_t)ix->n_stories * 8)
+			return CORRUPT("SINF size");
+		for (uint32_t i = 0; i < ix->n_stories; i++) {
+			uint32_t g = lidx_rd32(ix->sec[SEC_SINFO].p + (uint64_t)i * 8 + 4);
+			if (g > i || (g < i && lidx_rd32(ix->sec[SEC_SINFO].p + (uint64_t)g * 8 + 4) != g))
+				return CORRUPT("SINF group");
+			ix->n_grouped += g != i;
+		}
+	}
 	if (ix->sec[SEC_SIDX].len != ((uint64_t)ix->n_blocks + 1) * 8)
 		return CORRUPT("SIDX size");
 	if (ix->sec[SEC_LEXI].len != ((ix->n_terms + LIDX_LEX_BLOCK - 1) / LIDX_LEX_BLOCK) * 8)
@@ -352,6 +364,8 @@ int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err
 	out->path = ix->files[file].path;
 	out->line_start = lidx_rd32(d + 4);
 	out->line_end = lidx_rd32(d + 8);
+	out->group = lidx__story_group(ix, id);
+	out->flags = ix->sec[SEC_SINFO].p ? lidx_rd32(ix->sec[SEC_SINFO].p + (uint64_t)id * 8) : 0;
 	return 0;
 }
 

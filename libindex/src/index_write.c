@@ -19,6 +19,7 @@
 #include "common.h"
 #include "format.h"
 #include "store_write.h"
+#include "dedup.h"
 
 typedef struct bterm {
 	uint32_t str_off, str_len;
@@ -72,6 +73,10 @@ struct lidx_builder {
 	size_t n_pos, cap_pos;
 	size_t n_title_toks, n_body_toks;
 	char *root;
+	/* SINF: flags per story (u32); near-duplicate signatures of notes' stories */
+	lidx_buf sinfo;
+	lidx_sig *sigs;
+	size_t n_sigs, cap_sigs;
 	struct timeval t0;
 	int failed;      /* a failed add leaves the builder unusable */
 };
@@ -113,6 +118,8 @@ void lidx_builder_free(lidx_builder *b)
 	lidx__free(b->touched);
 	lidx__free(b->pos);
 	lidx__free(b->root);
+	lidx_buf_free(&b->sinfo);
+	lidx__free(b->sigs);
 	lidx_analyzer_free(b->an);
 	lidx__free(b);
 }
@@ -193,6 +200,8 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 typedef struct collect {
 	lidx_builder *b;
 	int title;
+	lidx_sig *sig;       /* the story's MinHash signature, or NULL */
+	lidx_mh_state mh;
 } collect;
 
 static int on_token(void *ctx, const lidx_token *t)
@@ -231,6 +240,8 @@ static int on_token(void *ctx, const lidx_token *t)
 		b->n_title_toks++;
 		return 0;
 	}
+	if (c->sig && !(t->flags & LIDX_TOK_PART))
+		lidx__mh_add(c->sig, &c->mh, id);
 	if (b->n_pos >= UINT32_MAX - 1)
 		return LIDX_ETOOBIG;
 	if (LIDX_GROW(b->pos, b->cap_pos, b->n_pos + 1) < 0)
@@ -249,8 +260,14 @@ static int on_token(void *ctx, const lidx_token *t)
 
 /* ---- adding stories ----------------------------------------------------------- */
 
-static int add_story(lidx_builder *b, const char *title, const char *crumb,
-                     uint32_t line_start, uint32_t line_end, const char *text, size_t len)
+/*
+ * meta: words of the whole file (front matter title and tags, the file
+ * name) that count as title words of this story too. flags: LIDX_STORY_*;
+ * such a story is stored (listed, shown) but gets no postings.
+ */
+static int add_story(lidx_builder *b, const char *title, const char *crumb, const char *meta,
+                     unsigned flags, int dedup, uint32_t line_start, uint32_t line_end,
+                     const char *text, size_t len)
 {
 	int rc;
 	if (!b->n_files && (rc = lidx_builder_add_file(b, "", 0, 0, 0)) < 0)
@@ -258,16 +275,26 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 	if (b->n_stories == UINT32_MAX - 1 || len > UINT32_MAX / 2)
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
-	/* analyze: title and breadcrumb (field 0), text (field 1) */
+	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
 	b->n_touched = b->n_pos = 0;
 	b->n_title_toks = b->n_body_toks = 0;
-	collect c = { b, 1 };
-	if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
-	    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0)
-		return rc;
-	c.title = 0;
-	if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
-		return rc;
+	collect c = { b, 1, NULL, { 0, 0, 0 } };
+	if (dedup && !flags) {
+		/* the slot is kept only if the story is long enough */
+		if (LIDX_GROW(b->sigs, b->cap_sigs, b->n_sigs + 1) < 0)
+			return LIDX_ENOMEM;
+		c.sig = &b->sigs[b->n_sigs];
+		lidx__mh_init(c.sig, b->n_stories);
+	}
+	if (!flags) {
+		if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
+		    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0 ||
+		    (meta && (rc = lidx_analyze(b->an, meta, strlen(meta), 0, 0, on_token, &c, NULL)) != 0))
+			return rc;
+		c.title = 0;
+		if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
+			return rc;
+	}
 	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
 	uint32_t doc = b->n_stories;
 	for (size_t i = 0; i < b->n_touched; i++) {
@@ -302,6 +329,10 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb,
 	lidx_wr32(d + 28, rec_len);
 	if ((rc = lidx_buf_put(&b->docs, d, sizeof d)) < 0)
 		return rc;
+	if ((rc = lidx_buf_u32(&b->sinfo, flags)) < 0 || (rc = lidx_buf_u32(&b->sinfo, doc)) < 0)
+		return rc; /* the group is set when the index is written */
+	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS)
+		b->n_sigs++;
 	b->sum_title += n_title;
 	b->sum_body += n_body;
 	b->n_stories++;
@@ -314,7 +345,7 @@ int lidx_builder_add_story(lidx_builder *b, const char *title, const char *bread
 {
 	if (b->failed)
 		return LIDX_EINVAL;
-	int rc = add_story(b, title ? title : "", breadcrumb ? breadcrumb : "", line_start,
+	int rc = add_story(b, title ? title : "", breadcrumb ? breadcrumb : "", NULL, 0, 0, line_start,
 	                   line_end, text, len);
 	if (rc < 0)
 		b->failed = 1; /* postings may be half-appended: no write after this */
@@ -329,8 +360,14 @@ int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len, const c
 		return rc;
 	for (size_t i = 0; i < sg.n_stories && rc == 0; i++) {
 		lidx_seg_story *s = &sg.stories[i];
-		rc = lidx_builder_add_story(b, s->title, s->breadcrumb, s->line_start, s->line_end,
-		                            sg.text + s->byte_start, s->byte_end - s->byte_start);
+		if (b->failed) {
+			rc = LIDX_EINVAL;
+			break;
+		}
+		rc = add_story(b, s->title, s->breadcrumb, sg.meta, s->flags, 1, s->line_start, s->line_end,
+		               sg.text + s->byte_start, s->byte_end - s->byte_start);
+		if (rc < 0)
+			b->failed = 1; /* postings may be half-appended: no write after this */
 	}
 	lidx_segments_free(&sg);
 	if (rc < 0)
@@ -462,6 +499,7 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
 	lidx_buf sidx = { 0 };
+	uint32_t *group = NULL;
 	rc = LIDX_ENOMEM;
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
@@ -551,6 +589,21 @@ static int write_all(lidx_builder *b, writer *w)
 	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)
 		goto done;
 
+	/* SINF: flags, and near-duplicate groups */
+	if (b->n_stories) {
+		group = lidx__malloc(lidx__mul(b->n_stories, sizeof *group));
+		if (!group) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		if ((rc = lidx__mh_groups(b->sigs, b->n_sigs, b->n_stories, group)) < 0)
+			goto done;
+		for (uint32_t i = 0; i < b->n_stories; i++)
+			lidx_wr32(b->sinfo.p + (size_t)i * 8 + 4, group[i]);
+	}
+	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0)
+		goto done;
+
 	/* META */
 	struct timeval t1;
 	gettimeofday(&t1, NULL);
@@ -588,6 +641,7 @@ done:
 	lidx__free(post_off);
 	lidx__free(post_len);
 	lidx__free(post_crc);
+	lidx__free(group);
 	lidx_buf_free(&pb);
 	lidx_buf_free(&td);
 	lidx_buf_free(&tp);

@@ -1517,6 +1517,41 @@ static int cmp_cand_story(const void *x, const void *y)
 	return a->story < b->story ? -1 : a->story > b->story;
 }
 
+/* A candidate's xQuAD score (see lidx_match_search) given what is covered. */
+static double xquad_score(const cand2 *c, const aspect *as, const double *notcov, double lambda, double pr)
+{
+	double div = 0;
+	for (size_t a = c->a0; a < c->a1; a++)
+		div += pr * as[a].p * notcov[as[a].req];
+	return (1 - lambda) * c->p_main + lambda * div;
+}
+
+/* Candidates of the taken story bi's near-duplicate group: taken too, and
+   listed in res->dups beside hit k with the score they had. */
+static int fold_dups(lidx_index *ix, cand2 *cs, size_t n_cs, size_t bi, size_t k, const aspect *as,
+                     const double *notcov, double lambda, double pr, lidx_results *res)
+{
+	if (!ix->n_grouped)
+		return 0;
+	uint32_t g = lidx__story_group(ix, cs[bi].story);
+	for (size_t i = 0; i < n_cs; i++) {
+		if (cs[i].taken || lidx__story_group(ix, cs[i].story) != g)
+			continue;
+		cs[i].taken = 1;
+		lidx_hit *nh = lidx__realloc(res->dups, (res->n_dups + 1) * sizeof *nh);
+		if (!nh)
+			return LIDX_ENOMEM;
+		res->dups = nh;
+		uint32_t *no = lidx__realloc(res->dup_of, (res->n_dups + 1) * sizeof *no);
+		if (!no)
+			return LIDX_ENOMEM;
+		res->dup_of = no;
+		res->dups[res->n_dups] = (lidx_hit){ cs[i].story, xquad_score(&cs[i], as, notcov, lambda, pr) };
+		res->dup_of[res->n_dups++] = (uint32_t)k;
+	}
+	return 0;
+}
+
 int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results *res, lidx_err *err)
 {
 	lidx_search_opts o;
@@ -1606,27 +1641,32 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 		goto done;
 	}
 	double lambda = XQUAD_LAMBDA, pr = m->n_reqs ? 1.0 / (double)m->n_reqs : 0;
-	for (size_t k = 0; k < out; k++) {
+	size_t k = 0;
+	while (k < out) {
 		double best = -1;
 		size_t bi = 0;
 		for (size_t i = 0; i < n_cs; i++) {
 			if (cs[i].taken)
 				continue;
-			double div = 0;
-			for (size_t a = cs[i].a0; a < cs[i].a1; a++)
-				div += pr * as[a].p * notcov[as[a].req];
-			double sc = (1 - lambda) * cs[i].p_main + lambda * div;
+			double sc = xquad_score(&cs[i], as, notcov, lambda, pr);
 			if (sc > best + 1e-12 || (sc > best - 1e-12 && cs[i].bm25 > cs[bi].bm25)) {
 				best = sc;
 				bi = i;
 			}
 		}
+		if (best < 0)
+			break; /* all taken, or folded into a taken story */
 		cs[bi].taken = 1;
+		/* its near-duplicates take no slot: they go beside it (res->dups) */
+		if ((rc = fold_dups(m->ix, cs, n_cs, bi, k, as, notcov, lambda, pr, res)) < 0) {
+			lidx__err(err, rc, "out of memory");
+			goto done;
+		}
 		for (size_t a = cs[bi].a0; a < cs[bi].a1; a++)
 			notcov[as[a].req] *= 1 - as[a].p;
-		res->hits[k] = (lidx_hit){ cs[bi].story, best };
+		res->hits[k++] = (lidx_hit){ cs[bi].story, best };
 	}
-	res->n_hits = out;
+	res->n_hits = k;
 	/*
 	 * The stories the description's query or one of the requirements'
 	 * queries matched. n_cs counts them all only when the description's

@@ -51,6 +51,8 @@ void lidx_results_clear(lidx_results *r)
 	if (!r)
 		return;
 	lidx__free(r->hits);
+	lidx__free(r->dups);
+	lidx__free(r->dup_of);
 	memset(r, 0, sizeof *r);
 }
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_segment.c -- libFuzzer target: story segmentation of arbitrary bytes
- * (Markdown, Logseq outlines, plain text), then the same text through the
- * builder. Checks every story's line and byte range against the input.
+ * (Markdown, Logseq outlines, org-mode, plain text, front matter, e-mail
+ * headers, dated lists), then the same text through the builder. Checks
+ * every story's line and byte range and flags against the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < s.n_stories; i++) {
 			lidx_seg_story *st = &s.stories[i];
 			if (!st->title || !st->breadcrumb || st->line_start < 1 || st->line_start > st->line_end ||
-			    st->line_end > lines || st->byte_start > st->byte_end || st->byte_end > size)
+			    st->line_end > lines || st->byte_start > st->byte_end || st->byte_end > size ||
+			    (st->flags & ~(unsigned)(LIDX_STORY_LINKS | LIDX_STORY_TEMPLATE)))
 				abort();
 		}
 		lidx_segments_free(&s);

@@ -32,8 +32,15 @@ static const char *const files[][2] = {
 	{ "plain.txt", "Distributed systems reliability.\r\nRate limiting, kafka, mentoring.\r\n" },
 	{ "utf16.txt", "\xff\xfek\0a\0f\0k\0a\0 \0m\0e\0n\0t\0o\0r\0" },
 	{ "image.png", "\x89PNG\r\n\x1a\n\0\0\0\rIHDR" },
+	/* front matter, and a near-duplicate of star.md: lidx_search_dedup collapses it */
+	{ "copy.md",
+	  "---\ntitle: STAR copy\ntags: [kafka]\n---\n# STAR stories\n\n## Led the Kafka migration\n"
+	  "Situation: RabbitMQ queues backed up.\n"
+	  "Action: a dual-write bridge in Node.js and C#; CI/CD on-call.\n"
+	  "Result: p99 latency down 40%, $20m/year protected.\n\n"
+	  "## Mentored a junior engineer\nPaired every week on code review and circuit breakers.\n" },
 };
-static const size_t file_len[] = { 0, 0, 0, 26, 16 };
+static const size_t file_len[] = { 0, 0, 0, 26, 16, 0 };
 
 static void write_notes(void)
 {
@@ -87,7 +94,7 @@ static int search_all(lidx_err *err)
 		memset(&o, 0, sizeof o);
 		lidx_search_defaults(&o);
 		lidx_results r;
-		rc = lidx_search(ix, q, &o, &r, err);
+		rc = lidx_search_dedup(ix, q, &o, &r, err); /* lidx_search, then the collapse */
 		for (size_t i = 0; rc == 0 && i < r.n_hits; i++) {
 			lidx_story s;
 			if ((rc = lidx_index_story(ix, r.hits[i].story, &s, err)) < 0)

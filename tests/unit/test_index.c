@@ -1000,6 +1000,92 @@ static void test_index_store_many_blocks(void **state)
 	unlink(path);
 }
 
+
+/* Near-duplicates: found at build time, collapsed by lidx_search_dedup();
+   not-searched stories (only links, templates) are stored without postings. */
+static void test_index_near_duplicates(void **state)
+{
+	(void)state;
+	static const char a[] =
+		"# Kafka cutover\n"
+		"Moved the billing event pipeline off a single RabbitMQ broker that paged us\n"
+		"twice a week. Consumer lag during the invoice run went from three hours to\n"
+		"under two minutes, and the on-call pages for the queue stopped.\n";
+	static const char b[] = /* the same block, pasted and edited a little */
+		"# STAR: billing cutover\n"
+		"Moved the billing event pipeline off a single RabbitMQ broker that paged us\n"
+		"twice a week. Consumer lag during the invoice run went from three hours to\n"
+		"under two minutes, and the on-call pages for that queue stopped.\n";
+	static const char c[] =
+		"# Onboarding\n"
+		"Paired with Dana on the invoice service for six weeks; she now runs the\n"
+		"onboarding sessions for new hires and reviews the billing pull requests.\n";
+	static const char d[] = "# Reading list\n- [[Kafka cutover]]\n- https://example.com/invoice-billing\n";
+	static const char t[] = "# {{title}}\nInvoice billing notes for {{date}}\n";
+	char path[160];
+	snprintf(path, sizeof path, "%s/dup.cvx", tmpdir);
+	lidx_builder *bl;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&bl), 0);
+	const char *texts[] = { a, b, c, d, t };
+	const char *names[] = { "a.md", "b.md", "c.md", "d.md", "t.md" };
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(lidx_builder_add_file(bl, names[i], 1, 0, 0), 0);
+		assert_int_equal(lidx_builder_add_text(bl, texts[i], strlen(texts[i]), names[i], &err), 0);
+	}
+	assert_int_equal(lidx_builder_write(bl, path, &err), 0);
+	lidx_builder_free(bl);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, LIDX_OPEN_VERIFY, &err), 0);
+	assert_int_equal(lidx_index_story_count(ix), 5);
+	lidx_story s;
+	uint32_t want_group[] = { 0, 0, 2, 3, 4 };
+	unsigned want_flags[] = { 0, 0, 0, LIDX_STORY_LINKS, LIDX_STORY_TEMPLATE };
+	for (uint32_t i = 0; i < 5; i++) {
+		assert_int_equal(lidx_index_story(ix, i, &s, &err), 0);
+		assert_int_equal(s.group, want_group[i]);
+		assert_int_equal(s.flags, want_flags[i]);
+		lidx_story_clear(&s);
+	}
+	lidx_analyzer *an;
+	assert_int_equal(lidx_analyzer_new(&an), 0);
+	lidx_query *q;
+	assert_int_equal(lidx_query_parse(&q, ix, an, "invoice billing", 15, 0, &err), 0);
+	lidx_results r;
+	assert_int_equal(lidx_search(ix, q, NULL, &r, &err), 0);
+	assert_int_equal(r.n_hits, 3); /* a, b, c: not the link list, not the template */
+	assert_int_equal(r.n_dups, 0);
+	lidx_results_clear(&r);
+	assert_int_equal(lidx_search_dedup(ix, q, NULL, &r, &err), 0);
+	assert_int_equal(r.n_hits, 2);
+	assert_int_equal(r.n_dups, 1);
+	assert_int_equal(r.hits[r.dup_of[0]].story + r.dups[0].story, 1); /* a and b */
+	assert_true(r.hits[r.dup_of[0]].score >= r.dups[0].score);
+	lidx_results_clear(&r);
+	/* a limit of 1: the best of a and b, and the other one beside it */
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	o.limit = 1;
+	assert_int_equal(lidx_search_dedup(ix, q, &o, &r, &err), 0);
+	assert_int_equal(r.n_hits, 1);
+	assert_true(r.hits[0].story <= 1);
+	assert_int_equal(r.n_dups, 1);
+	assert_int_equal(r.dups[0].story, 1 - r.hits[0].story);
+	lidx_results_clear(&r);
+	/* an excluded word or a file: filter leaves the duplicate out */
+	lidx_query_free(q);
+	assert_int_equal(lidx_query_parse(&q, ix, an, "invoice -star", 13, 0, &err), 0);
+	assert_int_equal(lidx_search_dedup(ix, q, NULL, &r, &err), 0);
+	for (size_t i = 0; i < r.n_hits; i++)
+		assert_int_not_equal(r.hits[i].story, 1);
+	assert_int_equal(r.n_dups, 0);
+	lidx_results_clear(&r);
+	lidx_query_free(q);
+	lidx_analyzer_free(an);
+	lidx_index_close(ix);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1104,7 @@ int main(void)
 		cmocka_unit_test(test_index_version_magic),
 		cmocka_unit_test(test_index_write_atomic),
 		cmocka_unit_test(test_index_store_many_blocks),
+		cmocka_unit_test(test_index_near_duplicates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

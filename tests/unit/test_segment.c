@@ -530,6 +530,185 @@ static void test_segment_corpus(void **state)
 	}
 }
 
+
+static void seg_named(const char *text, const char *name, lidx_segments *out)
+{
+	lidx_err err = { 0 };
+	int rc = lidx_segment(text, strlen(text), name, out, &err);
+	if (rc != 0)
+		fail_msg("lidx_segment: %d %s", rc, err.msg);
+	check_bytes(text, out);
+}
+
+/* Shapes of real notes: front matter, org-mode, brag lists, e-mail, links, templates. */
+static void test_segment_real_shapes(void **state)
+{
+	(void)state;
+	lidx_segments s;
+	/* YAML front matter: no story of its own; title/tags/aliases + file name in meta */
+	seg_named("---\n"
+	          "title: \"Kafka cutover\"\n"
+	          "aliases:\n"
+	          "  - billing migration\n"
+	          "tags: [streaming, leadership]\n"
+	          "created: 2024-02-11\n"
+	          "---\n"
+	          "\n"
+	          "Moved billing events to Kafka.\n"
+	          "## Situation\n"
+	          "RabbitMQ fell behind at month end.\n"
+	          "## Result\n"
+	          "Lag went from hours to minutes.\n",
+	          "Kafka cutover.md", &s);
+	assert_string_equal(dump(&s), "9-13 Kafka cutover | \n");
+	assert_non_null(s.meta);
+	assert_non_null(strstr(s.meta, "Kafka cutover"));
+	assert_non_null(strstr(s.meta, "billing migration"));
+	assert_non_null(strstr(s.meta, "leadership"));
+	assert_non_null(strstr(s.meta, "Kafka cutover.md"));
+	assert_null(strstr(s.meta, "2024-02-11")); /* created: is not a title or tag */
+	lidx_segments_free(&s);
+	/* front matter without title: the first heading names the note */
+	seg_named("---\ntags:\n- mentoring\n---\n# Onboarding buddy\nPaired with Dana.\n", "x.md", &s);
+	assert_string_equal(dump(&s), "5-6 Onboarding buddy | \n");
+	lidx_segments_free(&s);
+	/* prose between two rules is no front matter: it stays searchable */
+	seg_named("---\nSome prose: with a colon in it\n---\nBody.\n", "r.md", &s);
+	assert_null(s.meta);
+	int covered = 0;
+	for (size_t i = 0; i < s.n_stories; i++)
+		covered |= s.stories[i].line_start <= 2 && s.stories[i].line_end >= 2;
+	assert_true(covered);
+	lidx_segments_free(&s);
+	/* no front matter: no meta */
+	seg_named("# A\nText.\n", "a.md", &s);
+	assert_null(s.meta);
+	lidx_segments_free(&s);
+
+	/* org-mode: headlines, TODO, priority and tags cleaned; drawers and keywords are noise */
+	const char *org = "#+TITLE: Career log\n"
+	                  "#+FILETAGS: :career:\n"
+	                  "* Projects\n"
+	                  "** DONE [#A] Rate limiter for the API    :golang:redis:\n"
+	                  "   CLOSED: [2023-11-02 Thu 17:40]\n"
+	                  "   :PROPERTIES:\n"
+	                  "   :ID: 6f1c2b8e\n"
+	                  "   :END:\n"
+	                  "Built a token bucket in Go with Redis.\n"
+	                  "It absorbed a credential-stuffing attack.\n"
+	                  "Nobody was paged.\n"
+	                  "Design doc reviewed by the SRE leads.\n"
+	                  "#+BEGIN_SRC go\n"
+	                  "* not a headline\n"
+	                  "#+END_SRC\n"
+	                  "** Postmortem template\n"
+	                  "Wrote the sections.\n"
+	                  "Got sign-off from the SRE leads.\n"
+	                  "Ran the first two reviews with it.\n"
+	                  "Teams adopted it in a month.\n"
+	                  "Extra line to make it long enough.\n"
+	                  "And one more line.\n"
+	                  "* Feedback   :peers:\n"
+	                  ":LOGBOOK:\n"
+	                  "CLOCK: [2023-10-30 Mon 09:00]\n"
+	                  ":END:\n"
+	                  "Patient reviewer, said Priya.\n";
+	seg_named(org, "career.org", &s);
+	assert_int_equal(s.format, LIDX_FMT_ORG);
+	assert_string_equal(dump(&s), "3-22 Projects | \n"
+	                              "23-27 Feedback | \n");
+	assert_null(strstr(s.text, "CLOCK:"));
+	assert_null(strstr(s.text, ":PROPERTIES:"));
+	assert_null(strstr(s.text, "6f1c2b8e"));
+	assert_null(strstr(s.text, "CLOSED:"));
+	assert_non_null(strstr(s.text, "* not a headline")); /* code is kept as it is */
+	assert_non_null(strstr(s.meta, "Career log"));
+	assert_non_null(strstr(s.meta, "career"));
+	lidx_segments_free(&s);
+	/* "* item" lists in Markdown are not org-mode */
+	seg_named("* one\n* two\n", "list.md", &s);
+	assert_int_not_equal(s.format, LIDX_FMT_ORG);
+	lidx_segments_free(&s);
+
+	/* a brag list: each dated item is a story, its sub-items with it */
+	seg_named("# Brag 2024\n"
+	          "Things I did.\n"
+	          "- 2024-01-18: Cut the CI pipeline from 42 to 11 minutes.\n"
+	          "- Feb 26, 2024 - Led the incident review for the billing outage.\n"
+	          "- 2024-03-29: Finished the Kafka cutover for billing.\n"
+	          "  - Finance closed March on day one.\n"
+	          "- **2024-05-07** Mentored Dana through her first on-call.\n",
+	          "brag.md", &s);
+	assert_string_equal(dump(&s), "1-2 Brag 2024 | \n"
+	                              "3-3 2024-01-18: Cut the CI pipeline from 42 to 11 minutes. | Brag 2024\n"
+	                              "4-4 Feb 26, 2024 - Led the incident review for the billing outage. | Brag 2024\n"
+	                              "5-6 2024-03-29: Finished the Kafka cutover for billing. | Brag 2024\n"
+	                              "7-7 2024-05-07 Mentored Dana through her first on-call. | Brag 2024\n");
+	lidx_segments_free(&s);
+	/* two dated lines, or dates with no words (journal links), are no brag list */
+	seg_named("# Notes\n- 2024-01-18: Cut CI time.\n- 2024-02-01: Fixed the build.\n", "n.md", &s);
+	assert_string_equal(dump(&s), "1-3 Notes | \n");
+	lidx_segments_free(&s);
+	seg_named("- People\n\t- Vinayak\n\t\t- [[2024-12-10 Tuesday]]\n\t\t\t- Sharding\n"
+	          "\t\t- [[2024-12-13 Friday]]\n\t\t\t- Auth\n\t\t- [[2024-12-20 Friday]]\n\t\t\t- Gateway\n",
+	          "p.md", &s);
+	assert_int_equal(s.n_stories, 1);
+	lidx_segments_free(&s);
+
+	/* a saved e-mail: headers are noise, Subject: heads each message */
+	const char *mail = "From: Maria Lopez <maria@example.com>\n"
+	                   "Sent: Friday, March 29, 2024 5:12 PM\n"
+	                   "To: Platform Team <platform@example.com>\n"
+	                   "Subject: Thank you for the billing cutover\n"
+	                   "\n"
+	                   "Month-end close finished on day one.\n"
+	                   "\n"
+	                   "-----Original Message-----\n"
+	                   "From: Finance Leads <fin@example.com>\n"
+	                   "Sent: Friday, March 29, 2024 9:03 AM\n"
+	                   "To: Maria Lopez <maria@example.com>\n"
+	                   "Subject: RE: March close\n"
+	                   "\n"
+	                   "We closed March on day one.\n";
+	seg_named(mail, "mail.txt", &s);
+	assert_string_equal(dump(&s), "4-6 Thank you for the billing cutover | \n"
+	                              "12-14 RE: March close | \n");
+	assert_null(strstr(s.text, "maria@example.com"));
+	assert_null(strstr(s.text, "Original Message"));
+	lidx_segments_free(&s);
+
+	/* links only: flagged; a page that also says something is not */
+	seg_named("# Career map\n- [[Kafka cutover]]\n- [Staff archetypes](https://staffeng.com/a)\n"
+	          "- https://example.com/talk\n\n# Notes\nSee [[Kafka cutover]] for the numbers we used.\n",
+	          "moc.md", &s);
+	assert_int_equal(s.n_stories, 2);
+	assert_int_equal(s.stories[0].flags, LIDX_STORY_LINKS);
+	assert_int_equal(s.stories[1].flags, 0);
+	lidx_segments_free(&s);
+	/* templates: a placeholder flags the page; in a code fence it does not */
+	seg_named("# {{title}}\nCreated {{date:YYYY-MM-DD}}\n## Situation\nWhat happened?\n", "t.md", &s);
+	assert_true(s.n_stories >= 1);
+	for (size_t i = 0; i < s.n_stories; i++)
+		assert_int_equal(s.stories[i].flags, LIDX_STORY_TEMPLATE);
+	lidx_segments_free(&s);
+	seg_named("# Jinja\nWe render pages with:\n```\n{{title}}\n```\n", "j.md", &s);
+	assert_int_equal(s.stories[0].flags, 0);
+	lidx_segments_free(&s);
+	/* a Logseq block with template:: is a template, its siblings are not */
+	seg_named("- Meeting template\n  template:: meeting\n\t- Attendees\n\t- Notes\n"
+	          "- Kafka cutover review\n\t- Lag went from hours to minutes\n\t- Finance happy\n"
+	          "\t- Next: schema registry\n\t- Owner: me\n",
+	          "lq.md", &s);
+	assert_int_equal(s.format, LIDX_FMT_LOGSEQ);
+	int tmpl = 0, plain = 0;
+	for (size_t i = 0; i < s.n_stories; i++) {
+		tmpl += s.stories[i].flags == LIDX_STORY_TEMPLATE;
+		plain += s.stories[i].flags == 0;
+	}
+	assert_true(tmpl >= 1 && plain >= 1);
+	lidx_segments_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +720,7 @@ int main(void)
 		cmocka_unit_test(test_segment_long_plain),
 		cmocka_unit_test(test_segment_binary_garbage),
 		cmocka_unit_test(test_segment_corpus),
+		cmocka_unit_test(test_segment_real_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
