@@ -16,6 +16,7 @@
 #define MAX_PHRASE_CHECKS 24 /* candidate two-word phrases looked up in the notes */
 #define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
 #define WEAK_SHARE (1.0 / 3)
+#define RARE_SPEC 0.8        /* specificity from which a word is no everyday English word */
 #define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
 #define XQUAD_LAMBDA 0.5     /* share of the requirements (diversity) in the ranking */
 
@@ -1899,8 +1900,8 @@ const lidx_requirement *lidx_match_req(lidx_match *m, size_t i)
 
 /* ---- coverage -------------------------------------------------------------------------- */
 
-/* Per-group weight of requirement r (recomputed: IDF, half for absent words). */
-static double group_weight(lidx_match *m, lidx_query *q, size_t g)
+/* Per-group weight of requirement r (recomputed: IDF, half for absent words); *spec: the word's specificity. */
+static double group_weight(lidx_match *m, lidx_query *q, size_t g, double *spec)
 {
 	qgroup *gr = &q->groups[g];
 	uint32_t df = 0;
@@ -1921,6 +1922,7 @@ static double group_weight(lidx_match *m, lidx_query *q, size_t g)
 	 * skill; "research" alone does not cover it). Everyday English words
 	 * weigh less (term_idf): "first" or "enough" do not cover a requirement.
 	 */
+	*spec = lidx__bg_specificity(term);
 	return term_idf(m, term, df);
 }
 
@@ -1929,17 +1931,24 @@ static int label_of(lidx_match *m, lidx_query *q, const double *pg, double *shar
 {
 	double tot = 0, got = 0;
 	size_t n = q->n_groups, hit = 0;
+	int rare = 0;
 	for (size_t g = 0; g < n; g++) {
-		double w = group_weight(m, q, g);
+		double spec;
+		double w = group_weight(m, q, g, &spec);
 		tot += w;
 		if (pg[g] > 0) {
 			got += w;
 			hit++;
+			rare |= spec >= RARE_SPEC;
 		}
 	}
 	*share = tot > 0 ? got / tot : 0;
-	size_t need = n >= 3 ? 2 : 1;
-	if (*share >= STRONG_SHARE && hit >= need)
+	/*
+	 * Strong needs two of its words, or, for a requirement of one or two
+	 * words, one that is not an everyday English word: "Applicants must be
+	 * authorized to work" is not covered by a story that says "authorized".
+	 */
+	if (*share >= STRONG_SHARE && (hit >= 2 || (n <= 2 && hit == 1 && rare)))
 		return LIDX_COVER_STRONG;
 	if (hit && *share >= WEAK_SHARE - 1e-9)
 		return LIDX_COVER_WEAK;
