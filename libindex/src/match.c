@@ -782,6 +782,46 @@ static int push_sentences(itemvec *iv, const char *t, size_t a, size_t b, long s
 }
 
 /*
+ * A sentence of the introduction about the company in the third person:
+ * a name and then what it is or does ("V2Soft is a CMMI level 3 company",
+ * "Acme provides payment software to banks"), with nothing asked of the
+ * reader ("Python is a must" asks).
+ */
+static int company_sentence(const char *s, size_t len)
+{
+	static const char *const verbs[] = {
+		"is", "was", "has", "provides", "offers", "helps", "builds", "develops", "delivers",
+		"specializes", "serves", "creates", "makes", "enables", "empowers", "powers", "operates",
+		"designs", "brings", "combines", "partners", "works", "believes", "connects", "supports",
+		NULL
+	};
+	static const char *const asks[] = {
+		"you", "your", "must", "required", "requirement", "experience", "years", "skills",
+		"knowledge", "ability", "plus", "preferred", "candidate", "looking for", NULL
+	};
+	size_t w = 0;
+	while (w < len && !isspace((unsigned char)s[w]) && s[w] != ',')
+		w++;
+	if (w < 2 || !isupper((unsigned char)s[0]) || starts_with_cue(s, len, heading_cues))
+		return 0;
+	static const char *const openers[] = { "the", "this", "it", "our", "we", "they", "he", "she",
+	                                       "there", "what", "who", "if", "as", "in", NULL };
+	for (int i = 0; openers[i]; i++)
+		if (strlen(openers[i]) == w && !strncasecmp(s, openers[i], w))
+			return 0;
+	size_t v = w;
+	while (v < len && (isspace((unsigned char)s[v]) || s[v] == ','))
+		v++;
+	size_t ve = v;
+	while (ve < len && isalpha((unsigned char)s[ve]))
+		ve++;
+	int verb = 0;
+	for (int i = 0; verbs[i] && !verb; i++)
+		verb = strlen(verbs[i]) == ve - v && !strncasecmp(s + v, verbs[i], ve - v);
+	return verb && !count_cues(s, len, asks);
+}
+
+/*
  * Boilerplate is decided per clause: an item whose clauses differ ("Build
  * Kafka pipelines; we offer dental and a 401(k)") is cut where they do, so
  * that the requirement keeps its words and the benefits lose theirs.
@@ -802,7 +842,8 @@ static int split_clauses(itemvec *iv, const char *t, size_t intro_end)
 		}
 		int section_bp = it.section >= 0 && (nv.v[it.section].flags & LIDX_JD_BOILERPLATE);
 		int intro = it.start < intro_end && !(it.flags & LIDX_JD_BULLET) &&
-		            intro_sentence(t + it.start, it.end - it.start);
+		            (intro_sentence(t + it.start, it.end - it.start) ||
+		             company_sentence(t + it.start, it.end - it.start));
 		if (section_bp || intro) {
 			rc = push_item(&nv, t, it.start, it.end, it.flags | LIDX_JD_BOILERPLATE, it.section);
 			continue;
