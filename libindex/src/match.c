@@ -198,17 +198,18 @@ static const char *const bp_strong[] = {
 	"please reply", "please call", "please email", "please send", "please click", "further information",
 	"more information", "job id", "requisition", "open positions", "not a fit", "referral bonus",
 	"benefits package", "401(k)", "401k", "salary range", "pay range", "base salary", "base pay",
-	"total rewards", "paid time off", "health insurance", "equity package", "stock options",
+	"total rewards", "paid time off", "equity package", "stock options", "sponsor visas",
+	"sponsor a visa", "sponsor employment", "unable to sponsor",
 	"per annum", "per hour", "hourly rate", "consideration for employment", "qualified applicants",
 	"applicants will", "applicants must", "employment decisions", NULL
 };
 
 static const char *const bp_weak[] = {
-	"benefits include", "benefits", "we offer", "what we offer", "dental", "vision insurance",
-	"life insurance", "disability insurance", "insurance", "medical", "pto", "parental leave",
-	"unlimited vacation", "vacation", "vacations", "holidays", "retirement", "flexible spending",
-	"tuition", "gym", "snacks", "commuter", "relocation", "full-time", "full time", "permanent",
-	"part-time", "salary", "competitive salary", "competitive pay", "compensation", "stipend",
+	"benefits", "we offer", "dental", "vision insurance", "health insurance", "life insurance",
+	"disability insurance", "medical", "pto", "parental leave", "vacation", "vacations",
+	"holidays", "retirement", "flexible spending", "tuition", "gym", "snacks", "commuter",
+	"relocation", "full-time", "full time", "permanent", "part-time", "salary", "competitive pay",
+	"compensation", "stipend", "sponsor", "visa", "visas",
 	"wellness", "perks", "well-being", "work/life", "work-life", "employer match",
 	"financial security", "market-competitive", "founded in", "headquartered", "our mission is",
 	"backed by", "is a leading", "we are an", "we are a", "we're a", "we’re a", "offices in",
@@ -230,9 +231,8 @@ static int bp_score(const char *s, size_t len)
 /*
  * A clause is boilerplate when its cues account for its length: a strong
  * cue (score 2) for up to 24 words, a weak one for up to 12 (alone, up to
- * 8). A long clause is never dropped for one cue: "Build the claims
- * pipeline for our health insurance product in Go and Kafka, ..." keeps its
- * requirement.
+ * 8). A long clause is never dropped for one cue: "Improve our benefits
+ * enrollment service in Go and Kafka" keeps its requirement.
  */
 static int bp_clause(const char *s, size_t len)
 {
@@ -536,6 +536,15 @@ static int colon_label(const char *t, size_t c, size_t floor, size_t *start)
 		int m = 1;
 		while (m < n && kind[m] != LW_OTHER)
 			m++;
+		if (m < n && m < 5) {
+			/* "AWSPreferred Qualifications:", "(Hybrid)Job Type:": the label glued on */
+			for (size_t s = ws[m] + 1; s + 2 < we[m]; s++)
+				if (isupper((unsigned char)t[s]) && !islower((unsigned char)t[s - 1]) &&
+				    islower((unsigned char)t[s + 1]) && label_word(t + s, we[m] - s) != LW_OTHER) {
+					*start = s;
+					return kind[0];
+				}
+		}
 		/* not from a connective: "with the Skills:" is "Skills" */
 		while (m > 1 && (label_word(t + ws[m - 1], we[m - 1] - ws[m - 1]) == LW_MOD) &&
 		       strchr("&/-", t[ws[m - 1]]) == NULL &&
@@ -623,7 +632,7 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 		}
 		if ((c == '.' || c == '!' || c == '?') && p >= 1 && p + 2 < len &&
 		    isupper((unsigned char)t[p + 1]) && islower((unsigned char)t[p + 2]) &&
-		    (islower((unsigned char)t[p - 1]) || t[p - 1] == ')' ||
+		    (islower((unsigned char)t[p - 1]) || isdigit((unsigned char)t[p - 1]) || t[p - 1] == ')' ||
 		     (p >= 2 && isupper((unsigned char)t[p - 1]) && t[p - 2] == '.'))) {
 			/* "secure.Participate", "U.S.Please"; not "Vue.Js" when that is a known word */
 			size_t ws = p, we = p + 1;
@@ -710,8 +719,10 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			int spaced = t[p - 1] == ' ' && (p < 2 || !isdigit((unsigned char)t[p - 2]));
 			int glued = c == '-' && (isalpha((unsigned char)t[p - 1]) || strchr(".:;)", t[p - 1])) &&
 			            isupper((unsigned char)t[p + 2]);
+			/* " - Next" in a long line, after an item of a few words (not "Engineer - Denver") */
 			if ((c == '*' && spaced) || glued ||
-			    (c == '-' && spaced && long_line && isupper((unsigned char)t[p + 2])))
+			    (c == '-' && spaced && long_line && isupper((unsigned char)t[p + 2]) &&
+			     count_words(t + floor, p - floor) >= 4))
 				rc = add_break(b, p);
 		}
 	}
