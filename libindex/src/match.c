@@ -671,6 +671,31 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 				rc = add_break(b, p);
 			continue;
 		}
+		if (isupper(c) && p >= 2 && isupper((unsigned char)t[p - 1]) && isupper((unsigned char)t[p - 2]) &&
+		    p + 1 < len && islower((unsigned char)t[p + 1])) {
+			/*
+			 * "PostgreSQLIf you", "PTONot a fit": an acronym glued to the
+			 * next sentence's first word (a word sentences start with, or a
+			 * label's), not "SQLite" or "HTMLElement"
+			 */
+			static const char *const starts[] = {
+				"if", "we", "you", "our", "the", "this", "not", "as", "in", "for", "with", "all", "are",
+				"is", "and", "join", "please", "must", "will", "what", "who", "why", "how", "a", "an",
+				NULL
+			};
+			size_t q = p + 1, ws = p;
+			while (q < len && islower((unsigned char)t[q]))
+				q++;
+			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
+				ws--;
+			int start = label_word(t + p, q - p) != LW_OTHER;
+			for (int i = 0; starts[i] && !start; i++)
+				start = strlen(starts[i]) == q - p && !strncasecmp(t + p, starts[i], q - p);
+			if (start && (q == len || !word_ch((unsigned char)t[q])) &&
+			    !known_word(t + ws, q - ws, known, ctx) && !written_twice(t, len, ws, q))
+				rc = add_break(b, p);
+			continue;
+		}
 		if (isdigit(c) && p >= 3 && islower((unsigned char)t[p - 1]) && islower((unsigned char)t[p - 2]) &&
 		    islower((unsigned char)t[p - 3])) {
 			/* "systems2+ years", "lead3-5 years" */
@@ -1713,33 +1738,37 @@ void lidx_match_defaults(lidx_match_opts *o)
 /*
  * A glued word that the notes use is no glue point ("JavaScript" in notes
  * that say "javascript"): the analyzed whole word is in the index or in the
- * alias table.
+ * alias table. The terms are copied and looked up after the analysis: the
+ * alias table's first use analyzes its own forms with the same analyzer.
  */
 struct known_ctx {
-	lidx_match *m;
-	int found;
+	char term[2][64];
+	size_t n;
 };
 
 static int known_tok(void *ctx, const lidx_token *t)
 {
 	struct known_ctx *k = ctx;
-	if (t->flags & LIDX_TOK_PART)
+	if ((t->flags & LIDX_TOK_PART) || k->n >= 2 || t->term_len >= sizeof k->term[0])
 		return 0;
-	lidx_term lt;
-	int rc = lidx__term_find(k->m->ix, t->term, t->term_len, &lt);
-	if (rc == 0 && lt.df > 0)
-		k->found = 1;
-	else if (lidx__alias_known(k->m->an, t->term))
-		k->found = 1;
+	memcpy(k->term[k->n], t->term, t->term_len);
+	k->term[k->n++][t->term_len] = 0;
 	return 0;
 }
 
 static int notes_know(void *ctx, const char *w, size_t n)
 {
-	struct known_ctx k = { ctx, 0 };
-	if (lidx_analyze(k.m->an, w, n, 0, 0, known_tok, &k, NULL) < 0)
+	lidx_match *m = ctx;
+	struct known_ctx k = { .n = 0 };
+	if (lidx_analyze(m->an, w, n, 0, 0, known_tok, &k, NULL) < 0)
 		return 0;
-	return k.found;
+	for (size_t i = 0; i < k.n; i++) {
+		lidx_term lt;
+		if ((lidx__term_find(m->ix, k.term[i], strlen(k.term[i]), &lt) == 0 && lt.df > 0) ||
+		    lidx__alias_known(m->an, k.term[i]))
+			return 1;
+	}
+	return 0;
 }
 
 static int looks_binary(const char *s, size_t len)
