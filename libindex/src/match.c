@@ -691,6 +691,8 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			int start = label_word(t + p, q - p) != LW_OTHER;
 			for (int i = 0; starts[i] && !start; i++)
 				start = strlen(starts[i]) == q - p && !strncasecmp(t + p, starts[i], q - p);
+			if (q - p == 2 && t[p + 1] == 's')
+				start = 0; /* "APIs", "SDKs": a plural */
 			if (start && (q == len || !word_ch((unsigned char)t[q])) &&
 			    !known_word(t + ws, q - ws, known, ctx) && !written_twice(t, len, ws, q))
 				rc = add_break(b, p);
