@@ -532,7 +532,16 @@ static int colon_label(const char *t, size_t c, size_t floor, size_t *start)
 			}
 		}
 	}
-	if (kind[0] == LW_SECTION || kind[0] == LW_FIELD) {
+	int k0 = kind[0];
+	if (k0 == LW_MOD) {
+		/* "You will:", "What you'll do:": a heading phrase of modifiers only */
+		int m = 1;
+		while (m < n && kind[m] != LW_OTHER)
+			m++;
+		if (known_heading(t + ws[m - 1], we[0] - ws[m - 1]))
+			k0 = LW_SECTION;
+	}
+	if (k0 == LW_SECTION || k0 == LW_FIELD) {
 		int m = 1;
 		while (m < n && kind[m] != LW_OTHER)
 			m++;
@@ -542,7 +551,7 @@ static int colon_label(const char *t, size_t c, size_t floor, size_t *start)
 				if (isupper((unsigned char)t[s]) && !islower((unsigned char)t[s - 1]) &&
 				    islower((unsigned char)t[s + 1]) && label_word(t + s, we[m] - s) != LW_OTHER) {
 					*start = s;
-					return kind[0];
+					return k0;
 				}
 		}
 		/* not from a connective: "with the Skills:" is "Skills" */
@@ -556,7 +565,7 @@ static int colon_label(const char *t, size_t c, size_t floor, size_t *start)
 		if (!isupper((unsigned char)t[s]) && !at_edge)
 			return LW_OTHER;
 		*start = s;
-		return kind[0];
+		return k0;
 	}
 	/* a capitalized label, with "&" or "and" joining two words ("Search & Analytics") */
 	static const char *const joins[] = { "of", "with", "in", "for", "to", "the", "a", "an", "and",
