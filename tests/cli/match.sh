@@ -153,6 +153,26 @@ for r in reqs:
 assert d["results"], "no stories"
 ' 2>"$TMP/pyerr" && ok "one-line ad: its requirements, and no recruiter, legal or benefits line" \
 	|| bad "one-line ad requirements" "$(cat "$TMP/pyerr")"
+# the same ad with its line breaks and bullet marks lost keeps every requirement
+THREE="$(cd "$(dirname "$0")/../.." && pwd)/bench/jd/three-ads-pasted-together.txt"
+python3 -c '
+import re,sys
+t=open(sys.argv[1],encoding="utf-8").read()
+t=re.sub(r"\n\s*[-*\u2022]\s+","\n",t)
+sys.stdout.write(re.sub(r"\s*\n+\s*","",t))' "$THREE" >"$TMP/glued"
+run "$BIN" --corpus "$C" --json match --coverage "$THREE"
+printf '%s' "$out" >"$TMP/orig.json"
+run "$BIN" --corpus "$C" --json match --coverage "$TMP/glued"
+expect_rc 0 "three ads glued into one line are matched"
+printf '%s' "$out" | python3 -c '
+import json,sys
+g=[q["text"] for q in json.load(sys.stdin)["match"]["coverage"]["requirements"]]
+o=[q["text"] for q in json.load(open(sys.argv[1]))["match"]["coverage"]["requirements"]]
+assert len(o) >= 30, len(o)
+miss=[r for r in o if not any(r.rstrip(" .;") in x for x in g)]
+assert not miss, miss
+' "$TMP/orig.json" 2>"$TMP/pyerr" && ok "every requirement of the ad survives its line breaks being lost" \
+	|| bad "glued ad keeps its requirements" "$(cat "$TMP/pyerr")"
 printf 'Minimum Required Skills:Kafka, Kong, PostgreSQLIf you like reliability work, please read on!All qualified applicants will receive consideration without regard to race or national origin.' >"$TMP/skills1"
 run "$BIN" --corpus "$C" --json match --coverage "$TMP/skills1"
 expect_rc 0 "a one-line ad of a skills list and EEO text is matched"
