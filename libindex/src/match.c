@@ -653,6 +653,12 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 				rc = add_break(b, p + 1);
 			continue;
 		}
+		if (isupper(c) && p >= 1 && (t[p - 1] == ')' || t[p - 1] == ']') && p + 1 < len &&
+		    islower((unsigned char)t[p + 1])) {
+			/* "(S3, Glue, Redshift)Benefits": a bracket glued to the next item */
+			rc = add_break(b, p);
+			continue;
+		}
 		if (isupper(c) && p >= 2 && islower((unsigned char)t[p - 1]) && p + 1 < len &&
 		    islower((unsigned char)t[p + 1]) &&
 		    (islower((unsigned char)t[p - 2]) ||

@@ -167,6 +167,10 @@ static void test_match_split_runon(void **state)
 		  "H Nice to have\nB Rust\nB Terraform\nB Kubernetes\n" },
 		{ "What you bring- Go services- Kafka pipelines",
 		  "H What you bring\nB Go services\nB Kafka pipelines\n" },
+		/* a pasted list: bullets and a heading glued on, a bracket glued to the next heading */
+		{ "Qualifications\xe2\x80\xa2 3+ years of Python\xe2\x80\xa2 Experience with AWS (S3, Glue)Benefits"
+		  "\xe2\x80\xa2 Dental",
+		  "H Qualifications\nB 3+ years of Python\nB Experience with AWS (S3, Glue)\nH! Benefits\nB! Dental\n" },
 		/* fields are boilerplate, a section label is a heading */
 		{ "Location: Austin, TX Salary: $120k Skills: Go, Kafka, PostgreSQL",
 		  "S! Location: Austin, TX\nS! Salary: $120k\nH Skills\nS Go, Kafka, PostgreSQL\n" },
