@@ -1,6 +1,7 @@
 /*
  * match.c -- job descriptions (`cvsearch match`): split a pasted description
- * into requirement items, set boilerplate aside, build a weighted query of
+ * into requirement items (restoring the line breaks a one-line paste lost),
+ * set boilerplate aside clause by clause, build a weighted query of
  * its characteristic terms (MoreLikeThis-style), score each requirement on
  * its own for the coverage report and pick a small story portfolio with a
  * greedy set cover. Called by the CLI (cli/cmd_match.c).
@@ -603,9 +604,17 @@ static int written_twice(const char *t, size_t len, size_t a, size_t b)
 
 #define LONG_LINE 400 /* bytes: a line this long is a paste that lost its breaks */
 
+/*
+ * Glue points examined against the notes and the text (a lexicon look-up,
+ * a scan): a real ad has a few dozen; past this many, a text is no ad and
+ * the rest of its camel-case stays whole.
+ */
+#define MAX_GLUE_CHECKS 4096
+
 static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brks *b)
 {
 	int rc = 0;
+	size_t checks = 0;
 	size_t line_start = 0, line_end = 0;
 	for (size_t p = 0; p < len && rc == 0; p++) {
 		if (p >= line_end) {
@@ -649,7 +658,7 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 				ws--;
 			while (we < len && word_ch((unsigned char)t[we]))
 				we++;
-			if (!known_word(t + ws, we - ws, known, ctx))
+			if (checks++ < MAX_GLUE_CHECKS && !known_word(t + ws, we - ws, known, ctx))
 				rc = add_break(b, p + 1);
 			continue;
 		}
@@ -681,8 +690,8 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			size_t we = q;
 			while (we < len && word_ch((unsigned char)t[we]))
 				we++;
-			if (!known_word(t + a, q - a, known, ctx) && !known_word(t + ws, we - ws, known, ctx) &&
-			    !written_twice(t, len, a, q))
+			if (checks++ < MAX_GLUE_CHECKS && !known_word(t + a, q - a, known, ctx) &&
+			    !known_word(t + ws, we - ws, known, ctx) && !written_twice(t, len, a, q))
 				rc = add_break(b, p);
 			continue;
 		}
@@ -708,7 +717,7 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 				start = strlen(starts[i]) == q - p && !strncasecmp(t + p, starts[i], q - p);
 			if (q - p == 2 && t[p + 1] == 's')
 				start = 0; /* "APIs", "SDKs": a plural */
-			if (start && (q == len || !word_ch((unsigned char)t[q])) &&
+			if (start && (q == len || !word_ch((unsigned char)t[q])) && checks++ < MAX_GLUE_CHECKS &&
 			    !known_word(t + ws, q - ws, known, ctx) && !written_twice(t, len, ws, q))
 				rc = add_break(b, p);
 			continue;
@@ -729,7 +738,7 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			size_t ws = p;
 			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
 				ws--;
-			if (years && !known_word(t + ws, q - ws, known, ctx))
+			if (years && checks++ < MAX_GLUE_CHECKS && !known_word(t + ws, q - ws, known, ctx))
 				rc = add_break(b, p);
 			continue;
 		}
