@@ -216,7 +216,8 @@ static const char *const bp_weak[] = {
 	"backed by", "is a leading", "we are an", "we are a", "we're a", "we’re a", "offices in",
 	"locations in", "fortune 500", "award-winning", "industry leader", "our clients", "our client",
 	"applicants", "read on", "work from anywhere", "hybrid work", "regardless of", "employer",
-	"hiring manager", "interview", NULL
+	"hiring manager", "interview", "(hybrid)", "(remote)", "(on-site)", "(onsite)", "(in-office)",
+	NULL
 };
 
 /* Boilerplate score of a clause: 2 per strong cue, 1 per weak cue. */
