@@ -640,6 +640,11 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			int same_line = v < len && t[v] != '\n' && t[v] != '\r';
 			size_t s = 0;
 			int k = colon_label(t, p, floor, &s);
+			size_t ind = line_start;
+			while (ind < s && (t[ind] == ' ' || t[ind] == '\t'))
+				ind++;
+			if (k != LW_OTHER && s > ind && ind + bullet_len(t + ind, line_end - ind) == s)
+				k = LW_OTHER; /* "- Nice to have: gRPC": a bullet keeps its label */
 			if (k == LW_SECTION) {
 				rc = add_break(b, s);
 				if (rc == 0 && same_line)
