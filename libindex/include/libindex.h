@@ -508,16 +508,25 @@ typedef struct lidx_jd_item {
  * Split a job description into items: every bullet ("-", "*", "•", "–",
  * "1.", "a)") is one item, with its wrapped continuation lines; paragraphs
  * are cut into sentences; short lines ending in ':' and Markdown headings
- * are headings. Items under a boilerplate heading ("Benefits", "About us")
- * and items that read as boilerplate (lidx_jd_boilerplate()) are flagged.
+ * are headings. Text pasted as one line gets its lost line breaks back:
+ * glued sentences ("secure.Participate"), glued list items ("roadmapWork",
+ * "systems2+ years"), bullets inside a line (" * ", "•") and labels
+ * ("Required Qualifications:6+ years" is a heading and an item). Items
+ * under a boilerplate heading ("Benefits", "About us"), the company's
+ * introduction, and clauses that read as boilerplate (lidx_jd_boilerplate())
+ * are flagged; an item whose clauses differ is cut where they do. Item
+ * ranges are byte ranges of text (U+00A0 counts as a blank).
  * @param[out] out  array of *n_out items; free with lidx_free()
  */
 int lidx_jd_split(const char *text, size_t len, lidx_jd_item **out, size_t *n_out);
 
 /**
- * 1 if the text reads as job-ad boilerplate rather than a requirement:
- * benefits, pay, equal-opportunity and accommodation statements, company
- * introductions, application instructions.
+ * 1 if the text, read as one clause, is job-ad boilerplate rather than a
+ * requirement: benefits, pay, equal-opportunity and accommodation law,
+ * work authorization and visas, application instructions, recruiters and
+ * contact details, fields such as "Location: ...". Its cues must account
+ * for its length (a strong cue for 24 words, a weak one for 12, alone 8):
+ * a long requirement that mentions "benefits" once is not boilerplate.
  */
 int lidx_jd_boilerplate(const char *text, size_t len);
 

@@ -1,6 +1,7 @@
 /*
  * match.c -- job descriptions (`cvsearch match`): split a pasted description
- * into requirement items, set boilerplate aside, build a weighted query of
+ * into requirement items (restoring the line breaks a one-line paste lost),
+ * set boilerplate aside clause by clause, build a weighted query of
  * its characteristic terms (MoreLikeThis-style), score each requirement on
  * its own for the coverage report and pick a small story portfolio with a
  * greedy set cover. Called by the CLI (cli/cmd_match.c).
@@ -16,6 +17,7 @@
 #define MAX_PHRASE_CHECKS 24 /* candidate two-word phrases looked up in the notes */
 #define STRONG_SHARE 0.5     /* coverage thresholds, see lidx_match_coverage() */
 #define WEAK_SHARE (1.0 / 3)
+#define RARE_SPEC 0.8        /* specificity from which a word is no everyday English word */
 #define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
 #define XQUAD_LAMBDA 0.5     /* share of the requirements (diversity) in the ranking */
 
@@ -38,34 +40,130 @@ static int lower_contains(const char *s, size_t len, const char *cue)
 	return 0;
 }
 
-int lidx_jd_boilerplate(const char *s, size_t len)
+static int count_cues(const char *s, size_t len, const char *const *cues)
 {
-	/*
-	 * Phrases that only job-ad boilerplate uses: benefits, pay, equal
-	 * opportunity and accommodation law, company introductions and how to
-	 * apply. A requirement never needs them, so one is enough.
-	 */
-	static const char *const cues[] = {
-		"equal opportunity", "equal employment", "affirmative action", "without regard to",
-		"regardless of", "sexual orientation", "gender identity", "national origin",
-		"veteran status", "protected characteristic", "reasonable accommodation", "e-verify",
-		"benefits include", "benefits package", "we offer", "what we offer", "health insurance",
-		"dental", "401(k)", "401k", "paid time off", "pto", "parental leave", "unlimited vacation",
-		"salary range", "pay range", "base salary", "base pay", "compensation", "stock options",
-		"equity package", "stipend", "per annum", "visa sponsorship", "apply now", "to apply",
-		"send your resume", "submit your resume", "cover letter", "founded in", "headquartered",
-		"our mission is", "backed by", "is a leading", "we are an", "we are a", "we're a",
-		"wellness", "perks", "background check", "work from anywhere", "hybrid work",
-		"pay transparency", "total rewards", NULL
-	};
-	if (len > 4096)
-		len = 4096;
+	int n = 0;
 	for (int i = 0; cues[i]; i++)
-		if (lower_contains(s, len, cues[i]))
-			return 1;
-	/* a salary: "$150,000", "$120k", "£60k" */
+		n += lower_contains(s, len, cues[i]);
+	return n;
+}
+
+static size_t count_words(const char *s, size_t len)
+{
+	size_t n = 0;
+	int in = 0;
+	for (size_t i = 0; i < len; i++) {
+		int ws = isspace((unsigned char)s[i]);
+		n += !ws && !in;
+		in = !ws;
+	}
+	return n;
+}
+
+/*
+ * The words of a label before a colon ("Required Qualifications:",
+ * "Location:"): a section opens a part of the ad (its items follow), a
+ * field holds a value of the ad's own (where, when, how paid, who to call),
+ * a modifier only qualifies one of those.
+ */
+enum { LW_OTHER, LW_MOD, LW_SECTION, LW_FIELD };
+
+static int label_word(const char *w, size_t n)
+{
+	static const char *const section[] = {
+		"requirements", "requirement", "qualifications", "qualification", "responsibilities",
+		"responsibility", "duties", "skills", "skill", "description", "overview", "summary",
+		"benefits", "perks", "offer", "offers", "expectations", "tasks", "technologies", "stack",
+		"education", "experience", "needs", "need", "have", "do", "bring", "are", "for", "get",
+		"role", "opportunity", "us", "culture", "values", NULL
+	};
+	static const char *const field[] = {
+		"location", "locations", "duration", "salary", "pay", "compensation", "rate", "type", "id",
+		"title", "position", "date", "department", "travel", "schedule", "shift", "hours",
+		"contract", "term", "industry", "client", "posted", "deadline", "contact", "email", "phone",
+		"recruiter", "reference", "category", "openings", "authorization", "visa", "citizenship",
+		"clearance", "status", "remote", "onsite", "relocation", "employer", NULL
+	};
+	static const char *const mod[] = {
+		"required", "preferred", "minimum", "min", "primary", "key", "basic", "desired",
+		"additional", "technical", "job", "what", "we", "you", "our", "your", "the", "will",
+		"you'll", "you’ll", "we're", "we’re", "who", "is", "this", "to", "and", "&", "/", "-", "of",
+		"a", "an", "in", "with", "nice", "must", "bonus", "plus", "core", "main", "essential",
+		"general", "other", "company", "team", "work", "employment", "start", "base", "annual",
+		"about", "why", "join", "looking", "can", "expect", "ideal", "candidate", "profile",
+		"position", "role", "day", "impact", "mission", "it", "would", "be", "great", "if",
+		"hiring", "process", "benefits", "compensation", "apply", "how", "sponsorship", "points",
+		"if", "it", "in", "what's", "that", "all", NULL
+	};
+	if (n == 0 || n > 24)
+		return LW_OTHER;
+	for (int i = 0; section[i]; i++)
+		if (strlen(section[i]) == n && !strncasecmp(w, section[i], n))
+			return LW_SECTION;
+	for (int i = 0; field[i]; i++)
+		if (strlen(field[i]) == n && !strncasecmp(w, field[i], n))
+			return LW_FIELD;
+	for (int i = 0; mod[i]; i++)
+		if (strlen(mod[i]) == n && !strncasecmp(w, mod[i], n))
+			return LW_MOD;
+	return LW_OTHER;
+}
+
+/*
+ * A label at the start of a clause whose last word names a field of the
+ * ad ("Location: Austin", "Job Type: Full-time", "Visa: none"): 1.
+ */
+static int field_clause(const char *s, size_t len)
+{
+	size_t c = 0;
+	while (c < len && c < 48 && s[c] != ':' && s[c] != '\n')
+		c++;
+	if (c >= len || s[c] != ':' || c == 0 || count_words(s, c) > 4)
+		return 0;
+	size_t e = c;
+	while (e > 0 && isspace((unsigned char)s[e - 1]))
+		e--;
+	size_t b = e;
+	while (b > 0 && !isspace((unsigned char)s[b - 1]))
+		b--;
+	return label_word(s + b, e - b) == LW_FIELD;
+}
+
+/* A telephone number (ten digits or more in one run of digits, blanks, - . ( ) +), an e-mail or a web address. */
+static int contact_detail(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (isdigit((unsigned char)s[i]) && (i == 0 || !isalnum((unsigned char)s[i - 1]))) {
+			size_t j = i, d = 0, last = i;
+			while (j < len && (isdigit((unsigned char)s[j]) || strchr(" -.()+", s[j]))) {
+				if (isdigit((unsigned char)s[j])) {
+					d++;
+					last = j;
+				}
+				if (j > i && s[j] == ' ' && s[j - 1] == ' ')
+					break;
+				j++;
+			}
+			if (d >= 10 && d <= 15 && (last + 1 == len || !isalnum((unsigned char)s[last + 1])))
+				return 1;
+			i = j > i ? j - 1 : i;
+		}
+		if (s[i] == '@' && i > 0 && isalnum((unsigned char)s[i - 1]) && i + 1 < len &&
+		    isalnum((unsigned char)s[i + 1])) {
+			for (size_t j = i + 1; j < len && j < i + 40 && !isspace((unsigned char)s[j]); j++)
+				if (s[j] == '.' && j + 1 < len && isalpha((unsigned char)s[j + 1]))
+					return 1;
+		}
+	}
+	return lower_contains(s, len, "http://") || lower_contains(s, len, "https://") ||
+	       lower_contains(s, len, "www.");
+}
+
+/* A salary: "$150,000", "$120k", "£60k". */
+static int salary_amount(const char *s, size_t len)
+{
 	for (size_t i = 0; i + 2 < len; i++)
-		if ((s[i] == '$' || (i + 2 < len && !memcmp(s + i, "\xc2\xa3", 2))) ) {
+		if (s[i] == '$' || !memcmp(s + i, "\xc2\xa3", 2)) {
 			size_t j = i + (s[i] == '$' ? 1 : 2), d = 0;
 			while (j < len && (isdigit((unsigned char)s[j]) || s[j] == ',')) {
 				d += isdigit((unsigned char)s[j]) != 0;
@@ -75,6 +173,81 @@ int lidx_jd_boilerplate(const char *s, size_t len)
 				return 1;
 		}
 	return 0;
+}
+
+/*
+ * Boilerplate cues. Strong ones only job-ad boilerplate uses: equal
+ * opportunity and accommodation law, work authorization and visas, how to
+ * apply, recruiters, pay figures. Weak ones can name a skill's domain too
+ * ("insurance", "relocation", "compensation"): a clause needs two, or one
+ * in a few words.
+ */
+static const char *const bp_strong[] = {
+	"equal opportunity", "equal employment", "affirmative action", "without regard to",
+	"sexual orientation", "gender identity", "national origin", "veteran status",
+	"protected veteran", "protected characteristic", "protected by law", "reasonable accommodation",
+	"e-verify", "eeo", "eoe", "authorized to work", "authorization to work", "work authorization",
+	"eligible to work", "eligibility to work", "employment eligibility", "right to work",
+	"legally authorized", "must be authorized", "must be eligible", "visa sponsorship",
+	"sponsorship", "h1b", "h-1b", "green card", "us citizen", "u.s. citizen", "us citizens",
+	"u.s. citizens", "citizenship", "apply now", "apply today", "apply directly", "please apply",
+	"apply online", "apply here", "how to apply", "click here", "click the link", "click on",
+	"clicking", "your resume", "your cv", "a resume", "resume to", "word resume", "cover letter",
+	"recruiter", "recruiters", "recruiting team", "recruitment agency", "staffing", "corp to corp",
+	"corp-to-corp", "c2c", "w2", "1099", "all rights reserved", "copyright", "\xc2\xa9",
+	"pay transparency", "background check", "drug screen", "drug test", "please contact",
+	"please reply", "please call", "please email", "please send", "please click", "further information",
+	"more information", "job id", "requisition", "open positions", "not a fit", "referral bonus",
+	"benefits package", "401(k)", "401k", "salary range", "pay range", "base salary", "base pay",
+	"total rewards", "paid time off", "equity package", "stock options", "sponsor visas",
+	"sponsor a visa", "sponsor employment", "unable to sponsor",
+	"per annum", "per hour", "hourly rate", "consideration for employment", "qualified applicants",
+	"applicants will", "applicants must", "employment decisions", NULL
+};
+
+static const char *const bp_weak[] = {
+	"benefits", "we offer", "dental", "vision insurance", "health insurance", "life insurance",
+	"disability insurance", "medical", "pto", "parental leave", "vacation", "vacations",
+	"holidays", "retirement", "flexible spending", "tuition", "gym", "snacks", "commuter",
+	"relocation", "full-time", "full time", "permanent", "part-time", "salary", "competitive pay",
+	"compensation", "stipend", "sponsor", "visa", "visas",
+	"wellness", "perks", "well-being", "work/life", "work-life", "employer match",
+	"financial security", "market-competitive", "founded in", "headquartered", "our mission is",
+	"backed by", "is a leading", "we are an", "we are a", "we're a", "we’re a", "offices in",
+	"locations in", "fortune 500", "award-winning", "industry leader", "our clients", "our client",
+	"applicants", "read on", "work from anywhere", "hybrid work", "regardless of", "employer",
+	"hiring manager", "interview", "(hybrid)", "(remote)", "(on-site)", "(onsite)", "(in-office)",
+	NULL
+};
+
+/* Boilerplate score of a clause: 2 per strong cue, 1 per weak cue. */
+static int bp_score(const char *s, size_t len)
+{
+	if (len > 4096)
+		len = 4096;
+	int score = 2 * count_cues(s, len, bp_strong) + count_cues(s, len, bp_weak);
+	score += 2 * (salary_amount(s, len) + contact_detail(s, len) + field_clause(s, len));
+	return score;
+}
+
+/*
+ * A clause is boilerplate when its cues account for its length: a strong
+ * cue (score 2) for up to 24 words, a weak one for up to 12 (alone, up to
+ * 8). A long clause is never dropped for one cue: "Improve our benefits
+ * enrollment service in Go and Kafka" keeps its requirement.
+ */
+static int bp_clause(const char *s, size_t len)
+{
+	int score = bp_score(s, len);
+	size_t words = count_words(s, len > 4096 ? 4096 : len);
+	if (score >= 2)
+		return (size_t)score * 12 >= words;
+	return score == 1 && words <= 8;
+}
+
+int lidx_jd_boilerplate(const char *s, size_t len)
+{
+	return bp_clause(s, len);
 }
 
 /*
@@ -117,16 +290,19 @@ static int blank_from(const char *t, size_t i, size_t len)
 }
 
 /* A heading that opens a boilerplate section ("Benefits", "About us"). */
+static const char *const bp_heading_cues[] = {
+		"about us", "about the company", "who we are", "benefits", "benefit", "perks",
+		"what we offer", "offer", "offers", "compensation", "salary", "pay", "why join", "why work",
+		"life at", "our culture", "culture", "equal opportunity", "eeo", "how to apply", "apply",
+		"our values", "diversity", "location", "duration", "job type", "employment type",
+		"work authorization", "visa", "contact", "what you'll get", "what you’ll get",
+		"what you get", "what's in it for you", "what’s in it for you", "in it for you", NULL
+};
+
 static int boilerplate_heading(const char *s, size_t len)
 {
-	static const char *const cues[] = {
-		"about us", "about the company", "who we are", "benefits", "benefit", "perks",
-		"what we offer", "compensation", "salary", "pay", "why join", "why work", "life at",
-		"our culture", "culture", "equal opportunity", "eeo", "how to apply", "our values",
-		"diversity", "location", NULL
-	};
-	for (int i = 0; cues[i]; i++)
-		if (lower_contains(s, len, cues[i]))
+	for (int i = 0; bp_heading_cues[i]; i++)
+		if (lower_contains(s, len, bp_heading_cues[i]))
 			return 1;
 	/* "About <Company>", but not "About the role" / "About you" */
 	if (len > 6 && !strncasecmp(s, "about ", 6) && !lower_contains(s, len, "role") &&
@@ -137,47 +313,73 @@ static int boilerplate_heading(const char *s, size_t len)
 }
 
 /* Words that open a requirements-type section. */
-static int known_heading(const char *s, size_t len)
-{
-	static const char *const cues[] = {
+static const char *const heading_cues[] = {
 		"responsibilities", "requirements", "qualifications", "what you'll do", "what you will do",
 		"what you’ll do", "you have", "you will", "you'll", "about you", "about the role",
 		"the role", "skills", "nice to have", "bonus points", "preferred", "must have",
 		"what we're looking for", "what we are looking for", "who you are", "your impact",
-		"the team", "duties", "tech stack", "our stack", NULL
-	};
-	for (int i = 0; cues[i]; i++)
-		if (lower_contains(s, len, cues[i]))
+		"the team", "duties", "tech stack", "our stack", "what you need", "what you'll need",
+		"what you’ll need", "what you bring", "what you'll bring", "what you’ll bring",
+		"what we need", NULL
+};
+
+static int known_heading(const char *s, size_t len)
+{
+	for (int i = 0; heading_cues[i]; i++)
+		if (lower_contains(s, len, heading_cues[i]))
 			return 1;
 	return boilerplate_heading(s, len);
 }
 
-static size_t count_words(const char *s, size_t len)
+static int starts_with_cue(const char *s, size_t len, const char *const *cues)
 {
-	size_t n = 0;
-	int in = 0;
-	for (size_t i = 0; i < len; i++) {
-		int ws = isspace((unsigned char)s[i]);
-		n += !ws && !in;
-		in = !ws;
+	for (int i = 0; cues[i]; i++) {
+		size_t n = strlen(cues[i]);
+		if (n <= len && !strncasecmp(s, cues[i], n) && (n == len || !isalnum((unsigned char)s[n])))
+			return 1;
 	}
-	return n;
+	return 0;
+}
+
+/*
+ * A short line without a colon is a heading by its words only when it
+ * reads as one: two words at most, every longer word capitalized ("Nice To
+ * Have", "REQUIRED SKILLS"), or a heading phrase at its start ("What you
+ * will do", "Requirements"). "Excellent organizational and planning skills"
+ * is a requirement.
+ */
+static int heading_like(const char *s, size_t len, size_t words)
+{
+	if (words <= 2)
+		return 1;
+	int caps = 1;
+	for (size_t i = 0; i < len && caps;) {
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		size_t b = i;
+		while (i < len && !isspace((unsigned char)s[i]))
+			i++;
+		if (i - b >= 5 && isalpha((unsigned char)s[b]) && !isupper((unsigned char)s[b]))
+			caps = 0;
+	}
+	return caps || starts_with_cue(s, len, heading_cues) || starts_with_cue(s, len, bp_heading_cues);
 }
 
 /* Length of a bullet marker (and the blanks after it) at s, or 0. */
+static const char *const bullet_marks[] = {
+	"\xe2\x80\xa2", /* • */ "\xe2\x80\x93", /* – */ "\xe2\x80\x94", /* — */
+	"\xc2\xb7", /* · */ "\xe2\x96\xaa", /* ▪ */ "\xe2\x97\xa6", /* ◦ */
+	"\xe2\x80\xa3", /* ‣ */ "\xe2\x96\xba", /* ► */ "\xe2\x9c\x93", /* ✓ */
+	"\xe2\x9c\x94", /* ✔ */ "\xe2\x97\x8f", /* ● */ "\xe2\x97\x8b", /* ○ */
+	"\xe2\x81\x83", /* ⁃ */ "\xef\x82\xb7", /* Word's symbol-font bullet */ NULL
+};
+
 static size_t bullet_len(const char *s, size_t len)
 {
-	static const char *const marks[] = {
-		"\xe2\x80\xa2", /* • */ "\xe2\x80\x93", /* – */ "\xe2\x80\x94", /* — */
-		"\xc2\xb7", /* · */ "\xe2\x96\xaa", /* ▪ */ "\xe2\x97\xa6", /* ◦ */
-		"\xe2\x80\xa3", /* ‣ */ "\xe2\x96\xba", /* ► */ "\xe2\x9c\x93", /* ✓ */
-		"\xe2\x9c\x94", /* ✔ */ "\xe2\x97\x8f", /* ● */ "\xe2\x97\x8b", /* ○ */
-		"\xe2\x81\x83", /* ⁃ */ NULL
-	};
 	size_t m = 0;
-	for (int i = 0; marks[i] && !m; i++) {
-		size_t n = strlen(marks[i]);
-		if (len >= n && !memcmp(s, marks[i], n))
+	for (int i = 0; bullet_marks[i] && !m; i++) {
+		size_t n = strlen(bullet_marks[i]);
+		if (len >= n && !memcmp(s, bullet_marks[i], n))
 			m = n;
 	}
 	if (!m && len >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && isspace((unsigned char)s[1]))
@@ -201,6 +403,387 @@ static size_t bullet_len(const char *s, size_t len)
 	while (m < len && isspace((unsigned char)s[m]))
 		m++;
 	return m;
+}
+
+/* ---- run-on text: a pasted ad that lost its line breaks ------------------------------- */
+
+/*
+ * Text copied from a web page often arrives as one line: the page's list
+ * items and paragraphs glued together ("distributed systems2+ years as a
+ * tech leadPrimary Responsibilities:Collaborate with ..."). These are the
+ * places where a line break was lost; the splitter treats each as the
+ * start of a new line:
+ *  - a sentence glued to the next: "secure.Participate", "U.S.Please";
+ *  - a lower-case word glued to a capitalized one: "roadmapWork",
+ *    "APIsImplement", unless the whole is a known word (JavaScript, GitHub,
+ *    or a word the notes use: the caller's `known`);
+ *  - a word glued to a count of years: "systems2+ years";
+ *  - a bullet inside a line: " * ", "•", "word- Next", and " - Next" in a
+ *    long line;
+ *  - a label: "Required Qualifications:6+ years" starts a section (a break
+ *    before the label and one after the colon), "Location: Austin" a
+ *    field (a break before it), and in a long line any capitalized
+ *    "Label: value" (a break before it).
+ */
+typedef int (*known_fn)(void *ctx, const char *w, size_t n);
+
+typedef struct brks {
+	size_t *v;
+	size_t n, cap;
+} brks;
+
+static int add_break(brks *b, size_t at)
+{
+	size_t i = b->n;
+	while (i > 0 && b->v[i - 1] > at)
+		i--;
+	if (i > 0 && b->v[i - 1] == at)
+		return 0;
+	if (b->n >= 100000)
+		return LIDX_ETOOBIG;
+	if (LIDX_GROW(b->v, b->cap, b->n + 1) < 0)
+		return LIDX_ENOMEM;
+	memmove(b->v + i + 1, b->v + i, (b->n - i) * sizeof *b->v);
+	b->v[i] = at;
+	b->n++;
+	return 0;
+}
+
+/* Camel-cased product names a glue point must not cut; the notes' own words come from `known`. */
+static int camel_word(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"javascript", "typescript", "coffeescript", "actionscript", "github", "gitlab", "gitops",
+		"devops", "devsecops", "mlops", "noops", "finops", "dataops", "aiops", "secops",
+		"openshift", "openstack", "opentelemetry", "opensearch", "websocket", "websockets",
+		"webassembly", "webpack", "webflow", "webrtc", "powershell", "powerpoint", "sharepoint",
+		"netsuite", "servicenow", "salesforce", "cloudformation", "cloudfront", "cloudwatch",
+		"cloudflare", "cloudtrail", "bigquery", "bigtable", "tensorflow", "pytorch", "pyspark",
+		"numpy", "scipy", "linkedin", "youtube", "facebook", "wordpress", "jetbrains", "datadog",
+		"pagerduty", "newrelic", "appdynamics", "elasticsearch", "logstash", "teamcity",
+		"bitbucket", "springboot", "jboss", "weblogic", "websphere", "mulesoft", "hashicorp",
+		"keycloak", "virtualbox", "macbook", "iphone", "ipad", "nodejs", "reactjs", "vuejs",
+		"nextjs", "expressjs", "angularjs", "socketio", "storybook", "clickhouse", "couchbase",
+		"mariadb", "airflow", "databricks", "huggingface", "langchain", "llamaindex", "sagemaker",
+		"redshift", "quicksight", "eventbridge", "appsync", "elasticache", "peoplesoft",
+		"successfactors", "quickbooks", "solidworks", "indesign", "photoshop", "hubspot",
+		"mailchimp", "crowdstrike", "sentinelone", "wireshark", "sumologic", "swiftui", "rxjava",
+		"junit", "testng", "jmeter", "loadrunner", "kubeflow", "mlflow", "launchdarkly",
+		"firebase", "appengine", "pubsub", "cosmosdb", "dynamodb", "mongodb", "influxdb",
+		"cockroachdb", "playwright", "saltstack", "argocd", "terraform", "postgresql", "mysql",
+		"graphql", "mapreduce", "hbase", "netflix", "microservice", "microservices", "fastapi",
+		"dotnet", "aspnet", "xamarin", "directx", "opengl", "matlab", "labview", "autocad",
+		"smartsheet", "workday", "tableau", "powerbi", "looker", "tibco", NULL
+	};
+	char low[32];
+	if (n >= sizeof low)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && !memcmp(words[i], low, n))
+			return 1;
+	return 0;
+}
+
+static int word_ch(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+static int known_word(const char *w, size_t n, known_fn known, void *ctx)
+{
+	return camel_word(w, n) || (known && known(ctx, w, n));
+}
+
+/*
+ * The label before the colon at t[c] (not before floor): its start in
+ * *start and its kind: LW_SECTION, LW_FIELD, LW_MOD for a generic
+ * capitalized label, LW_OTHER for none.
+ */
+static int colon_label(const char *t, size_t c, size_t floor, size_t *start)
+{
+	size_t j = c, ws[6], we[6];
+	int kind[6], n = 0;
+	while (n < 6) {
+		while (j > floor && (t[j - 1] == ' ' || t[j - 1] == '\t'))
+			j--;
+		if (j <= floor)
+			break;
+		size_t e = j;
+		while (j > floor && !isspace((unsigned char)t[j - 1]))
+			j--;
+		if (strchr(".,;!?)(:", t[e - 1]))
+			break; /* the end of a sentence or list item: the label started after it */
+		ws[n] = j;
+		we[n] = e;
+		kind[n] = label_word(t + j, e - j);
+		n++;
+	}
+	if (n == 0)
+		return LW_OTHER;
+	/* "TXPosition:", "401KSKILLS:": a label glued to the word before it */
+	if (kind[0] == LW_OTHER) {
+		for (size_t s = ws[0] + 1; s + 2 < we[0]; s++) {
+			if (!isupper((unsigned char)t[s]) || islower((unsigned char)t[s - 1]))
+				continue;
+			int k = label_word(t + s, we[0] - s);
+			if (k == LW_SECTION || k == LW_FIELD) {
+				*start = s;
+				return k;
+			}
+		}
+	}
+	int k0 = kind[0];
+	if (k0 == LW_MOD) {
+		/* "You will:", "What you'll do:": a heading phrase of modifiers only */
+		int m = 1;
+		while (m < n && kind[m] != LW_OTHER)
+			m++;
+		if (known_heading(t + ws[m - 1], we[0] - ws[m - 1]))
+			k0 = LW_SECTION;
+	}
+	if (k0 == LW_SECTION || k0 == LW_FIELD) {
+		int m = 1;
+		while (m < n && kind[m] != LW_OTHER)
+			m++;
+		if (m < n && m < 5) {
+			/* "AWSPreferred Qualifications:", "(Hybrid)Job Type:": the label glued on */
+			for (size_t s = ws[m] + 1; s + 2 < we[m]; s++)
+				if (isupper((unsigned char)t[s]) && !islower((unsigned char)t[s - 1]) &&
+				    islower((unsigned char)t[s + 1]) && label_word(t + s, we[m] - s) != LW_OTHER) {
+					*start = s;
+					return k0;
+				}
+		}
+		/* not from a connective: "with the Skills:" is "Skills" */
+		while (m > 1 && (label_word(t + ws[m - 1], we[m - 1] - ws[m - 1]) == LW_MOD) &&
+		       strchr("&/-", t[ws[m - 1]]) == NULL &&
+		       !isupper((unsigned char)t[ws[m - 1]]))
+			m--;
+		size_t s = ws[m - 1];
+		/* a lower-case label inside a sentence ("use these tools:") is no label */
+		int at_edge = s == floor || (s > 0 && strchr(".;:!?\n", t[s - 1] == ' ' && s > 1 ? t[s - 2] : t[s - 1]));
+		if (!isupper((unsigned char)t[s]) && !at_edge)
+			return LW_OTHER;
+		*start = s;
+		return k0;
+	}
+	/* a capitalized label, with "&" or "and" joining two words ("Search & Analytics") */
+	static const char *const joins[] = { "of", "with", "in", "for", "to", "the", "a", "an", "and",
+	                                     "or", "on", "at", "by", "from", "as", "like", "such", NULL };
+	int joined = 0;
+	for (int i = 0; n >= 2 && joins[i] && !joined; i++)
+		joined = we[1] - ws[1] == strlen(joins[i]) && !strncasecmp(t + ws[1], joins[i], we[1] - ws[1]);
+	if (isupper((unsigned char)t[ws[0]]) && we[0] - ws[0] >= 2 && !joined) {
+		size_t s = ws[0];
+		if (n >= 3 && (!strncmp(t + ws[1], "&", we[1] - ws[1]) || !strncasecmp(t + ws[1], "and", 3)) &&
+		    isupper((unsigned char)t[ws[2]]))
+			s = ws[2];
+		*start = s;
+		return LW_MOD;
+	}
+	return LW_OTHER;
+}
+
+/* 1 if t[a, b) occurs in t elsewhere too (texts up to 256 KiB: it is a scan). */
+static int written_twice(const char *t, size_t len, size_t a, size_t b)
+{
+	size_t n = b - a;
+	if (len > ((size_t)256 << 10) || n < 4)
+		return 0;
+	for (const char *s = t; s + n <= t + len;) {
+		const char *h = memchr(s, t[a], (size_t)(t + len - s) - n + 1);
+		if (!h)
+			break;
+		if (h != t + a && !memcmp(h, t + a, n))
+			return 1;
+		s = h + 1;
+	}
+	return 0;
+}
+
+#define LONG_LINE 400 /* bytes: a line this long is a paste that lost its breaks */
+
+/*
+ * Glue points examined against the notes and the text (a lexicon look-up,
+ * a scan): a real ad has a few dozen; past this many, a text is no ad and
+ * the rest of its camel-case stays whole.
+ */
+#define MAX_GLUE_CHECKS 4096
+
+static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brks *b)
+{
+	int rc = 0;
+	size_t checks = 0;
+	size_t line_start = 0, line_end = 0;
+	for (size_t p = 0; p < len && rc == 0; p++) {
+		if (p >= line_end) {
+			line_start = p;
+			line_end = p;
+			while (line_end < len && t[line_end] != '\n')
+				line_end++;
+			if (p == line_end)
+				continue; /* at a newline */
+		}
+		int long_line = line_end - line_start >= LONG_LINE;
+		unsigned char c = (unsigned char)t[p];
+		size_t floor = b->n && b->v[b->n - 1] > line_start && b->v[b->n - 1] <= p ? b->v[b->n - 1] : line_start;
+		size_t lc = p; /* "Salary  :" */
+		while (c == ':' && lc > floor && (t[lc - 1] == ' ' || t[lc - 1] == '\t'))
+			lc--;
+		if (c == ':' && lc > floor && isalpha((unsigned char)t[lc - 1]) &&
+		    (p + 1 == len || (t[p + 1] != '/' && t[p + 1] != ':'))) {
+			size_t v = p + 1;
+			while (v < len && (t[v] == ' ' || t[v] == '\t'))
+				v++;
+			int same_line = v < len && t[v] != '\n' && t[v] != '\r';
+			size_t s = 0;
+			int k = colon_label(t, p, floor, &s);
+			size_t ind = line_start;
+			while (ind < s && (t[ind] == ' ' || t[ind] == '\t'))
+				ind++;
+			if (k != LW_OTHER && s > ind && ind + bullet_len(t + ind, line_end - ind) == s)
+				k = LW_OTHER; /* "- Nice to have: gRPC": a bullet keeps its label */
+			if (k == LW_SECTION) {
+				rc = add_break(b, s);
+				if (rc == 0 && same_line)
+					rc = add_break(b, v);
+			} else if (k == LW_FIELD || (k == LW_MOD && same_line && long_line)) {
+				rc = add_break(b, s);
+			}
+			continue;
+		}
+		if ((c == '.' || c == '!' || c == '?') && p >= 1 && p + 2 < len &&
+		    isupper((unsigned char)t[p + 1]) && islower((unsigned char)t[p + 2]) &&
+		    (islower((unsigned char)t[p - 1]) || isdigit((unsigned char)t[p - 1]) || t[p - 1] == ')' ||
+		     (p >= 2 && isupper((unsigned char)t[p - 1]) && t[p - 2] == '.'))) {
+			/* "secure.Participate", "U.S.Please"; not "Vue.Js" when that is a known word */
+			size_t ws = p, we = p + 1;
+			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
+				ws--;
+			while (we < len && word_ch((unsigned char)t[we]))
+				we++;
+			if (checks++ < MAX_GLUE_CHECKS && !known_word(t + ws, we - ws, known, ctx))
+				rc = add_break(b, p + 1);
+			continue;
+		}
+		if (isupper(c) && p >= 1 && (t[p - 1] == ')' || t[p - 1] == ']') && p + 1 < len &&
+		    islower((unsigned char)t[p + 1])) {
+			/* "(S3, Glue, Redshift)Benefits": a bracket glued to the next item */
+			rc = add_break(b, p);
+			continue;
+		}
+		if (isupper(c) && p >= 2 && islower((unsigned char)t[p - 1]) && p + 1 < len &&
+		    islower((unsigned char)t[p + 1]) &&
+		    (islower((unsigned char)t[p - 2]) ||
+		     (t[p - 1] == 's' && p >= 3 && isupper((unsigned char)t[p - 2]) && isupper((unsigned char)t[p - 3])))) {
+			/*
+			 * "roadmapWork", "APIsImplement": unless the humps on either
+			 * side make a known word ("JavaScript") or one the ad writes
+			 * twice (a name: "CyberCoders ... CyberCoders")
+			 */
+			size_t ws = p;
+			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
+				ws--;
+			size_t a = p - 1;
+			while (a > ws && !(isupper((unsigned char)t[a]) && islower((unsigned char)t[a - 1])))
+				a--;
+			size_t q = p + 1;
+			while (q < len && word_ch((unsigned char)t[q]) &&
+			       !(isupper((unsigned char)t[q]) && islower((unsigned char)t[q - 1])))
+				q++;
+			size_t we = q;
+			while (we < len && word_ch((unsigned char)t[we]))
+				we++;
+			if (checks++ < MAX_GLUE_CHECKS && !known_word(t + a, q - a, known, ctx) &&
+			    !known_word(t + ws, we - ws, known, ctx) && !written_twice(t, len, a, q))
+				rc = add_break(b, p);
+			continue;
+		}
+		if (isupper(c) && p >= 2 && isupper((unsigned char)t[p - 1]) && isupper((unsigned char)t[p - 2]) &&
+		    p + 1 < len && islower((unsigned char)t[p + 1])) {
+			/*
+			 * "PostgreSQLIf you", "PTONot a fit": an acronym glued to the
+			 * next sentence's first word (a word sentences start with, or a
+			 * label's), not "SQLite" or "HTMLElement"
+			 */
+			static const char *const starts[] = {
+				"if", "we", "you", "our", "the", "this", "not", "as", "in", "for", "with", "all", "are",
+				"is", "and", "join", "please", "must", "will", "what", "who", "why", "how", "a", "an",
+				NULL
+			};
+			size_t q = p + 1, ws = p;
+			while (q < len && islower((unsigned char)t[q]))
+				q++;
+			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
+				ws--;
+			int start = label_word(t + p, q - p) != LW_OTHER;
+			for (int i = 0; starts[i] && !start; i++)
+				start = strlen(starts[i]) == q - p && !strncasecmp(t + p, starts[i], q - p);
+			if (q - p == 2 && t[p + 1] == 's')
+				start = 0; /* "APIs", "SDKs": a plural */
+			if (start && (q == len || !word_ch((unsigned char)t[q])) && checks++ < MAX_GLUE_CHECKS &&
+			    !known_word(t + ws, q - ws, known, ctx) && !written_twice(t, len, ws, q))
+				rc = add_break(b, p);
+			continue;
+		}
+		if (isdigit(c) && p >= 3 && islower((unsigned char)t[p - 1]) && islower((unsigned char)t[p - 2]) &&
+		    islower((unsigned char)t[p - 3])) {
+			/* "systems2+ years", "lead3-5 years" */
+			size_t q = p;
+			while (q < len && isdigit((unsigned char)t[q]))
+				q++;
+			size_t r = q;
+			if (r < len && (t[r] == '+' || t[r] == '-'))
+				r++;
+			while (r < len && (t[r] == ' ' || isdigit((unsigned char)t[r])))
+				r++;
+			int years = q - p <= 2 && ((q < len && t[q] == '+') ||
+			                           (r + 2 <= len && (!strncasecmp(t + r, "yr", 2) || !strncasecmp(t + r, "year", 4 <= len - r ? 4 : 2))));
+			size_t ws = p;
+			while (ws > 0 && word_ch((unsigned char)t[ws - 1]))
+				ws--;
+			if (years && checks++ < MAX_GLUE_CHECKS && !known_word(t + ws, q - ws, known, ctx))
+				rc = add_break(b, p);
+			continue;
+		}
+		if ((c == '-' || c == '=' || c == '_') && p > line_start && t[p - 1] != c &&
+		    p + 4 <= len && t[p + 1] == c && t[p + 2] == c && t[p + 3] == c) {
+			/* "companies.------Please click": a rule, on a line of its own */
+			size_t q = p;
+			while (q < len && t[q] == c)
+				q++;
+			rc = add_break(b, p);
+			if (rc == 0 && q < len && t[q] != '\n')
+				rc = add_break(b, q);
+			p = q - 1;
+			continue;
+		}
+		if (p > line_start && c >= 0x80) {
+			for (int i = 0; bullet_marks[i]; i++) {
+				size_t n = strlen(bullet_marks[i]);
+				/* dashes inside a line are punctuation, other marks are bullets */
+				if (i == 1 || i == 2 || p + n > len || memcmp(t + p, bullet_marks[i], n))
+					continue;
+				rc = add_break(b, p);
+				break;
+			}
+			continue;
+		}
+		if ((c == '*' || c == '-') && p >= 1 && p + 2 < len && t[p + 1] == ' ' &&
+		    !isspace((unsigned char)t[p + 2])) {
+			int spaced = t[p - 1] == ' ' && (p < 2 || !isdigit((unsigned char)t[p - 2]));
+			int glued = c == '-' && (isalpha((unsigned char)t[p - 1]) || strchr(".:;)", t[p - 1])) &&
+			            isupper((unsigned char)t[p + 2]);
+			/* " - Next" in a long line, after an item of a few words (not "Engineer - Denver") */
+			if ((c == '*' && spaced) || glued ||
+			    (c == '-' && spaced && long_line && isupper((unsigned char)t[p + 2]) &&
+			     count_words(t + floor, p - floor) >= 4))
+				rc = add_break(b, p);
+		}
+	}
+	return rc;
 }
 
 typedef struct itemvec {
@@ -243,25 +826,126 @@ static int abbrev_before(const char *t, size_t a, size_t dot)
 	return 0;
 }
 
+/* The end of the clause that starts at a (before b): after ". ", "; ", "! ", "? ". */
+static size_t clause_end(const char *t, size_t a, size_t b, int semicolons)
+{
+	for (size_t i = a; i < b; i++)
+		if ((t[i] == '.' || t[i] == '!' || t[i] == '?' || (semicolons && t[i] == ';')) &&
+		    (i + 1 == b || isspace((unsigned char)t[i + 1])) && !(t[i] == '.' && abbrev_before(t, a, i)))
+			return i + 1;
+	return b;
+}
+
 /* Cut paragraph [a, b) into sentences. */
 static int push_sentences(itemvec *iv, const char *t, size_t a, size_t b, long section)
 {
-	size_t s = a;
-	for (size_t i = a; i < b; i++) {
-		if ((t[i] == '.' || t[i] == '!' || t[i] == '?') && (i + 1 == b || isspace((unsigned char)t[i + 1])) &&
-		    !(t[i] == '.' && abbrev_before(t, s, i))) {
-			int rc = push_item(iv, t, s, i + 1, LIDX_JD_SENTENCE, section);
-			if (rc < 0)
-				return rc;
-			s = i + 1;
-		}
+	while (a < b) {
+		size_t e = clause_end(t, a, b, 0);
+		int rc = push_item(iv, t, a, e, LIDX_JD_SENTENCE, section);
+		if (rc < 0)
+			return rc;
+		a = e;
 	}
-	return push_item(iv, t, s, b, LIDX_JD_SENTENCE, section);
+	return 0;
 }
 
-int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
+/*
+ * A sentence of the introduction about the company in the third person:
+ * a name and then what it is or does ("V2Soft is a CMMI level 3 company",
+ * "Acme provides payment software to banks"), with nothing asked of the
+ * reader ("Python is a must" asks).
+ */
+static int company_sentence(const char *s, size_t len)
+{
+	static const char *const verbs[] = {
+		"is", "was", "has", "provides", "offers", "helps", "builds", "develops", "delivers",
+		"specializes", "serves", "creates", "makes", "enables", "empowers", "powers", "operates",
+		"designs", "brings", "combines", "partners", "works", "believes", "connects", "supports",
+		NULL
+	};
+	static const char *const asks[] = {
+		"you", "your", "must", "required", "requirement", "experience", "years", "skills",
+		"knowledge", "ability", "plus", "preferred", "candidate", "looking for", NULL
+	};
+	size_t w = 0;
+	while (w < len && !isspace((unsigned char)s[w]) && s[w] != ',')
+		w++;
+	if (w < 2 || !isupper((unsigned char)s[0]) || starts_with_cue(s, len, heading_cues))
+		return 0;
+	static const char *const openers[] = { "the", "this", "it", "our", "we", "they", "he", "she",
+	                                       "there", "what", "who", "if", "as", "in", NULL };
+	for (int i = 0; openers[i]; i++)
+		if (strlen(openers[i]) == w && !strncasecmp(s, openers[i], w))
+			return 0;
+	size_t v = w;
+	while (v < len && (isspace((unsigned char)s[v]) || s[v] == ','))
+		v++;
+	size_t ve = v;
+	while (ve < len && isalpha((unsigned char)s[ve]))
+		ve++;
+	int verb = 0;
+	for (int i = 0; verbs[i] && !verb; i++)
+		verb = strlen(verbs[i]) == ve - v && !strncasecmp(s + v, verbs[i], ve - v);
+	return verb && !count_cues(s, len, asks);
+}
+
+/*
+ * Boilerplate is decided per clause: an item whose clauses differ ("Build
+ * Kafka pipelines; we offer dental and a 401(k)") is cut where they do, so
+ * that the requirement keeps its words and the benefits lose theirs.
+ */
+static int split_clauses(itemvec *iv, const char *t, size_t intro_end)
+{
+	itemvec nv = { 0 };
+	long *map = lidx__calloc(iv->n ? iv->n : 1, sizeof *map);
+	int rc = map ? 0 : LIDX_ENOMEM;
+	for (size_t k = 0; k < iv->n && rc == 0; k++) {
+		lidx_jd_item it = iv->v[k];
+		if (it.section >= 0)
+			it.section = map[it.section];
+		map[k] = (long)nv.n;
+		if (it.flags & (LIDX_JD_HEADING | LIDX_JD_TITLE)) {
+			rc = push_item(&nv, t, it.start, it.end, it.flags, it.section);
+			continue;
+		}
+		int section_bp = it.section >= 0 && (nv.v[it.section].flags & LIDX_JD_BOILERPLATE);
+		int intro = it.start < intro_end && !(it.flags & LIDX_JD_BULLET) &&
+		            (intro_sentence(t + it.start, it.end - it.start) ||
+		             company_sentence(t + it.start, it.end - it.start));
+		if (section_bp || intro) {
+			rc = push_item(&nv, t, it.start, it.end, it.flags | LIDX_JD_BOILERPLATE, it.section);
+			continue;
+		}
+		size_t a = it.start;
+		int run_bp = -1;
+		size_t run_a = a;
+		while (a < it.end && rc == 0) {
+			size_t e = clause_end(t, a, it.end, 1);
+			int bp = bp_clause(t + a, e - a);
+			if (run_bp >= 0 && bp != run_bp) {
+				rc = push_item(&nv, t, run_a, a, it.flags | (run_bp ? LIDX_JD_BOILERPLATE : 0), it.section);
+				run_a = a;
+			}
+			run_bp = bp;
+			a = e;
+		}
+		if (rc == 0 && run_bp >= 0)
+			rc = push_item(&nv, t, run_a, it.end, it.flags | (run_bp ? LIDX_JD_BOILERPLATE : 0), it.section);
+	}
+	lidx__free(map);
+	if (rc < 0) {
+		lidx__free(nv.v);
+		return rc;
+	}
+	lidx__free(iv->v);
+	*iv = nv;
+	return 0;
+}
+
+static int jd_split(const char *t, size_t len, known_fn known, void *ctx, lidx_jd_item **out, size_t *n_out)
 {
 	itemvec iv = { 0 };
+	brks bk = { 0 };
 	*out = NULL;
 	*n_out = 0;
 	long section = -1;
@@ -269,14 +953,29 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 	size_t para_a = 0, para_b = 0;   /* pending paragraph */
 	int in_para = 0;
 	long bullet = -1;                /* the bullet item that a wrapped line continues */
-	size_t i = 0;
+	size_t i = 0, bi = 0;
+	if ((rc = find_breaks(t, len, known, ctx, &bk)) < 0)
+		goto done;
 	while (i < len && rc == 0) {
 		size_t ls = i;
-		while (i < len && t[i] != '\n')
+		while (bi < bk.n && bk.v[bi] <= ls)
+			bi++;
+		size_t stop = bi < bk.n ? bk.v[bi] : len;
+		/* a line that starts where a break was lost: nothing continues across it */
+		int glued = ls > 0 && t[ls - 1] != '\n';
+		while (i < len && t[i] != '\n' && i < stop)
 			i++;
 		size_t le = i;
-		if (i < len)
+		if (i < len && t[i] == '\n')
 			i++;
+		if (glued) {
+			if (in_para)
+				rc = push_sentences(&iv, t, para_a, para_b, section);
+			in_para = 0;
+			bullet = -1;
+			if (rc < 0)
+				break;
+		}
 		size_t indent = 0;
 		while (ls < le && (t[ls] == ' ' || t[ls] == '\t' || t[ls] == '\r')) {
 			ls++;
@@ -304,7 +1003,8 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		int cue_line = words <= 3 && !terminal && known_heading(body, blen);
 		int title = !seen_content && !bl && !md_heading && !colon && words <= 12 && !terminal && !cue_line;
 		int heading = !bl && !title && (md_heading || bold_line || colon ||
-		                      (words <= 6 && !terminal && known_heading(body, blen)));
+		                      (words <= 6 && !terminal && !memchr(body, ':', blen) &&
+		                       known_heading(body, blen) && heading_like(body, blen, words)));
 		if (!bl && !heading && bullet >= 0 && indent > 0 && !in_para) {
 			/* a wrapped bullet line */
 			iv.v[bullet].end = le;
@@ -329,8 +1029,7 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		}
 		if (bl) {
 			size_t before = iv.n;
-			rc = push_item(&iv, t, ls + bl, le, LIDX_JD_BULLET | (bp_section ? LIDX_JD_BOILERPLATE : 0),
-			               section);
+			rc = push_item(&iv, t, ls + bl, le, LIDX_JD_BULLET, section);
 			bullet = iv.n > before ? (long)iv.n - 1 : -1;
 			seen_content = 1;
 			continue;
@@ -351,11 +1050,12 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 	}
 	if (rc == 0 && in_para)
 		rc = push_sentences(&iv, t, para_a, para_b, section);
-	if (rc < 0) {
-		lidx__free(iv.v);
-		return rc;
-	}
-	/* the introduction: the first paragraph, when a heading or bullet follows */
+	if (rc < 0)
+		goto done;
+	/*
+	 * The introduction: the first paragraph, up to the first heading or
+	 * bullet, when one follows (in a one-line paste, up to the first label).
+	 */
 	size_t intro_end = 0;
 	for (size_t k = 0; k < iv.n; k++) {
 		if (iv.v[k].flags & LIDX_JD_TITLE)
@@ -364,26 +1064,57 @@ int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
 		while (e < len && !(t[e] == '\n' && blank_from(t, e + 1, len)))
 			e++;
 		for (size_t h = k; h < iv.n; h++)
-			if ((iv.v[h].flags & (LIDX_JD_HEADING | LIDX_JD_BULLET)) && iv.v[h].start > e) {
-				intro_end = e;
+			if (iv.v[h].flags & (LIDX_JD_HEADING | LIDX_JD_BULLET)) {
+				if (iv.v[h].start > iv.v[k].start)
+					intro_end = iv.v[h].start < e ? iv.v[h].start : e;
 				break;
 			}
 		break;
 	}
-	for (size_t k = 0; k < iv.n; k++) {
-		lidx_jd_item *it = &iv.v[k];
-		if (it->start < intro_end && !(it->flags & (LIDX_JD_TITLE | LIDX_JD_HEADING | LIDX_JD_BULLET)) &&
-		    intro_sentence(t + it->start, it->end - it->start))
-			it->flags |= LIDX_JD_BOILERPLATE;
-		if (!(it->flags & LIDX_JD_HEADING) && it->section >= 0 &&
-		    (iv.v[it->section].flags & LIDX_JD_BOILERPLATE))
-			it->flags |= LIDX_JD_BOILERPLATE;
-		if (!(it->flags & LIDX_JD_HEADING) && lidx_jd_boilerplate(t + it->start, it->end - it->start))
-			it->flags |= LIDX_JD_BOILERPLATE;
+	rc = split_clauses(&iv, t, intro_end);
+done:
+	lidx__free(bk.v);
+	if (rc < 0) {
+		lidx__free(iv.v);
+		return rc;
 	}
 	*out = iv.v;
 	*n_out = iv.n;
 	return 0;
+}
+
+/*
+ * Web pages space with U+00A0 (and U+2000-U+200B, U+202F, U+3000): the
+ * splitter reads a copy with those as blanks, byte for byte, so that the
+ * items' offsets hold for the text given.
+ */
+static int jd_split_text(const char *t, size_t len, known_fn known, void *ctx, lidx_jd_item **out,
+                         size_t *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	char *c = lidx__malloc(len ? len : 1);
+	if (!c)
+		return LIDX_ENOMEM;
+	memcpy(c, t, len);
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned char a = (unsigned char)c[i], b = (unsigned char)c[i + 1];
+		if (a == 0xc2 && b == 0xa0) {
+			c[i] = c[i + 1] = ' ';
+		} else if (i + 2 < len && ((a == 0xe2 && b == 0x80 &&
+		                            ((unsigned char)c[i + 2] <= 0x8b || (unsigned char)c[i + 2] == 0xaf)) ||
+		                           (a == 0xe3 && b == 0x80 && (unsigned char)c[i + 2] == 0x80))) {
+			c[i] = c[i + 1] = c[i + 2] = ' ';
+		}
+	}
+	int rc = jd_split(c, len, known, ctx, out, n_out);
+	lidx__free(c);
+	return rc;
+}
+
+int lidx_jd_split(const char *t, size_t len, lidx_jd_item **out, size_t *n_out)
+{
+	return jd_split_text(t, len, NULL, NULL, out, n_out);
 }
 
 /* ---- terms of a description ------------------------------------------------------------ */
@@ -1037,6 +1768,42 @@ void lidx_match_defaults(lidx_match_opts *o)
 	o->req_hits = 20;
 }
 
+/*
+ * A glued word that the notes use is no glue point ("JavaScript" in notes
+ * that say "javascript"): the analyzed whole word is in the index or in the
+ * alias table. The terms are copied and looked up after the analysis: the
+ * alias table's first use analyzes its own forms with the same analyzer.
+ */
+struct known_ctx {
+	char term[2][64];
+	size_t n;
+};
+
+static int known_tok(void *ctx, const lidx_token *t)
+{
+	struct known_ctx *k = ctx;
+	if ((t->flags & LIDX_TOK_PART) || k->n >= 2 || t->term_len >= sizeof k->term[0])
+		return 0;
+	memcpy(k->term[k->n], t->term, t->term_len);
+	k->term[k->n++][t->term_len] = 0;
+	return 0;
+}
+
+static int notes_know(void *ctx, const char *w, size_t n)
+{
+	lidx_match *m = ctx;
+	struct known_ctx k = { .n = 0 };
+	if (lidx_analyze(m->an, w, n, 0, 0, known_tok, &k, NULL) < 0)
+		return 0;
+	for (size_t i = 0; i < k.n; i++) {
+		lidx_term lt;
+		if ((lidx__term_find(m->ix, k.term[i], strlen(k.term[i]), &lt) == 0 && lt.df > 0) ||
+		    lidx__alias_known(m->an, k.term[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static int looks_binary(const char *s, size_t len)
 {
 	size_t ctl = 0;
@@ -1111,7 +1878,7 @@ static int match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const 
 		}
 	if (m->n_frames)
 		qsort(m->frames, m->n_frames, sizeof *m->frames, cmp_str);
-	if ((rc = lidx_jd_split(m->text, len, &m->items, &m->n_items)) < 0) {
+	if ((rc = jd_split_text(m->text, len, notes_know, m, &m->items, &m->n_items)) < 0) {
 		lidx__err(err, rc, rc == LIDX_ETOOBIG ? "the job description has too many lines" : "out of memory");
 		goto fail;
 	}
@@ -1247,8 +2014,8 @@ const lidx_requirement *lidx_match_req(lidx_match *m, size_t i)
 
 /* ---- coverage -------------------------------------------------------------------------- */
 
-/* Per-group weight of requirement r (recomputed: IDF, half for absent words). */
-static double group_weight(lidx_match *m, lidx_query *q, size_t g)
+/* Per-group weight of requirement r (recomputed: IDF, half for absent words); *spec: the word's specificity. */
+static double group_weight(lidx_match *m, lidx_query *q, size_t g, double *spec)
 {
 	qgroup *gr = &q->groups[g];
 	uint32_t df = 0;
@@ -1269,6 +2036,7 @@ static double group_weight(lidx_match *m, lidx_query *q, size_t g)
 	 * skill; "research" alone does not cover it). Everyday English words
 	 * weigh less (term_idf): "first" or "enough" do not cover a requirement.
 	 */
+	*spec = lidx__bg_specificity(term);
 	return term_idf(m, term, df);
 }
 
@@ -1277,17 +2045,24 @@ static int label_of(lidx_match *m, lidx_query *q, const double *pg, double *shar
 {
 	double tot = 0, got = 0;
 	size_t n = q->n_groups, hit = 0;
+	int rare = 0;
 	for (size_t g = 0; g < n; g++) {
-		double w = group_weight(m, q, g);
+		double spec;
+		double w = group_weight(m, q, g, &spec);
 		tot += w;
 		if (pg[g] > 0) {
 			got += w;
 			hit++;
+			rare |= spec >= RARE_SPEC;
 		}
 	}
 	*share = tot > 0 ? got / tot : 0;
-	size_t need = n >= 3 ? 2 : 1;
-	if (*share >= STRONG_SHARE && hit >= need)
+	/*
+	 * Strong needs two of its words, or, for a requirement of one or two
+	 * words, one that is not an everyday English word: "Applicants must be
+	 * authorized to work" is not covered by a story that says "authorized".
+	 */
+	if (*share >= STRONG_SHARE && (hit >= 2 || (n <= 2 && hit == 1 && rare)))
 		return LIDX_COVER_STRONG;
 	if (hit && *share >= WEAK_SHARE - 1e-9)
 		return LIDX_COVER_WEAK;

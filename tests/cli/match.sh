@@ -128,6 +128,64 @@ contains "job description terms" "--explain lists the built query's terms"
 contains "why:" "--explain shows each result's term contributions"
 contains "query:" "--explain shows the query"
 
+# --- a job ad pasted as one line -------------------------------------------------------
+# tests/cli/jd/oneline-backend.txt: copied from a web page, every line break lost:
+# glued fields ("Full-timeSalary:"), glued list items ("breakersOperate"), inline
+# bullets, then work-authorization, visa, EEO, apply and benefits text.
+ONELINE="$(cd "$(dirname "$0")" && pwd)/jd/oneline-backend.txt"
+run "$BIN" --corpus "$C" --json match --coverage "$ONELINE"
+expect_rc 0 "a one-line glued ad is matched"
+printf '%s' "$out" | python3 -c '
+import json,re,sys
+d=json.load(sys.stdin)
+reqs=[q["text"] for q in d["match"]["coverage"]["requirements"]]
+assert len(reqs) >= 10, reqs
+want=["Operate our Kafka clusters and event streaming pipelines",
+      "5+ years building backend services in Go or Java",
+      "3+ years with PostgreSQL, including query tuning and schema migrations",
+      "Redis caching", "Mentor engineers through code reviews and design reviews"]
+for w in want:
+    assert w in reqs, (w, reqs)
+legal=re.compile(r"authorized to work|sponsor|Equal Opportunity|without regard|resume|apply|"
+                 r"open positions|401|dental|Salary|\$|Full-time|headquartered|Hybrid", re.I)
+for r in reqs:
+    assert not legal.search(r), "boilerplate as a requirement: %r" % r
+assert d["results"], "no stories"
+' 2>"$TMP/pyerr" && ok "one-line ad: its requirements, and no recruiter, legal or benefits line" \
+	|| bad "one-line ad requirements" "$(cat "$TMP/pyerr")"
+# the same ad with its line breaks and bullet marks lost keeps every requirement
+THREE="$(cd "$(dirname "$0")/../.." && pwd)/bench/jd/three-ads-pasted-together.txt"
+python3 -c '
+import re,sys
+t=open(sys.argv[1],encoding="utf-8").read()
+t=re.sub(r"\n\s*[-*\u2022]\s+","\n",t)
+sys.stdout.write(re.sub(r"\s*\n+\s*","",t))' "$THREE" >"$TMP/glued"
+run "$BIN" --corpus "$C" --json match --coverage "$THREE"
+printf '%s' "$out" >"$TMP/orig.json"
+run "$BIN" --corpus "$C" --json match --coverage "$TMP/glued"
+expect_rc 0 "three ads glued into one line are matched"
+printf '%s' "$out" | python3 -c '
+import json,sys
+g=[q["text"] for q in json.load(sys.stdin)["match"]["coverage"]["requirements"]]
+o=[q["text"] for q in json.load(open(sys.argv[1]))["match"]["coverage"]["requirements"]]
+assert len(o) >= 30, len(o)
+core=lambda r: (r.split(": ", 1)[1] if ": " in r[:40] else r).rstrip(" .;")  # "Label: value": the value
+miss=[r for r in o if not any(core(r) in x for x in g)]
+assert not miss, miss
+' "$TMP/orig.json" 2>"$TMP/pyerr" && ok "every requirement of the ad survives its line breaks being lost" \
+	|| bad "glued ad keeps its requirements" "$(cat "$TMP/pyerr")"
+printf 'Minimum Required Skills:Kafka, Kong, PostgreSQLIf you like reliability work, please read on!All qualified applicants will receive consideration without regard to race or national origin.' >"$TMP/skills1"
+run "$BIN" --corpus "$C" --json match --coverage "$TMP/skills1"
+expect_rc 0 "a one-line ad of a skills list and EEO text is matched"
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+reqs=[q["text"] for q in d["match"]["coverage"]["requirements"]]
+assert "Kafka, Kong, PostgreSQL" in reqs, reqs
+assert not any("regard" in r for r in reqs), reqs
+' 2>"$TMP/pyerr" && ok "its skills list is a requirement, the EEO sentence is not" \
+	|| bad "skills list kept" "$(cat "$TMP/pyerr")"
+
 # --- aliases: built in, and the user file --------------------------------------------
 run "$BIN" --corpus "$C" search k8s
 k8s=$out

@@ -116,6 +116,99 @@ static void test_match_split_empty(void **state)
 	lidx_free(s.it);
 }
 
+/*
+ * The split as text, one item a line: its kind (T title, H heading, B
+ * bullet, S sentence), '!' when it is boilerplate, a blank, its text.
+ */
+static char *render(const char *text)
+{
+	split s = do_split(text);
+	size_t cap = 64;
+	for (size_t i = 0; i < s.n; i++)
+		cap += s.it[i].end - s.it[i].start + 4;
+	char *out = malloc(cap), *o = out;
+	assert_non_null(out);
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned f = s.it[i].flags;
+		*o++ = f & LIDX_JD_TITLE ? 'T' : f & LIDX_JD_HEADING ? 'H' : f & LIDX_JD_BULLET ? 'B' : 'S';
+		if (f & LIDX_JD_BOILERPLATE)
+			*o++ = '!';
+		*o++ = ' ';
+		memcpy(o, text + s.it[i].start, s.it[i].end - s.it[i].start);
+		o += s.it[i].end - s.it[i].start;
+		*o++ = '\n';
+	}
+	*o = 0;
+	lidx_free(s.it);
+	return out;
+}
+
+/* Job ads pasted from web pages: line breaks lost, fields glued together. */
+static void test_match_split_runon(void **state)
+{
+	(void)state;
+	static const struct { const char *text, *want; } cases[] = {
+		/* a sentence glued to the next */
+		{ "We build payment APIs in Go.Kafka experience is a plus.You will own on-call.",
+		  "S We build payment APIs in Go.\nS Kafka experience is a plus.\nS You will own on-call.\n" },
+		/* list items glued lower-case to capital; known camel-case words stay whole */
+		{ "Responsibilities:\nOperate Kafka clustersLead incident responseWrite runbooks with JavaScript "
+		  "and GitHub Actions",
+		  "H Responsibilities\nS Operate Kafka clusters\nS Lead incident response\n"
+		  "S Write runbooks with JavaScript and GitHub Actions\n" },
+		/* a glued name the ad writes twice is a name */
+		{ "Join AcmeCorp today. AcmeCorp builds data tools.",
+		  "S Join AcmeCorp today.\nS AcmeCorp builds data tools.\n" },
+		/* a section label glued to its value; years glued to the word before */
+		{ "Required Qualifications:6+ years of Go and distributed systems2+ years as a tech lead",
+		  "H Required Qualifications\nS 6+ years of Go and distributed systems\nS 2+ years as a tech lead\n" },
+		/* bullets inside a line */
+		{ "Nice to have * Rust * Terraform \xe2\x80\xa2 Kubernetes",
+		  "H Nice to have\nB Rust\nB Terraform\nB Kubernetes\n" },
+		{ "What you bring- Go services- Kafka pipelines",
+		  "H What you bring\nB Go services\nB Kafka pipelines\n" },
+		/* a pasted list: bullets and a heading glued on, a bracket glued to the next heading */
+		{ "Qualifications\xe2\x80\xa2 3+ years of Python\xe2\x80\xa2 Experience with AWS (S3, Glue)Benefits"
+		  "\xe2\x80\xa2 Dental",
+		  "H Qualifications\nB 3+ years of Python\nB Experience with AWS (S3, Glue)\nH! Benefits\nB! Dental\n" },
+		/* fields are boilerplate, a section label is a heading */
+		{ "Location: Austin, TX Salary: $120k Skills: Go, Kafka, PostgreSQL",
+		  "S! Location: Austin, TX\nS! Salary: $120k\nH Skills\nS Go, Kafka, PostgreSQL\n" },
+		/* a label glued after an acronym */
+		{ "Requirements:\nTerraform on AWSPreferred Qualifications: Redis",
+		  "H Requirements\nS Terraform on AWS\nH Preferred Qualifications\nS Redis\n" },
+		/* web pages space with U+00A0 */
+		{ "Job\xc2\xa0" "Description:\xc2\xa0" "Build Go services",
+		  "H Job\xc2\xa0" "Description\nS Build Go services\n" },
+		/* boilerplate per clause: the requirement keeps its words */
+		{ "- Build Kafka pipelines in Go; we offer dental, vision and a 401(k).",
+		  "B Build Kafka pipelines in Go;\nB! we offer dental, vision and a 401(k).\n" },
+		/* one weak cue does not drop a long item */
+		{ "- Improve our benefits enrollment service in Go and Kafka with zero-downtime migrations",
+		  "B Improve our benefits enrollment service in Go and Kafka with zero-downtime migrations\n" },
+		/* a short line is a heading only when it reads as one */
+		{ "Requirements:\n- Go\nExcellent communication and planning skills\n",
+		  "H Requirements\nB Go\nS Excellent communication and planning skills\n" },
+		/* the introduction in the third person */
+		{ "Acme provides payroll software to 5,000 firms. Our stack is Go.\nRequirements:\n- Go\n",
+		  "S! Acme provides payroll software to 5,000 firms.\nS Our stack is Go.\nH Requirements\nB Go\n" },
+		/* recruiter, legal and visa lines are never requirements, wherever they stand */
+		{ "Requirements:\n- Go and Kafka\n- Applicants must be authorized to work in the U.S.\n"
+		  "- We cannot sponsor visas\n- Send your resume to jobs@acme.example\n",
+		  "H Requirements\nB Go and Kafka\nB! Applicants must be authorized to work in the U.S.\n"
+		  "B! We cannot sponsor visas\nB! Send your resume to jobs@acme.example\n" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *got = render(cases[i].text);
+		static char msg[4096];
+		int bad = strcmp(got, cases[i].want) != 0;
+		snprintf(msg, sizeof msg, "case %zu:\n%s\ngot:\n%swant:\n%s", i, cases[i].text, got, cases[i].want);
+		free(got);
+		if (bad)
+			fail_msg("%s", msg);
+	}
+}
+
 /* ---- boilerplate -------------------------------------------------------------------- */
 
 static void test_match_boilerplate(void **state)
@@ -134,6 +227,15 @@ static void test_match_boilerplate(void **state)
 		{ "Cut cloud spend by $20m", 0 },
 		{ "Crypto payments experience", 0 },          /* "pto" inside a word */
 		{ "Improve reliability of the payments platform", 0 },
+		{ "Applicants must be authorized to work in the U.S.", 1 },
+		{ "Visa sponsorship is not available for this position", 1 },
+		{ "Please reply with your resume or call 555 123 4567", 1 },
+		{ "Location: Remote (US)", 1 },
+		{ "Copyright \xc2\xa9 2024 Acme Inc. All rights reserved.", 1 },
+		{ "Competitive compensation", 1 },
+		{ "Ability to apply machine learning to fraud detection", 0 },
+		{ "Improve our benefits enrollment service in Go and Kafka with zero-downtime migrations", 0 },
+		{ "Partner with the compensation team on payroll data pipelines in Python and Airflow", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int got = lidx_jd_boilerplate(cases[i].text, strlen(cases[i].text));
@@ -453,27 +555,47 @@ static void test_match_total(void **state)
 	}
 }
 
+/* "strong" needs two words, or one that is no everyday English word */
+static void test_match_strong_needs_more(void **state)
+{
+	fixture *f = *state;
+	lidx_match *m = new_match(f, "You have:\n- Lunch\n- Kubernetes\n");
+	assert_int_equal(lidx_match_req_count(m), 2);
+	assert_int_equal(lidx_match_coverage(m, NULL, NULL), 0);
+	assert_int_equal(lidx_match_req(m, 0)->label, LIDX_COVER_WEAK);   /* "lunch": common English */
+	assert_int_equal(lidx_match_req(m, 1)->label, LIDX_COVER_STRONG); /* "kubernetes": not */
+	lidx_match_free(m);
+}
+
 static void test_match_alloc_failures(void **state)
 {
 	fixture *f = *state;
-	const char *jd = "Title\n\nResponsibilities\n- Kong rate limiting\n- Circuit breakers\n";
-	/* fail each allocation in turn: an error or success, never a crash or leak */
-	for (long n = 1; n < 5000; n++) {
-		lidx_alloc_fail_at(n);
-		lidx_match *m = NULL;
-		int rc = lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), NULL, NULL);
-		if (rc == 0) {
-			lidx_results r;
-			rc = lidx_match_search(m, NULL, &r, NULL);
-			if (rc == 0)
-				lidx_results_clear(&r);
-			lidx_match_free(m);
-		} else {
-			assert_null(m);
+	static const char *const jds[] = {
+		"Title\n\nResponsibilities\n- Kong rate limiting\n- Circuit breakers\n",
+		/* one line, glued: the run-on splitter's allocations too */
+		"Requirements:Kong rate limitingCircuit breakers * Postgres Location: Austin\xc2\xa0"
+		"Benefits: dental.Applicants must be authorized to work in the U.S.",
+	};
+	for (size_t k = 0; k < sizeof jds / sizeof *jds; k++) {
+		const char *jd = jds[k];
+		/* fail each allocation in turn: an error or success, never a crash or leak */
+		for (long n = 1; n < 5000; n++) {
+			lidx_alloc_fail_at(n);
+			lidx_match *m = NULL;
+			int rc = lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), NULL, NULL);
+			if (rc == 0) {
+				lidx_results r;
+				rc = lidx_match_search(m, NULL, &r, NULL);
+				if (rc == 0)
+					lidx_results_clear(&r);
+				lidx_match_free(m);
+			} else {
+				assert_null(m);
+			}
+			long made = lidx_alloc_fail_at(0);
+			if (rc == 0 && made < n)
+				break; /* no allocation failed: done */
 		}
-		long made = lidx_alloc_fail_at(0);
-		if (rc == 0 && made < n)
-			break; /* no allocation failed: done */
 	}
 }
 
@@ -485,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_match_split_markdown_headings),
 		cmocka_unit_test(test_match_split_paragraph),
 		cmocka_unit_test(test_match_split_empty),
+		cmocka_unit_test(test_match_split_runon),
 		cmocka_unit_test(test_match_boilerplate),
 		cmocka_unit_test(test_match_intro),
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
@@ -496,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_aliases_user_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_coverage_and_pick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_total, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_strong_needs_more, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
