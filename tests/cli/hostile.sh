@@ -173,12 +173,12 @@ run "$BIN" --corpus "$N" --no-update "$chunk" "$chunk" "$chunk" "$chunk" "$chunk
 run "$BIN" --corpus "$N" --no-update "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk" "$chunk"
 expect_rc 2 "a query over 1 MiB is refused"
 err_contains "1 MiB" "the refusal says why"
-# 80,000 query arguments: joined in linear time (strcat made this 12 s)
+# 80,000 query arguments: joined in linear time (strcat made this 12 s). Bounded
+# by CPU time (ulimit -t, SIGXCPU), not by the clock: other work on the machine
+# does not count against it, a quadratic join still overruns it several times.
 python3 -c 'print(" ".join(["kafkamigrat"] * 80000))' >"$TMP/qargs"
-t0=$(date +%s%N)
-run "$BIN" --corpus "$N" --no-update $(cat "$TMP/qargs")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$rc" -le 2 ] && [ "$ms" -lt "${HOSTILE_SLOW_MS:-6000}" ] && ok "80,000 query arguments answer in $ms ms" || bad "80,000 query arguments" "exit $rc in $ms ms"
+run sh -c 'ulimit -t "$1"; shift; exec "$@"' sh "${HOSTILE_CPU_S:-5}" "$BIN" --corpus "$N" --no-update $(cat "$TMP/qargs")
+[ "$rc" -le 2 ] && ok "80,000 query arguments answer within ${HOSTILE_CPU_S:-5} s of CPU" || bad "80,000 query arguments" "exit $rc (152: the CPU limit)"
 run "$BIN" --corpus "$N" --no-update '!!! ??? ... ,,, ;;; ((( ))) /// \\\ ***'
 expect_rc 2 "a query of only punctuation"
 [ -n "$err" ] && ok "only punctuation is explained" || bad "only punctuation is explained"
