@@ -238,6 +238,13 @@ int cli_open(cli *c, int force)
 			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 			return EXIT_USAGE;
 		}
+		if (rep.stale && !c->quiet) {
+			/* one line: the answers come from the previous index, and why */
+			fprintf(stderr, "%s: warning: the index is out of date (%u added, %u changed, %u deleted "
+			        "since) and was not rebuilt: ", c->prog, rep.n_added, rep.n_changed, rep.n_deleted);
+			out_text(stderr, rep.why, strlen(rep.why));
+			fprintf(stderr, "; searching the previous index\n");
+		}
 		if (rep.was_corrupt && !c->quiet)
 			fprintf(stderr, "%s: the index was corrupt or from another version; rebuilt it from the notes\n",
 			        c->prog);

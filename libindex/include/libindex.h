@@ -48,7 +48,9 @@ enum {
 	LIDX_ESYNTAX = -7,  /**< a query is malformed */
 	LIDX_ENOTFOUND = -8,/**< no such file, story or index */
 	LIDX_EEMPTY = -9,   /**< the input has nothing to index or search */
-	LIDX_ELOCKED = -10  /**< another process holds the build lock */
+	LIDX_ELOCKED = -10, /**< another process holds the build lock */
+	LIDX_EUNSAFE = -11  /**< a file or folder another user owns or can write:
+	                         not trusted (the index's folder, file or lock) */
 };
 
 /** A message buffer that fallible functions fill in when given one. */
@@ -211,6 +213,16 @@ typedef struct lidx_index lidx_index;
  * Open an index file read-only through mmap. Small sections are checked at
  * open (magic, version, CRC32); postings are checked per term when first
  * read and story text by zlib's checksum when decompressed.
+ *
+ * The file must be a regular file (a symbolic link is refused), belong to
+ * the user or root, and be writable by no one else: LIDX_EUNSAFE otherwise,
+ * since a forged index would print forged stories.
+ *
+ * @note The file is mapped: if another program truncates it in place while
+ * it is open (`cp other.cvx` onto it; cvsearch itself only ever replaces an
+ * index by rename), reading the lost pages raises SIGBUS. A program that
+ * must survive that catches SIGBUS (the cvsearch CLI does: it prints "the
+ * index changed underneath" and exits 2; the next run rebuilds it).
  */
 int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err *err);
 void lidx_index_close(lidx_index *ix);
@@ -400,6 +412,12 @@ typedef struct lidx_sync_opts {
 typedef struct lidx_sync_report {
 	int rebuilt;              /**< 1 if a new index was written */
 	int was_corrupt;          /**< 1 if the old index could not be read */
+	int stale;                /**< 1 if the notes changed but the index could
+	                               not be rebuilt (disk full, read-only or
+	                               locked by a stopped builder, a folder that
+	                               could not be read): the previous index, which
+	                               is complete, is to be used; why says why */
+	char why[256];            /**< one line, when stale is 1 */
 	uint32_t n_files, n_skipped;
 	uint32_t n_added, n_changed, n_deleted;
 	uint32_t n_stories;
@@ -417,7 +435,20 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  * Bring the index at index_path up to date with corpus_dir: files added,
  * changed (size or mtime) or deleted since the index was built cause a
  * rebuild; an unreadable or corrupt index is rebuilt. Builders serialize on
- * an exclusive lock (index_path + ".lock"); readers never wait.
+ * an exclusive lock (index_path + ".lock", which holds the builder's pid).
+ *
+ * Never waits forever: a builder that holds the lock is waited for at most
+ * about 10 s, and not at all when it is stopped (SIGSTOP, Ctrl-Z). When the
+ * index cannot be rebuilt -- lock held, disk full, out of inodes, folder
+ * read-only, a notes folder that could not be read for a passing reason
+ * (too many open files) -- and a complete previous index of this folder
+ * exists, returns 0 with rep->stale = 1 and rep->why: use that index and
+ * say it is out of date. With opts->force (an explicit rebuild) these are
+ * errors instead (LIDX_ELOCKED, LIDX_EIO).
+ *
+ * The index's folder must belong to the user (or root) and be writable by
+ * no one else (LIDX_EUNSAFE otherwise); the index and lock files are opened
+ * without following symbolic links and checked the same way.
  */
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);

@@ -113,6 +113,7 @@ const char *lidx_strerror(int code)
 	case LIDX_ENOTFOUND: return "not found";
 	case LIDX_EEMPTY: return "nothing to search";
 	case LIDX_ELOCKED: return "index is locked by another process";
+	case LIDX_EUNSAFE: return "not trusted: owned by another user or writable by others";
 	}
 	return "unknown error";
 }

@@ -16,7 +16,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include "index.h"
+#include "safefile.h"
 
 #define MAX_DEPTH 64
 #define DEFAULT_MAX_FILE (64ull << 20)
@@ -97,6 +99,10 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err)
 		return lidx__err(err, LIDX_EINVAL, "no place for the index: set HOME, XDG_CACHE_HOME or CVSEARCH_INDEX_DIR");
 	if (mkdir_p(dir) != 0)
 		return lidx__err(err, LIDX_EIO, "cannot create index folder %s: %s", dir, strerror(errno));
+	/* as ssh trusts ~/.ssh and git a repository: ours (or root's), written by no one else */
+	int rc = lidx__check_dir(dir, "index folder", 0, err);
+	if (rc < 0)
+		return rc;
 	/* name: the folder's name (sanitized) and a hash of its real path */
 	const char *base = strrchr(real, '/');
 	base = base && base[1] ? base + 1 : "root";
@@ -531,6 +537,147 @@ static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
 	return stale;
 }
 
+/* ---- the lock -------------------------------------------------------------------- */
+
+#define LOCK_WAIT_STEPS 200      /* x 50 ms: a running builder is waited for ~10 s */
+#define LOCK_WAIT_NS 50000000L
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strlen(src);
+	if (l >= n)
+		l = n - 1;
+	memcpy(dst, src, l);
+	dst[l] = 0;
+}
+
+/* 1 if the process whose pid the lock file holds is stopped (SIGSTOP, ^Z). */
+static int holder_stopped(int lock, long *pid_out)
+{
+	char buf[32];
+	ssize_t n = pread(lock, buf, sizeof buf - 1, 0);
+	*pid_out = 0;
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	long pid = strtol(buf, NULL, 10);
+	if (pid <= 0)
+		return 0;
+	*pid_out = pid;
+	char path[64], st[512];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, st, sizeof st - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	st[n] = 0;
+	const char *paren = strrchr(st, ')'); /* "pid (comm) S ..." */
+	return paren && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't');
+}
+
+/*
+ * Take the build lock without waiting forever: 0 (held), LIDX_ELOCKED with
+ * *why set when a builder keeps it (stopped, or still busy after ~10 s), or
+ * LIDX_EIO. The lock file is opened without following links and must be
+ * ours; while held it holds our pid, so that others can tell a stopped
+ * builder.
+ */
+static int take_lock(const char *lp, int *lock_out, char *why, size_t why_len, lidx_err *err)
+{
+	*lock_out = -1;
+	int lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (lock < 0) {
+		int e = errno;
+		snprintf(why, why_len, "cannot create the lock file: %s",
+		         e == ELOOP ? "it is a symbolic link" : strerror(e));
+		return lidx__err(err, e == ELOOP ? LIDX_EUNSAFE : LIDX_EIO, "%s (%s)", why, lp);
+	}
+	struct stat st;
+	int rc;
+	if (fstat(lock, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(lock);
+		snprintf(why, why_len, "the lock file is not a regular file");
+		return lidx__err(err, LIDX_EUNSAFE, "%s (%s)", why, lp);
+	}
+	if ((rc = lidx__check_trusted(&st, "lock file", lp, err)) < 0) {
+		close(lock);
+		copy_str(why, why_len, err ? err->msg : "lock file not trusted");
+		return rc;
+	}
+	for (int step = 0;; step++) {
+		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			snprintf(why, why_len, "cannot lock the index: %s", strerror(errno));
+			close(lock);
+			return lidx__err(err, LIDX_EIO, "%s (%s)", why, lp);
+		}
+		long pid;
+		int stopped = holder_stopped(lock, &pid);
+		if (stopped || step >= LOCK_WAIT_STEPS) {
+			close(lock);
+			if (stopped)
+				snprintf(why, why_len, "another cvsearch (pid %ld) holds the build lock and is stopped", pid);
+			else
+				snprintf(why, why_len, "another cvsearch%s is still rebuilding it", pid ? "" : " process");
+			return lidx__err(err, LIDX_ELOCKED, "%s (%s)", why, lp);
+		}
+		struct timespec ts = { 0, LOCK_WAIT_NS };
+		nanosleep(&ts, NULL);
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(lock, 0) != 0 || pwrite(lock, pid, (size_t)n, 0) != n) {
+		/* only informative: others then wait the full time */
+	}
+	*lock_out = lock;
+	return 0;
+}
+
+static void drop_lock(int lock)
+{
+	if (lock < 0)
+		return;
+	if (ftruncate(lock, 0) != 0) {
+		/* a pid left behind names a process that no longer holds the lock: harmless */
+	}
+	close(lock); /* releases the lock */
+}
+
+/* 1 if a complete index of this folder is at index_path (check_target ran). */
+static int old_usable(const char *index_path)
+{
+	lidx_index *ix;
+	if (lidx_index_open(&ix, index_path, 0, NULL) < 0)
+		return 0;
+	lidx_index_close(ix);
+	return 1;
+}
+
+/* Fall back to the previous index: rc becomes 0 and rep says why. */
+static int serve_stale(lidx_sync_report *rep, const char *why)
+{
+	rep->stale = 1;
+	copy_str(rep->why, sizeof rep->why, why);
+	return 0;
+}
+
+static void index_folder(const char *index_path, char *out, size_t n)
+{
+	const char *slash = strrchr(index_path, '/');
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == index_path)
+		snprintf(out, n, "/");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - index_path), index_path);
+}
+
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                      lidx_sync_report *rep, lidx_err *err)
 {
@@ -539,11 +686,17 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 	memset(rep, 0, sizeof *rep);
 	int force = o && o->force;
 	int lock = -1;
+	char why[256] = "";
 	scan s;
 	int rc = scan_corpus(&s, corpus_dir, o, err);
 	if (rc < 0)
 		goto done;
 	rep->n_files = (uint32_t)s.n;
+	char dir[PATH_MAX];
+	index_folder(index_path, dir, sizeof dir);
+	if ((rc = lidx__check_dir(dir, "index folder", 1, err)) < 0 && rc != LIDX_ENOTFOUND)
+		goto done;
+	rc = 0;
 	if ((rc = check_target(index_path, s.root, err)) < 0)
 		goto done;
 	if (!is_stale(index_path, &s, rep) && !force)
@@ -551,16 +704,10 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 	/* builders take turns; readers never wait (the rename is atomic) */
 	char lp[PATH_MAX];
 	snprintf(lp, sizeof lp, "%s.lock", index_path);
-	lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		rc = lidx__err(err, LIDX_EIO, "cannot create lock file %s: %s", lp, strerror(errno));
+	if ((rc = take_lock(lp, &lock, why, sizeof why, err)) < 0) {
+		if (!force && rc != LIDX_EUNSAFE && old_usable(index_path))
+			rc = serve_stale(rep, why);
 		goto done;
-	}
-	while (flock(lock, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			rc = lidx__err(err, LIDX_EIO, "cannot lock %s: %s", lp, strerror(errno));
-			goto done;
-		}
 	}
 	sweep_temps(index_path);
 	/* another process may have built it while we waited */
@@ -574,10 +721,12 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 			rep->n_stories = lidx_index_story_count(ix);
 			lidx_index_close(ix);
 		}
+	} else if (!force && rc != LIDX_ENOMEM && old_usable(index_path)) {
+		/* disk full, out of inodes, read-only: the old index is still whole */
+		rc = serve_stale(rep, err ? err->msg : lidx_strerror(rc));
 	}
 done:
-	if (lock >= 0)
-		close(lock); /* releases the lock */
+	drop_lock(lock);
 	gettimeofday(&t1, NULL);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 	scan_free(&s);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "index.h"
+#include "safefile.h"
 
 #define CORRUPT(what) lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%s)", path, what)
 
@@ -141,11 +142,13 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
 		goto fail;
 	}
-	ix->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* no link, no FIFO (O_NONBLOCK: opening one never waits), ours alone */
+	ix->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ix->fd < 0) {
 		int e = errno;
-		rc = lidx__err(err, e == ENOENT ? LIDX_ENOTFOUND : LIDX_EIO, "cannot open index %s: %s",
-		               path, strerror(e));
+		rc = lidx__err(err, e == ENOENT ? LIDX_ENOTFOUND : e == ELOOP ? LIDX_EUNSAFE : LIDX_EIO,
+		               "cannot open index %s: %s", path,
+		               e == ELOOP ? "it is a symbolic link (not followed)" : strerror(e));
 		goto fail;
 	}
 	struct stat st;
@@ -153,6 +156,8 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 		rc = lidx__err(err, LIDX_EIO, "cannot open index %s: not a regular file", path);
 		goto fail;
 	}
+	if ((rc = lidx__check_trusted(&st, "index file", path, err)) < 0)
+		goto fail;
 	ix->size = (size_t)st.st_size;
 	if (ix->size < LIDX_HEADER_SIZE) {
 		rc = lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%zu bytes: truncated)", path, ix->size);
