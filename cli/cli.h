@@ -54,6 +54,13 @@ int cmd_show(cli *c);
 int cmd_match(cli *c);
 int cmd_batch(cli *c);
 
+/* The config file (config.c): its path ($XDG_CONFIG_HOME/cvsearch/config, else
+   ~/.config/cvsearch/config; NULL without a home), and its `corpus = DIR`
+   (malloc'd, or NULL). cli_config_parse() reads the setting from the text. */
+const char *cli_config_path(void);
+char *cli_config_corpus(void);
+char *cli_config_parse(const char *text, size_t len, const char *home);
+
 /* Load the user alias file, if any (cmd_match.c); -1 after an error message. */
 int cli_load_aliases(cli *c);
 

@@ -80,63 +80,6 @@ void cli_error(cli *c, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* The config file: $XDG_CONFIG_HOME/cvsearch/config, else ~/.config/cvsearch/config. */
-static const char *config_path(void)
-{
-	static char path[4096];
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(path, sizeof path, "%s/cvsearch/config", xdg);
-	else if (home && *home)
-		snprintf(path, sizeof path, "%s/.config/cvsearch/config", home);
-	else
-		return NULL; /* no home: no config file */
-	return path;
-}
-
-/*
- * `corpus = DIR` from the config file; `~/` and a relative DIR are taken
- * from the home folder. Blanks around DIR and a `#` comment line are ignored.
- */
-static char *config_corpus(void)
-{
-	const char *path = config_path(), *home = getenv("HOME");
-	FILE *f = path ? fopen(path, "r") : NULL;
-	if (!f)
-		return NULL;
-	char line[4096], *res = NULL;
-	while (!res && fgets(line, sizeof line, f)) {
-		char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "corpus", 6))
-			continue;
-		p += 6;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p++ != '=')
-			continue;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		p[strcspn(p, "\r\n")] = 0;
-		size_t n = strlen(p);
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			p[--n] = 0;
-		if (!*p)
-			continue;
-		char full[4096];
-		if (p[0] == '~' && (p[1] == '/' || !p[1]) && home && *home)
-			snprintf(full, sizeof full, "%s%s", home, p + 1);
-		else if (p[0] != '/' && p[0] != '~' && home && *home)
-			snprintf(full, sizeof full, "%s/%s", home, p);
-		else
-			snprintf(full, sizeof full, "%s", p);
-		res = strdup(full);
-	}
-	fclose(f);
-	return res;
-}
-
 void cli_story_path(cli *c, const char *rel, char *out, size_t n)
 {
 	if (c->corpus && strcmp(c->corpus, "."))
@@ -178,7 +121,7 @@ const char *cli_corpus_origin(cli *c)
 	if (c->corpus_from == CORPUS_FROM_ENV)
 		return " (the notes folder comes from $CVSEARCH_CORPUS)";
 	if (c->corpus_from == CORPUS_FROM_CONFIG) {
-		const char *cp = config_path();
+		const char *cp = cli_config_path();
 		snprintf(buf, sizeof buf, " (the notes folder comes from %s)", cp ? cp : "the config file");
 		return buf;
 	}
@@ -194,7 +137,7 @@ int cli_index_path(cli *c)
 		c->index_path = strdup(c->index_opt);
 	} else {
 		if (!c->corpus) {
-			const char *cp = config_path();
+			const char *cp = cli_config_path();
 			cli_error(c, "no notes folder: pass --corpus DIR, set CVSEARCH_CORPUS, or put "
 			             "'corpus = DIR' in %s", cp ? cp : "~/.config/cvsearch/config");
 			return EXIT_USAGE;
@@ -508,7 +451,7 @@ int main(int argc, char **argv)
 		if (env && *env) {
 			c.corpus = env;
 			c.corpus_from = CORPUS_FROM_ENV;
-		} else if ((c.corpus = cfg = config_corpus())) {
+		} else if ((c.corpus = cfg = cli_config_corpus())) {
 			c.corpus_from = CORPUS_FROM_CONFIG;
 		}
 	}

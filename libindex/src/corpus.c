@@ -134,35 +134,62 @@ static void scan_free(scan *s)
 	lidx__free(s->root);
 }
 
+#define MAX_IGNORE_FILE (1u << 20)
+
+/*
+ * .cvsearchignore: only a regular file of at most 1 MiB is read (a FIFO or a
+ * link to /dev/zero would hang or flood every command); another is left
+ * aside with a warning.
+ */
 static int load_ignore(scan *s)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", s->root, IGNORE_FILE);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char *text;
+	size_t len;
+	const char *why;
+	int rc = lidx__read_small(path, MAX_IGNORE_FILE, &text, &len, &why);
+	if (rc == LIDX_ENOMEM)
+		return rc;
+	if (rc < 0) {
+		if (rc != LIDX_ENOTFOUND) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s (%s); its patterns are not applied",
+			         rc == LIDX_ETOOBIG ? "larger than 1 MiB" : why,
+			         "only a regular file is read");
+			warn(s->o, IGNORE_FILE, msg);
+		}
 		return 0;
-	char line[1024];
-	int rc = 0;
-	while (fgets(line, sizeof line, f)) {
-		size_t n = strcspn(line, "\r\n");
+	}
+	rc = 0;
+	for (char *line = text, *next; line < text + len && rc == 0; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		next = nl ? nl + 1 : text + len;
+		size_t n = (size_t)(next - line);
+		if (line == text && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+			line += 3, n -= 3; /* a UTF-8 byte order mark */
+		n = strcspn(line, "\r\n") < n ? strcspn(line, "\r\n") : n;
 		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
-		line[n] = 0;
 		if (!n || line[0] == '#')
 			continue;
+		if (n > 1024) { /* as before: a pattern is a line of at most 1 KiB */
+			warn(s->o, IGNORE_FILE, "a line longer than 1024 bytes; skipped");
+			continue;
+		}
 		ipat ip = { NULL, 0, 0 };
 		char *g = line;
 		if (g[n - 1] == '/') { /* drafts/ : a folder */
 			ip.dir_only = 1;
-			g[--n] = 0;
+			n--;
 		}
-		if (g[0] == '/') {     /* /drafts : at the top only */
+		if (n && g[0] == '/') { /* /drafts : at the top only */
 			ip.anchored = 1;
 			g++, n--;
 		}
 		if (!n)
 			continue;
-		ip.anchored |= strchr(g, '/') != NULL; /* a/b : the path from the top */
+		ip.anchored |= memchr(g, '/', n) != NULL; /* a/b : the path from the top */
 		if (LIDX_GROW(s->ignore, s->cap_ignore, s->n_ignore + 1) < 0 ||
 		    !(ip.glob = lidx__strndup(g, n))) {
 			rc = LIDX_ENOMEM;
@@ -170,7 +197,7 @@ static int load_ignore(scan *s)
 		}
 		s->ignore[s->n_ignore++] = ip;
 	}
-	fclose(f);
+	lidx__free(text);
 	return rc;
 }
 
@@ -341,7 +368,9 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
                      char **text, size_t *len)
 {
 	*text = NULL;
-	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a note swapped for a FIFO since the scan opens at once, and
+	   is then refused as not a regular file (it hung the build, lock held) */
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		char msg[256];
 		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(errno));
@@ -361,6 +390,9 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 		warn(o, rel, msg);
 		return 1;
 	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	size_t n = (size_t)st.st_size;
 	uint8_t *buf = lidx__malloc(n + 1);
 	if (!buf) {

@@ -101,5 +101,130 @@ else
 	echo "skip: the cases for another user need root and setpriv"
 fi
 
+# ==== 2. nothing hangs ===================================================================
+export CVSEARCH_INDEX_DIR="$TMP/c2"
+mkfifo "$N/.cvsearchignore"
+run "$BIN" --corpus "$N" trustword
+expect_rc 0 "2: a .cvsearchignore that is a FIFO does not hang the search"
+err_contains ".cvsearchignore: not a regular file" "2: ... it is left aside with a warning"
+rm "$N/.cvsearchignore"; ln -s /dev/zero "$N/.cvsearchignore"
+run "$BIN" --corpus "$N" -q index
+expect_rc 0 "2: a .cvsearchignore linked to /dev/zero does not hang or flood"
+rm "$N/.cvsearchignore"
+python3 -c 'print("x" * 2000000)' >"$N/.cvsearchignore"
+run "$BIN" --corpus "$N" index
+expect_rc 0 "2: a 2 MB .cvsearchignore is refused, the build goes on"
+err_contains "larger than 1 MiB" "2: ... with a warning"
+rm "$N/.cvsearchignore"
+mkdir -p "$XDG_CONFIG_HOME/cvsearch"
+mkfifo "$XDG_CONFIG_HOME/cvsearch/config"
+run "$BIN" --corpus "$N" trustword
+expect_rc 0 "2: a config file that is a FIFO does not hang"
+rm "$XDG_CONFIG_HOME/cvsearch/config"
+mkfifo "$XDG_CONFIG_HOME/cvsearch/aliases"
+run "$BIN" --corpus "$N" trustword
+expect_rc 2 "2: an alias file that is a FIFO does not hang (a clear error)"
+err_contains "not a regular file" "2: ... saying it is not a regular file"
+rm "$XDG_CONFIG_HOME/cvsearch/aliases"
+run env CVSEARCH_ALIASES=/dev/zero "$BIN" --corpus "$N" trustword
+expect_rc 2 "2: \$CVSEARCH_ALIASES=/dev/zero is refused, not read forever"
+# a note swapped for a FIFO between the scan and the read: the swap races
+# the build, so it is tried in a bounded loop; no build may hang
+mkdir "$TMP/swap"; printf '# Swap\nswapword\n' >"$TMP/swap/reg"
+hung=0; i=0
+( k=0; while [ $k -lt 4000 ] && [ ! -e "$TMP/swap/stop" ]; do k=$((k+1))
+	rm -f "$TMP/swap/tmp"; mkfifo "$TMP/swap/tmp"; mv -f "$TMP/swap/tmp" "$N/swap.md"
+	cp "$TMP/swap/reg" "$TMP/swap/tmp2"; mv -f "$TMP/swap/tmp2" "$N/swap.md"; done ) &
+swapper=$!; bgpids="$bgpids $swapper"
+while [ $i -lt 30 ]; do
+	i=$((i+1))
+	run "$BIN" --corpus "$N" -q index
+	[ "$rc" = 124 ] && hung=$((hung+1))
+done
+touch "$TMP/swap/stop"; wait $swapper 2>/dev/null
+[ $hung = 0 ] && ok "2: 30 builds while a note flips between a file and a FIFO: none hangs" || bad "2: FIFO swap" "$hung of 30 builds hung"
+rm -f "$N/swap.md"
+
+# a stopped builder holding the lock: searches serve the previous index
+B="$TMP/big"; mkdir -p "$B"
+python3 - "$B" <<'PY'
+import random, sys
+random.seed(11)
+words = ("kafka redis latency budget incident review mentor junior senior design api gateway "
+         "throughput queue backlog migration rollout canary metrics alert pager oncall").split()
+for i in range(150):
+    with open("%s/n%03d.md" % (sys.argv[1], i), "w") as f:
+        for s in range(40):
+            f.write("## Story %d %d\n%s\n\n" % (i, s, " ".join(random.choice(words) for _ in range(200))))
+PY
+printf '# Old\nbigoldword\n' >"$B/old.md"
+export CVSEARCH_INDEX_DIR="$TMP/c2b"
+run "$BIN" --corpus "$B" -q index
+expect_rc 0 "2: the big notes are indexed"
+BIX=$(ls "$CVSEARCH_INDEX_DIR"/*.cvx)
+stopped=0
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+	"$BIN" --corpus "$B" -q index >/dev/null 2>&1 &
+	bpid=$!
+	k=0
+	while [ $k -lt 3000 ] && [ ! -s "$BIX.lock" ] && kill -0 $bpid 2>/dev/null; do k=$((k+1)); sleep 0.001; done
+	kill -STOP $bpid 2>/dev/null
+	if [ -s "$BIX.lock" ] && [ "$(cat "$BIX.lock")" = "$bpid" ]; then stopped=1; break; fi
+	kill -CONT $bpid 2>/dev/null; wait $bpid 2>/dev/null
+done
+if [ $stopped = 1 ]; then
+	bgpids="$bgpids $bpid"
+	printf '# New\nbignewword\n' >"$B/new.md"
+	run "$BIN" --corpus "$B" bigoldword
+	expect_rc 0 "2: with a stopped builder holding the lock, a search answers from the previous index"
+	err_contains "is stopped" "2: ... and says the builder is stopped"
+	lines_err 1 "2: ... in one line"
+	run "$BIN" --corpus "$B" bignewword
+	expect_rc 1 "2: ... (the new note is not in the previous index)"
+	run "$BIN" --corpus "$B" -q index
+	expect_rc 2 "2: 'cvsearch index' with a stopped builder is an error, not a wait"
+	kill -CONT $bpid; wait $bpid
+	run "$BIN" --corpus "$B" bignewword
+	expect_rc 0 "2: once the builder goes on, the next search is fresh"
+else
+	bad "2: could not stop a builder while it held the lock (10 tries)"
+fi
+rm -rf "$B"
+
+# ==== 3. the previous index is served when it cannot be rebuilt ============================
+export CVSEARCH_INDEX_DIR="$TMP/c3"
+run "$BIN" --corpus "$N" -q index
+printf '# Disk\nfullword\n' >"$N/full.md"
+# a file size limit stands for a full disk: writing the index fails (EFBIG)
+run sh -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' sh "$BIN" --corpus "$N" trustword
+expect_rc 0 "3: disk full: the search answers from the previous index"
+err_contains "out of date" "3: ... with a warning that the index is stale"
+err_contains "File too large" "3: ... and why"
+lines_err 1 "3: ... in one line"
+run "$BIN" --corpus "$N" fullword
+expect_rc 0 "3: with room again the next search rebuilds"
+rm "$N/full.md"
+if [ -n "$AS_NOBODY" ]; then
+	# read-only: another user's notes and cache, the cache folder made read-only
+	R="$TMP/ro"; mkdir -p "$R/notes"; cp "$N"/*.md "$R/notes/"
+	chown -R nobody "$R"; chmod 755 "$R"
+	run $AS_NOBODY env CVSEARCH_INDEX_DIR="$R/cache" "$TMP/cvsearch-copy" --corpus "$R/notes" -q index
+	expect_rc 0 "3: (read-only) the first build as another user"
+	chmod 555 "$R/cache"
+	printf '# RO\nroword\n' >"$R/notes/ro.md"; chown nobody "$R/notes/ro.md"
+	run $AS_NOBODY env CVSEARCH_INDEX_DIR="$R/cache" "$TMP/cvsearch-copy" --corpus "$R/notes" trustword
+	expect_rc 0 "3: read-only cache folder: the previous index is searched"
+	err_contains "out of date" "3: ... with the one-line warning"
+	lines_err 1 "3: ... in one line"
+	# a cache folder of root's that the user may read but not write
+	F="$TMP/foreign"; mkdir -p "$F/notes" "$F/cache"; cp "$N"/*.md "$F/notes/"; chmod -R a+rX "$F"
+	run env CVSEARCH_INDEX_DIR="$F/cache" "$BIN" --corpus "$F/notes" -q index
+	chmod 644 "$F"/cache/*.cvx
+	printf '# F\nforeignnewword\n' >"$F/notes/new.md"; chmod 644 "$F/notes/new.md"
+	run $AS_NOBODY env CVSEARCH_INDEX_DIR="$F/cache" "$TMP/cvsearch-copy" --corpus "$F/notes" trustword
+	expect_rc 0 "3: a root-owned cache the user cannot write: the previous index is searched"
+	err_contains "out of date" "3: ... with the warning"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
