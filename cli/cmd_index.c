@@ -131,7 +131,10 @@ int cmd_stories(cli *c)
 		if (!c->json) {
 			printf("%s", col(c, C_PATH));
 			out_text(stdout, path, strlen(path));
-			printf("%s%s\n", col(c, C_RESET), fi.skipped ? "  (skipped: not text)" : "");
+			printf("%s", col(c, C_RESET));
+			if (fi.skipped)
+				printf("  (skipped: %s)", lidx_skip_name(fi.skip_reason));
+			printf("\n");
 		}
 		for (uint32_t k = 0; k < fi.n_stories; k++) {
 			lidx_story s;

@@ -213,7 +213,7 @@ int cli_open(cli *c, int force)
 		if (st.n_files + st.n_skipped == 0)
 			fprintf(stderr, "no files there (hidden ones and .cvsearchignore patterns are left out)\n");
 		else
-			fprintf(stderr, "%u files, %u skipped as not text, none with text\n",
+			fprintf(stderr, "%u files, %u skipped (see cvsearch stories), none with text\n",
 			        st.n_files + st.n_skipped, st.n_skipped);
 	}
 	if (lidx_analyzer_new(&c->an) < 0) {

@@ -162,6 +162,8 @@ void lidx_segments_free(lidx_segments *s);
  * ---------------------------------------------------------------------- */
 
 typedef struct lidx_builder lidx_builder;
+/** A file recorded in an index (defined with the reading functions). */
+typedef struct lidx_file_info lidx_file_info;
 
 /** Create an empty builder. */
 int lidx_builder_new(lidx_builder **out);
@@ -177,6 +179,13 @@ void lidx_builder_free(lidx_builder *b);
  */
 int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size,
                           int64_t mtime_ns, int skipped);
+
+/**
+ * Register a source file with everything the freshness check compares:
+ * fi->path, size, mtime_ns, ctime_ns, ino, skipped, skip_reason, hashed and
+ * hash are used (first_story and n_stories are ignored).
+ */
+int lidx_builder_add_file_info(lidx_builder *b, const lidx_file_info *fi);
 
 /**
  * Add one story to the current file.
@@ -247,14 +256,45 @@ int lidx_index_stats(lidx_index *ix, lidx_stats *out);
 /** The corpus root recorded at build time ("" if none). */
 const char *lidx_index_root(lidx_index *ix);
 
-/** A file recorded in the index. */
-typedef struct lidx_file_info {
+/** Why a file (or folder) of the notes was seen but not indexed. */
+typedef enum lidx_skip {
+	LIDX_SKIP_NONE = 0,
+	LIDX_SKIP_UNREADABLE = 1,  /**< open() failed (permissions): chmod fixes it */
+	LIDX_SKIP_NOT_REGULAR = 2, /**< a FIFO, device or socket */
+	LIDX_SKIP_TOO_BIG = 3,     /**< over lidx_sync_opts.max_file_bytes */
+	LIDX_SKIP_BINARY = 4,      /**< NUL bytes */
+	LIDX_SKIP_PDF = 5,         /**< a PDF: export it to text */
+	LIDX_SKIP_CHANGED = 6,     /**< changed or replaced while it was read */
+	LIDX_SKIP_FOLDER = 7,      /**< a folder that could not be opened */
+	LIDX_SKIP_OUTSIDE = 8,     /**< a symbolic link out of the notes folder */
+	LIDX_SKIP_OTHER = 9
+} lidx_skip;
+
+/** A few words for a lidx_skip reason ("unreadable", "binary", ...). */
+const char *lidx_skip_name(int reason);
+
+/**
+ * A file recorded in the index: what stat() said when it was read (the
+ * freshness check compares size, mtime, ctime and inode), whether and why
+ * it was skipped, and its stories.
+ */
+struct lidx_file_info {
 	const char *path;   /**< relative to the corpus root; valid while ix is open */
 	uint64_t size;
 	int64_t mtime_ns;
 	int skipped;
 	uint32_t first_story, n_stories;
-} lidx_file_info;
+	int64_t ctime_ns;   /**< status change: a chmod that makes a skipped file
+	                         readable changes it, where size and mtime do not */
+	uint64_t ino;       /**< inode: a file replaced by another of the same
+	                         size and mtime (editors that rename) */
+	int skip_reason;    /**< lidx_skip, when skipped */
+	int hashed;         /**< 1 if hash holds a checksum of the content: the
+	                         file was modified within a timestamp tick of the
+	                         build, so an edit just after the read might leave
+	                         size and times as they were (racy git) */
+	uint64_t hash;      /**< CRC32 << 32 | Adler-32 of the bytes read */
+};
 
 uint32_t lidx_index_file_count(lidx_index *ix);
 int lidx_index_file(lidx_index *ix, uint32_t i, lidx_file_info *out);

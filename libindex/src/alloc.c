@@ -117,3 +117,19 @@ const char *lidx_strerror(int code)
 	}
 	return "unknown error";
 }
+
+const char *lidx_skip_name(int reason)
+{
+	switch (reason) {
+	case LIDX_SKIP_NONE: return "indexed";
+	case LIDX_SKIP_UNREADABLE: return "unreadable";
+	case LIDX_SKIP_NOT_REGULAR: return "not a regular file";
+	case LIDX_SKIP_TOO_BIG: return "too large";
+	case LIDX_SKIP_BINARY: return "binary, not text";
+	case LIDX_SKIP_PDF: return "a PDF";
+	case LIDX_SKIP_CHANGED: return "changed while read";
+	case LIDX_SKIP_FOLDER: return "a folder that could not be opened";
+	case LIDX_SKIP_OUTSIDE: return "a link out of the notes folder";
+	}
+	return "skipped";
+}

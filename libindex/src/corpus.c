@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <zlib.h>
 #include "index.h"
 #include "safefile.h"
 
@@ -26,8 +27,10 @@
 
 typedef struct cfile {
 	char *rel;          /* path relative to the root */
-	uint64_t size;
-	int64_t mtime_ns;
+	uint64_t size;      /* what stat() said at the scan */
+	int64_t mtime_ns, ctime_ns;
+	uint64_t ino;
+	int skip;           /* LIDX_SKIP_FOLDER or _OUTSIDE, decided at the scan; else 0 */
 } cfile;
 
 /* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
@@ -47,6 +50,9 @@ typedef struct scan {
 	ino_t *ino;
 	int depth;
 	const lidx_sync_opts *o;
+	int64_t t_scan_ns;  /* wall clock when the scan began (racy files, below) */
+	int incomplete;     /* a folder could not be read for a passing reason */
+	char why[256];      /* ... which, and why */
 } scan;
 
 static int isalnum_ascii(char c)
@@ -228,7 +234,45 @@ static int cfile_cmp(const void *a, const void *b)
 	return strcmp(((const cfile *)a)->rel, ((const cfile *)b)->rel);
 }
 
-static int walk(scan *s, const char *rel)
+static int64_t ns_of(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
+{
+	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0)
+		return LIDX_ENOMEM;
+	char *r = lidx__strndup(rel, strlen(rel));
+	if (!r)
+		return LIDX_ENOMEM;
+	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, ns_of(st->st_mtim), ns_of(st->st_ctim),
+	                            (uint64_t)st->st_ino, skip };
+	return 0;
+}
+
+/* An error that says nothing about the folder: trying again later may work. */
+static int transient(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == EINTR || e == EAGAIN || e == EIO;
+}
+
+static void set_incomplete(scan *s, const char *rel, int e)
+{
+	if (!s->incomplete)
+		snprintf(s->why, sizeof s->why, "cannot read folder %.180s: %s", *rel ? rel : ".", strerror(e));
+	s->incomplete = 1;
+}
+
+/*
+ * Walk one folder. A sub-folder that cannot be opened is recorded (as a
+ * skipped entry with its ctime, so that a chmod that fixes it is seen) when
+ * the reason is lasting (permissions), and marks the scan incomplete when it
+ * is passing (too many open files): an index built from an incomplete scan
+ * would silently lose the folder's notes. Symbolic links are followed only
+ * while they stay inside the notes folder.
+ */
+static int walk(scan *s, const char *rel, const struct stat *dst)
 {
 	char dirpath[PATH_MAX];
 	if ((size_t)snprintf(dirpath, sizeof dirpath, "%s%s%s", s->root, *rel ? "/" : "", rel) >= sizeof dirpath) {
@@ -237,12 +281,27 @@ static int walk(scan *s, const char *rel)
 	}
 	DIR *d = opendir(dirpath);
 	if (!d) {
-		warn(s->o, *rel ? rel : s->root, strerror(errno));
-		return 0;
+		int e = errno;
+		if (transient(e) || !*rel) {
+			set_incomplete(s, rel, e);
+			warn(s->o, *rel ? rel : s->root, strerror(e));
+			return 0;
+		}
+		char msg[160];
+		snprintf(msg, sizeof msg, "cannot open folder: %s; skipped", strerror(e));
+		warn(s->o, rel, msg);
+		return add_entry(s, rel, dst, LIDX_SKIP_FOLDER);
 	}
 	int rc = 0;
-	struct dirent *de;
-	while (rc == 0 && (de = readdir(d))) {
+	size_t rootlen = strlen(s->root);
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				set_incomplete(s, rel, errno);
+			break;
+		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		char sub[PATH_MAX], full[PATH_MAX];
@@ -251,10 +310,31 @@ static int walk(scan *s, const char *rel)
 			warn(s->o, de->d_name, "path too long, skipped");
 			continue;
 		}
-		struct stat st;
+		struct stat st, lst;
+		if (lstat(full, &lst) != 0) {
+			if (transient(errno))
+				set_incomplete(s, rel, errno);
+			warn(s->o, sub, strerror(errno));
+			continue;
+		}
 		if (stat(full, &st) != 0) {
+			if (transient(errno))
+				set_incomplete(s, rel, errno);
 			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
 			continue;
+		}
+		if (S_ISLNK(lst.st_mode) && !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
+			/* a link out of the notes folder (to /etc, to ~) is not followed:
+			   the notes are what is inside the folder given */
+			char real[PATH_MAX];
+			if (!realpath(full, real) ||
+			    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
+			                                              (rootlen == 1 && s->root[0] == '/')))) {
+				warn(s->o, sub, "a link out of the notes folder; not followed");
+				if ((rc = add_entry(s, sub, &lst, LIDX_SKIP_OUTSIDE)) < 0)
+					break;
+				continue;
+			}
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (ignored(s, sub, de->d_name, 1))
@@ -273,23 +353,16 @@ static int walk(scan *s, const char *rel)
 			s->dev[s->depth] = st.st_dev;
 			s->ino[s->depth] = st.st_ino;
 			s->depth++;
-			rc = walk(s, sub);
+			rc = walk(s, sub, &st);
 			s->depth--;
+			if (rc < 0)
+				break;
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) || ignored(s, sub, de->d_name, 0))
 			continue;
-		if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0) {
-			rc = LIDX_ENOMEM;
+		if ((rc = add_entry(s, sub, &st, 0)) < 0)
 			break;
-		}
-		char *r = lidx__strndup(sub, strlen(sub));
-		if (!r) {
-			rc = LIDX_ENOMEM;
-			break;
-		}
-		s->files[s->n++] = (cfile){ r, (uint64_t)st.st_size,
-		                            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec };
 	}
 	closedir(d);
 	return rc;
@@ -313,9 +386,12 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	s->dev[0] = st.st_dev;
 	s->ino[0] = st.st_ino;
 	s->depth = 1;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->t_scan_ns = ns_of(now);
 	int rc = load_ignore(s);
 	if (rc == 0)
-		rc = walk(s, "");
+		rc = walk(s, "", &st);
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
 	if (s->n) /* qsort(NULL, 0, ...) is undefined */
@@ -323,7 +399,51 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	return 0;
 }
 
-/* Does the index describe exactly these files? Counts the differences. */
+/* ---- freshness -------------------------------------------------------------------- */
+
+/* CRC32 << 32 | Adler-32 of the bytes: what the FILES table keeps of a racy file. */
+static uint64_t content_hash(const uint8_t *p, size_t n)
+{
+	return (uint64_t)crc32_z(0, p, n) << 32 | (uint64_t)adler32_z(1, p, n);
+}
+
+/*
+ * Racy files (git's term): one modified within a timestamp tick of the
+ * scan could be edited again after it was read and keep its size and
+ * times -- on a file system with 1-second timestamps, or within one kernel
+ * tick on any. For those the content's hash is kept, and compared when
+ * their stat data has not changed. The tick is taken as 1 s when the mtime
+ * has no nanoseconds, else 20 ms (kernel timestamps are coarse).
+ */
+static int racy(const scan *s, int64_t mtime_ns, int64_t ctime_ns)
+{
+	int64_t tick = mtime_ns % 1000000000 == 0 ? 1000000000 : 20000000;
+	int64_t t = mtime_ns > ctime_ns ? mtime_ns : ctime_ns;
+	return t >= s->t_scan_ns - tick;
+}
+
+/* 1 if the file at rel still has the content whose hash was kept. */
+static int same_content(const scan *s, const char *rel, uint64_t size, uint64_t hash)
+{
+	char full[PATH_MAX];
+	if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, rel) >= sizeof full)
+		return 0;
+	char *text;
+	size_t len;
+	const char *why;
+	if (lidx__read_small(full, size, &text, &len, &why) < 0)
+		return 0;
+	int same = len == size && content_hash((const uint8_t *)text, len) == hash;
+	lidx__free(text);
+	return same;
+}
+
+/*
+ * Does the index describe exactly these files? Counts the differences. A
+ * file is unchanged when size, mtime, ctime and inode are (ctime: a chmod
+ * that makes a skipped file readable; inode: a file replaced by another),
+ * and, for a racy one, its content hash.
+ */
 static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 {
 	uint32_t added = 0, changed = 0, deleted = 0;
@@ -346,7 +466,12 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 		} else if (c > 0) {
 			deleted++, j++;
 		} else {
-			if (s->files[i].size != fi.size || s->files[i].mtime_ns != fi.mtime_ns)
+			const cfile *f = &s->files[i];
+			int ix_skip = fi.skip_reason == LIDX_SKIP_FOLDER || fi.skip_reason == LIDX_SKIP_OUTSIDE
+			              ? fi.skip_reason : 0;
+			if (f->size != fi.size || f->mtime_ns != fi.mtime_ns || f->ctime_ns != fi.ctime_ns ||
+			    f->ino != fi.ino || f->skip != ix_skip ||
+			    (fi.hashed && !same_content(s, f->rel, f->size, fi.hash)))
 				changed++;
 			i++, j++;
 		}
@@ -359,41 +484,65 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 
 /* ---- reading one file ------------------------------------------------------------ */
 
+enum { NOTE_OK = 0, NOTE_SKIP = 1, NOTE_RETRY = 2 };
 
 /*
- * Read a notes file. Returns 0 with *text (malloc'd) or 1 when the file is
- * to be skipped (a warning was given), or a negative code.
+ * Read a notes file. Returns NOTE_OK with *text (malloc'd), NOTE_SKIP with
+ * *reason (a warning was given), NOTE_RETRY when the file could not be
+ * opened for a passing reason (too many open files: the build must not go
+ * on without it), or a negative code. *st gets what fstat() said of the
+ * file read (or nothing, when it could not be opened); *hash its content
+ * hash when it is racy.
  */
-static int read_note(const char *full, const char *rel, uint64_t max, const lidx_sync_opts *o,
-                     char **text, size_t *len)
+static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, size_t *len,
+                     struct stat *st, int *reason, int *hashed, uint64_t *hash)
 {
+	const lidx_sync_opts *o = s->o;
+	const char *rel = f->rel;
+	char full[PATH_MAX];
+	snprintf(full, sizeof full, "%s/%s", s->root, rel);
 	*text = NULL;
+	*hashed = 0;
+	*reason = LIDX_SKIP_NONE;
 	/* O_NONBLOCK: a note swapped for a FIFO since the scan opens at once, and
 	   is then refused as not a regular file (it hung the build, lock held) */
 	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
+		int e = errno;
+		if (transient(e))
+			return NOTE_RETRY;
 		char msg[256];
-		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(errno));
+		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(e));
 		warn(o, rel, msg);
-		return 1;
+		*reason = LIDX_SKIP_UNREADABLE;
+		return NOTE_SKIP;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		warn(o, rel, "not a regular file; skipped");
-		return 1;
+		*reason = LIDX_SKIP_NOT_REGULAR;
+		return NOTE_SKIP;
 	}
-	if ((uint64_t)st.st_size > max) {
+	if ((uint64_t)st->st_ino != f->ino) {
+		/* replaced since the scan (and perhaps by a link out of the folder):
+		   skipped now; its new stat data makes the next run read it */
+		close(fd);
+		warn(o, rel, "replaced while the notes were read; skipped this time");
+		*reason = LIDX_SKIP_CHANGED;
+		return NOTE_SKIP;
+	}
+	if ((uint64_t)st->st_size > max) {
 		close(fd);
 		char msg[128];
 		snprintf(msg, sizeof msg, "larger than %llu MiB; skipped", (unsigned long long)(max >> 20));
 		warn(o, rel, msg);
-		return 1;
+		*reason = LIDX_SKIP_TOO_BIG;
+		return NOTE_SKIP;
 	}
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	size_t n = (size_t)st.st_size;
+	size_t n = (size_t)st->st_size;
 	uint8_t *buf = lidx__malloc(n + 1);
 	if (!buf) {
 		close(fd);
@@ -412,9 +561,14 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 	if (got != n) {
 		lidx__free(buf);
 		warn(o, rel, "could not be read whole (changed while reading?); skipped");
-		return 1;
+		*reason = LIDX_SKIP_CHANGED;
+		return NOTE_SKIP;
 	}
 	buf[n] = 0;
+	if (racy(s, ns_of(st->st_mtim), ns_of(st->st_ctim))) {
+		*hashed = 1;
+		*hash = content_hash(buf, n);
+	}
 	if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff))) {
 		size_t ol;
 		char *u = lidx__utf16_to_utf8(buf, n, &ol);
@@ -424,21 +578,23 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 		warn(o, rel, "UTF-16 text, decoded");
 		*text = u;
 		*len = ol;
-		return 0;
+		return NOTE_OK;
 	}
 	if (n >= 5 && !memcmp(buf, "%PDF-", 5)) {
 		lidx__free(buf);
 		warn(o, rel, "a PDF file: export it to text to search it; skipped");
-		return 1;
+		*reason = LIDX_SKIP_PDF;
+		return NOTE_SKIP;
 	}
 	if (memchr(buf, 0, n < 8192 ? n : 8192)) {
 		lidx__free(buf);
 		warn(o, rel, "binary file (NUL bytes); skipped");
-		return 1;
+		*reason = LIDX_SKIP_BINARY;
+		return NOTE_SKIP;
 	}
 	*text = (char *)buf;
 	*len = n;
-	return 0;
+	return NOTE_OK;
 }
 
 /* ---- building --------------------------------------------------------------------- */
@@ -456,19 +612,40 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 		cfile *f = &s->files[i];
 		if (o && o->progress)
 			o->progress(o->ctx, i, s->n, f->rel);
-		char full[PATH_MAX];
-		snprintf(full, sizeof full, "%s/%s", s->root, f->rel);
-		char *text;
-		size_t len;
-		int r = read_note(full, f->rel, max, o, &text, &len);
-		if (r < 0) {
-			rc = lidx__err(err, r, "out of memory reading %s", f->rel);
-			break;
+		lidx_file_info fi;
+		memset(&fi, 0, sizeof fi);
+		fi.path = f->rel;
+		fi.size = f->size;
+		fi.mtime_ns = f->mtime_ns;
+		fi.ctime_ns = f->ctime_ns;
+		fi.ino = f->ino;
+		char *text = NULL;
+		size_t len = 0;
+		int r = NOTE_SKIP;
+		if (f->skip) {
+			fi.skip_reason = f->skip; /* a folder or a link, told at the scan */
+		} else {
+			struct stat st;
+			r = read_note(s, f, max, &text, &len, &st, &fi.skip_reason, &fi.hashed, &fi.hash);
+			if (r < 0) {
+				rc = lidx__err(err, r, "out of memory reading %s", f->rel);
+				break;
+			}
+			if (r == NOTE_RETRY) {
+				rc = lidx__err(err, LIDX_EIO, "cannot open %s: %s", f->rel, strerror(errno));
+				break;
+			}
+			if (r == NOTE_OK) { /* what was read is what is recorded */
+				fi.size = (uint64_t)st.st_size;
+				fi.mtime_ns = ns_of(st.st_mtim);
+				fi.ctime_ns = ns_of(st.st_ctim);
+			}
 		}
-		rc = lidx_builder_add_file(b, f->rel, f->size, f->mtime_ns, r == 1);
+		fi.skipped = r != NOTE_OK;
+		rc = lidx_builder_add_file_info(b, &fi);
 		if (rc < 0) {
 			lidx__err(err, rc, "out of memory");
-		} else if (r == 0) {
+		} else if (r == NOTE_OK) {
 			const char *name = strrchr(f->rel, '/');
 			rc = lidx_builder_add_text(b, text, len, name ? name + 1 : f->rel, err);
 			rep->n_files++;
@@ -733,6 +910,19 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 		goto done;
 	if (!is_stale(index_path, &s, rep) && !force)
 		goto done;
+	if (s.incomplete) {
+		/* never replace an index by one that lost a folder to a passing error */
+		if (!force && old_usable(index_path)) {
+			rc = serve_stale(rep, s.why);
+			goto done;
+		}
+		if (force) {
+			rc = lidx__err(err, LIDX_EIO, "%s: not rebuilding the index without it", s.why);
+			goto done;
+		}
+		/* no index at all: one with what could be read, said, beats none */
+		warn(o, ".", "some notes could not be read: the index lacks them until the next run");
+	}
 	/* builders take turns; readers never wait (the rename is atomic) */
 	char lp[PATH_MAX];
 	snprintf(lp, sizeof lp, "%s.lock", index_path);

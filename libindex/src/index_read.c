@@ -102,7 +102,7 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 	const uint8_t *end = p + ix->sec[SEC_FILES].len;
 	uint64_t covered = 0;
 	for (uint32_t i = 0; i < ix->n_files; i++) {
-		uint64_t plen, size, mt, fl, first, n;
+		uint64_t plen, size, mt, ct, ino, fl, first, n;
 		if (lidx_get_varint(&p, end, &plen) < 0 || plen > (uint64_t)(end - p))
 			return CORRUPT("FILES entry");
 		/* paths are stored without NUL: copy them into the files table */
@@ -112,15 +112,28 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		ix->files[i].path = path_copy;
 		p += plen;
 		if (lidx_get_varint(&p, end, &size) < 0 || lidx_get_varint(&p, end, &mt) < 0 ||
+		    lidx_get_varint(&p, end, &ct) < 0 || lidx_get_varint(&p, end, &ino) < 0 ||
 		    lidx_get_varint(&p, end, &fl) < 0 || lidx_get_varint(&p, end, &first) < 0 ||
 		    lidx_get_varint(&p, end, &n) < 0)
 			return CORRUPT("FILES entry");
+		if ((fl >> 8) > LIDX_SKIP_OTHER || (fl & 0xfc) || ((fl >> 8) != 0) != (fl & 1))
+			return CORRUPT("FILES flags");
+		if (fl & 2) {
+			if (end - p < 8)
+				return CORRUPT("FILES entry");
+			ix->files[i].hash = lidx_rd64(p);
+			p += 8;
+		}
 		if (first > ix->n_stories || n > ix->n_stories - first || first != covered)
 			return CORRUPT("FILES story range");
 		covered += n;
 		ix->files[i].size = size;
 		ix->files[i].mtime_ns = (int64_t)mt;
 		ix->files[i].skipped = fl & 1;
+		ix->files[i].ctime_ns = (int64_t)ct;
+		ix->files[i].ino = ino;
+		ix->files[i].hashed = (fl >> 1) & 1;
+		ix->files[i].skip_reason = (int)(fl >> 8);
 		ix->files[i].first_story = (uint32_t)first;
 		ix->files[i].n_stories = (uint32_t)n;
 	}

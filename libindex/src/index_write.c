@@ -34,9 +34,7 @@ typedef struct bterm {
 
 typedef struct bfile {
 	char *path;
-	uint64_t size;
-	int64_t mtime_ns;
-	int skipped;
+	lidx_file_info fi;   /* what stat() said, and why it was skipped */
 	uint32_t first_story, n_stories;
 } bfile;
 
@@ -127,17 +125,38 @@ int lidx_builder_set_root(lidx_builder *b, const char *root)
 	return 0;
 }
 
-int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
+int lidx_builder_add_file_info(lidx_builder *b, const lidx_file_info *fi)
 {
 	if (b->failed)
 		return LIDX_EINVAL;
 	if (LIDX_GROW(b->files, b->cap_files, b->n_files + 1) < 0)
 		return LIDX_ENOMEM;
-	char *p = lidx__strndup(path, strlen(path));
+	char *p = lidx__strndup(fi->path, strlen(fi->path));
 	if (!p)
 		return LIDX_ENOMEM;
-	b->files[b->n_files++] = (bfile){ p, size, mtime_ns, skipped != 0, b->n_stories, 0 };
+	bfile *f = &b->files[b->n_files++];
+	f->path = p;
+	f->fi = *fi;
+	f->fi.path = NULL;
+	f->fi.skipped = fi->skipped != 0;
+	if (!f->fi.skipped)
+		f->fi.skip_reason = LIDX_SKIP_NONE;
+	else if (fi->skip_reason <= 0 || fi->skip_reason > LIDX_SKIP_OTHER)
+		f->fi.skip_reason = LIDX_SKIP_OTHER;
+	f->first_story = b->n_stories;
+	f->n_stories = 0;
 	return 0;
+}
+
+int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
+{
+	lidx_file_info fi;
+	memset(&fi, 0, sizeof fi);
+	fi.path = path;
+	fi.size = size;
+	fi.mtime_ns = mtime_ns;
+	fi.skipped = skipped;
+	return lidx_builder_add_file_info(b, &fi);
 }
 
 /* ---- terms ------------------------------------------------------------------ */
@@ -539,13 +558,18 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t n_skipped = 0;
 	for (size_t i = 0; i < b->n_files; i++) {
 		bfile *f = &b->files[i];
-		n_skipped += (uint32_t)f->skipped;
+		n_skipped += (uint32_t)f->fi.skipped;
+		uint64_t flags = (uint64_t)f->fi.skipped | (uint64_t)(f->fi.hashed != 0) << 1 |
+		                 (uint64_t)f->fi.skip_reason << 8;
 		if ((rc = lidx_buf_str(&files, f->path, strlen(f->path))) < 0 ||
-		    (rc = lidx_buf_varint(&files, f->size)) < 0 ||
-		    (rc = lidx_buf_varint(&files, (uint64_t)f->mtime_ns)) < 0 ||
-		    (rc = lidx_buf_varint(&files, (uint64_t)f->skipped)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->fi.size)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->fi.mtime_ns)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->fi.ctime_ns)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->fi.ino)) < 0 ||
+		    (rc = lidx_buf_varint(&files, flags)) < 0 ||
 		    (rc = lidx_buf_varint(&files, f->first_story)) < 0 ||
-		    (rc = lidx_buf_varint(&files, f->n_stories)) < 0)
+		    (rc = lidx_buf_varint(&files, f->n_stories)) < 0 ||
+		    (f->fi.hashed && (rc = lidx_buf_u64(&files, f->fi.hash)) < 0))
 			goto done;
 	}
 	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)

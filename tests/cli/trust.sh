@@ -226,5 +226,106 @@ if [ -n "$AS_NOBODY" ]; then
 	err_contains "out of date" "3: ... with the warning"
 fi
 
+# ==== 4. no note lost or stale with exit 0 =================================================
+export CVSEARCH_INDEX_DIR="$TMP/c4"
+M="$TMP/m"; mkdir -p "$M"
+printf '# Same\nalpha111 here\n' >"$M/same.md"
+run "$BIN" --corpus "$M" alpha111
+expect_rc 0 "4: a new note is found"
+# a same-size edit right after the build, its mtime put back to the nanosecond
+python3 - "$M/same.md" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+open(p, "w").write("# Same\nalpha222 here\n")
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+run "$BIN" --corpus "$M" alpha222
+expect_rc 0 "4: a same-size edit with the same mtime is picked up (ctime, content hash)"
+# the same on a file system with 1-second timestamps: whole-second mtimes
+python3 - "$M/same.md" <<'PY'
+import os, sys, time
+p = sys.argv[1]
+s = int(time.time())
+open(p, "w").write("# Same\nalpha333 here\n")
+os.utime(p, ns=(s * 10**9, s * 10**9))
+PY
+run "$BIN" --corpus "$M" alpha333
+expect_rc 0 "4: (whole-second mtime) the note is indexed"
+python3 - "$M/same.md" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+open(p, "w").write("# Same\nalpha444 here\n")
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+run "$BIN" --corpus "$M" alpha444
+expect_rc 0 "4: (whole-second mtime) an edit in the same second is picked up"
+# a file replaced by another of the same size and mtime (an editor's rename)
+python3 - "$M/same.md" <<'PY'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+open(p + ".new", "w").write("# Same\nalpha555 here\n")
+os.utime(p + ".new", ns=(st.st_atime_ns, st.st_mtime_ns))
+os.rename(p + ".new", p)
+PY
+run "$BIN" --corpus "$M" alpha555
+expect_rc 0 "4: a note replaced by rename with the same size and mtime is picked up"
+
+# a sub-folder that cannot be opened for a passing reason (too many open
+# files): the index is not replaced by one without its notes
+D="$TMP/deep"; p="$D"
+for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+	mkdir -p "$p"; printf '# Level %s\ndeepword%s\n' $k $k >"$p/n$k.md"; p="$p/d$k"
+done
+export CVSEARCH_INDEX_DIR="$TMP/c4d"
+run "$BIN" --corpus "$D" -q index
+expect_rc 0 "4: 14 notes in 14 nested folders are indexed"
+printf '# Level 1\ndeepword1 changed\n' >"$D/n1.md"
+hit=0; k=5
+while [ $k -le 40 ]; do
+	run sh -c 'ulimit -n "$1"; shift; exec "$@"' sh "$k" "$BIN" --corpus "$D" deepword14
+	case $err in *"Too many open files"*) hit=1; break ;; esac
+	k=$((k+1))
+done
+if [ $hit = 1 ]; then
+	expect_rc 0 "4: with too many open files (ulimit -n $k) the search answers from the previous index"
+	err_contains "out of date" "4: ... saying the index is out of date and why"
+	run "$BIN" --corpus "$D" --no-update deepword14
+	expect_rc 0 "4: ... and the index still has the deepest note"
+	run "$BIN" --corpus "$D" --no-update stories
+	n=$(printf '%s\n' "$out" | grep -c '\.md$')
+	[ "$n" = 14 ] && ok "4: ... all 14 notes (not 7)" || bad "4: notes kept" "$n of 14"
+else
+	bad "4: no ulimit -n from 5 to 40 made a folder fail with EMFILE"
+fi
+run "$BIN" --corpus "$D" deepword1
+expect_rc 0 "4: with file descriptors again the change is indexed"
+
+if [ -n "$AS_NOBODY" ]; then
+	# an unreadable note and folder, made readable by chmod: picked up without 'index'
+	U="$TMP/u4"; mkdir -p "$U/notes/locked"
+	printf '# Ok\nreadableword\n' >"$U/notes/ok.md"
+	printf '# Secret\nsecretword\n' >"$U/notes/secret.md"
+	printf '# Inner\ninnerword\n' >"$U/notes/locked/inner.md"
+	chown -R nobody "$U"; chmod 755 "$U"
+	chmod 000 "$U/notes/secret.md" "$U/notes/locked"
+	NB="$AS_NOBODY env CVSEARCH_INDEX_DIR=$U/cache $TMP/cvsearch-copy --corpus $U/notes"
+	run $NB readableword
+	expect_rc 0 "4: (as another user) notes with an unreadable file and folder are indexed"
+	err_contains "secret.md: cannot read" "4: ... the unreadable file is named"
+	err_contains "locked: cannot open folder" "4: ... and the unreadable folder"
+	run $NB --no-update stories
+	contains "secret.md  (skipped: unreadable)" "4: stories gives the reason a note was skipped"
+	contains "locked  (skipped: a folder that could not be opened)" "4: ... and a folder's"
+	chmod 644 "$U/notes/secret.md"
+	run $NB secretword
+	expect_rc 0 "4: a skipped note made readable by chmod is found without 'cvsearch index'"
+	chmod 755 "$U/notes/locked"
+	run $NB innerword
+	expect_rc 0 "4: a folder made readable by chmod is walked without 'cvsearch index'"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
