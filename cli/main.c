@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,30 @@ int cli_open(cli *c, int force)
 	return 0;
 }
 
+int cli_rebuild_damaged(cli *c, const lidx_err *err)
+{
+	if (!c->corpus || c->no_update || c->index_opt || c->rebuilt_damaged)
+		return -1;
+	if (!c->quiet)
+		fprintf(stderr, "%s: %s; rebuilding it from the notes\n", c->prog, err->msg);
+	c->rebuilt_damaged = 1;
+	cli_close(c);
+	int rc = cli_open(c, 1);
+	return rc ? rc : 0;
+}
+
+int cli_check_stories(cli *c, const lidx_results *r, lidx_err *err)
+{
+	for (size_t i = 0; i < r->n_hits; i++) {
+		lidx_story s;
+		int rc = lidx_index_story(c->ix, r->hits[i].story, &s, err);
+		if (rc < 0)
+			return rc;
+		lidx_story_clear(&s);
+	}
+	return 0;
+}
+
 void cli_close(cli *c)
 {
 	lidx_analyzer_free(c->an);
@@ -339,8 +364,34 @@ static int parse_double(cli *c, const char *name, const char *v, double lo, doub
 	return 0;
 }
 
+/*
+ * The index is mapped (index_read.c): a program that truncates it in place
+ * while a command reads it (`cp other.cvx` onto the cache file; cvsearch
+ * itself only ever renames a new index over the old) makes the lost pages
+ * raise SIGBUS. Rather than die with "Bus error", say what happened and
+ * exit 2; the next command finds the file damaged and rebuilds it. The
+ * handler only writes and exits (async-signal-safe). Chosen over reading
+ * through pread() or guarding every read with sigsetjmp: reads stay plain
+ * memory reads, and nothing is left half-done that a retry would depend on.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "cvsearch: the index changed underneath this command (truncated or "
+	                          "overwritten in place by another program); run it again: the index is "
+	                          "checked and rebuilt\n";
+	(void)sig;
+	ssize_t w = write(2, msg, sizeof msg - 1);
+	(void)w;
+	_exit(EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	cli c;
 	memset(&c, 0, sizeof c);
 	c.prog = "cvsearch";
