@@ -190,7 +190,7 @@ int cmd_stories(cli *c)
 	if (c->json)
 		printf("]\n");
 	if (!shown && only && !c->quiet)
-		fprintf(stderr, "%s: no indexed file's path contains '%s'\n", c->prog, only);
+		cli_error(c, "no indexed file's path contains '%s'", only);
 	return shown ? EXIT_RESULTS : EXIT_NONE;
 }
 

@@ -71,13 +71,34 @@ static void usage(FILE *f)
 	        "Exit status: 0 results, 1 no results, 2 usage or input error.\n");
 }
 
+/* A note on stderr (not an error): "cvsearch: ...", escapes shown. */
+static void cli_note(cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cli_note(cli *c, const char *fmt, ...)
+{
+	char msg[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: ", c->prog);
+	out_text(stderr, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	fputc('\n', stderr);
+}
+
+/* Messages carry names from outside (folder names stored in an index, file
+   names, options): escapes and newlines in them are shown, not obeyed. */
 void cli_error(cli *c, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
-	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		n = 0;
+	fprintf(stderr, "%s: ", c->prog);
+	out_text(stderr, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 	fputc('\n', stderr);
 }
 
@@ -209,8 +230,10 @@ int cli_open(cli *c, int force)
 	if (lidx_index_story_count(c->ix) == 0 && !c->quiet) {
 		lidx_stats st;
 		lidx_index_stats(c->ix, &st);
-		fprintf(stderr, "%s: warning: there are no notes to search%s%s: ", c->prog,
-		        c->corpus ? " in " : "", c->corpus ? c->corpus : "");
+		fprintf(stderr, "%s: warning: there are no notes to search%s", c->prog, c->corpus ? " in " : "");
+		if (c->corpus)
+			out_text(stderr, c->corpus, strlen(c->corpus));
+		fprintf(stderr, ": ");
 		if (st.n_files + st.n_skipped == 0)
 			fprintf(stderr, "no files there (hidden ones and .cvsearchignore patterns are left out)\n");
 		else
@@ -231,7 +254,7 @@ int cli_rebuild_damaged(cli *c, const lidx_err *err)
 	if (!c->corpus || c->no_update || c->index_opt || c->rebuilt_damaged)
 		return -1;
 	if (!c->quiet)
-		fprintf(stderr, "%s: %s; rebuilding it from the notes\n", c->prog, err->msg);
+		cli_note(c, "%s; rebuilding it from the notes", err->msg);
 	c->rebuilt_damaged = 1;
 	cli_close(c);
 	int rc = cli_open(c, 1);

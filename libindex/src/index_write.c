@@ -637,6 +637,41 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/*
+ * The new index is written into an unnamed file (O_TMPFILE, Linux 3.11+ on
+ * ext4, xfs, btrfs, tmpfs) and given a name only when it is complete: a
+ * build interrupted by Ctrl-C, SIGTERM or even kill -9 leaves nothing
+ * behind. Where O_TMPFILE is not supported, PATH.tmp.XXXXXX (mkstemp) is
+ * used and removed on failure; one left by a killed build is swept by the
+ * next build (corpus.c).
+ */
+static int open_unnamed(const char *path)
+{
+#ifdef O_TMPFILE
+	char *copy = lidx__strndup(path, strlen(path));
+	if (!copy)
+		return -1;
+	int fd = open(dirname(copy), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	lidx__free(copy);
+	return fd;
+#else
+	(void)path;
+	errno = EOPNOTSUPP;
+	return -1;
+#endif
+}
+
+/* Give the unnamed file fd the name tmp: through /proc, as an unprivileged
+   linkat(AT_EMPTY_PATH) is not allowed. */
+static int name_unnamed(int fd, const char *tmp)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH); /* no /proc: works with CAP_DAC_READ_SEARCH */
+}
+
 int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 {
 	if (b->failed)
@@ -647,7 +682,9 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	memcpy(tmp, path, pl);
 	memcpy(tmp + pl, ".tmp.XXXXXX", 12);
-	int fd = mkstemp(tmp); /* mode 0600 */
+	int fd = open_unnamed(path), unnamed = fd >= 0;
+	if (!unnamed)
+		fd = mkstemp(tmp); /* mode 0600 */
 	if (fd < 0) {
 		int e = errno;
 		lidx__free(tmp);
@@ -656,7 +693,7 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 	writer w;
 	memset(&w, 0, sizeof w);
 	w.f = fdopen(fd, "wb");
-	int rc;
+	int rc, named = !unnamed;
 	if (!w.f) {
 		close(fd);
 		rc = LIDX_ENOMEM;
@@ -664,6 +701,14 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		rc = write_all(b, &w);
 		if (rc == 0 && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
 			rc = LIDX_EIO;
+		if (rc == 0 && unnamed) {
+			/* a fresh name beside the index (mkstemp's pattern, then linkat) */
+			int tfd = mkstemp(tmp);
+			if (tfd < 0 || (close(tfd), unlink(tmp)) != 0 || name_unnamed(fileno(w.f), tmp) != 0)
+				rc = LIDX_EIO;
+			else
+				named = 1;
+		}
 		if (fclose(w.f) != 0 && rc == 0)
 			rc = LIDX_EIO;
 	}
@@ -673,7 +718,8 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		fsync_dir(path); /* best effort: some file systems cannot sync a folder */
 	if (rc < 0) {
 		int e = errno;
-		unlink(tmp);
+		if (named)
+			unlink(tmp);
 		lidx__free(tmp);
 		if (rc == LIDX_EIO)
 			return lidx__err(err, rc, "cannot write index %s: %s", path, strerror(e));

@@ -257,6 +257,82 @@ PY
 	expect_rc 0 "5: '$cmd' on damaged story text rebuilds and answers"
 done
 
+# ==== also: Ctrl-C, a BOM, links out of the folder, escapes in errors =====================
+export CVSEARCH_INDEX_DIR="$TMP/c2b"
+run "$BIN" --corpus "$B" -q index
+# Ctrl-C (SIGINT) and SIGTERM while the new index is written: nothing is left
+# (it is written unnamed, O_TMPFILE, and named only when complete)
+for sig in INT TERM; do
+	landed=0
+	for attempt in 1 2 3 4 5 6 7 8 9 10; do
+		"$BIN" --corpus "$B" -q index >/dev/null 2>&1 &
+		pid=$!
+		k=0
+		while [ $k -lt 3000 ] && kill -0 $pid 2>/dev/null && \
+		      ! ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$CVSEARCH_INDEX_DIR/#" && \
+		      ! ls "$CVSEARCH_INDEX_DIR" | grep -q '\.tmp\.'; do k=$((k+1)); sleep 0.002; done
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -q "$CVSEARCH_INDEX_DIR/#" && landed=1
+		kill -$sig $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		[ $landed = 1 ] && break
+	done
+	left=$(ls "$CVSEARCH_INDEX_DIR" | grep -c '\.tmp\.')
+	[ $landed = 1 ] && [ "$left" = 0 ] && ok "also: SIG$sig while the index is written leaves no temporary file" \
+	  || bad "also: SIG$sig temp file" "landed $landed, left: $(ls "$CVSEARCH_INDEX_DIR")"
+done
+run "$BIN" --corpus "$B" --no-update bigoldword
+expect_rc 0 "also: ... and the index still answers"
+rm -rf "$B"
+
+export CVSEARCH_INDEX_DIR="$TMP/c6"
+# a config file and an alias file that start with a UTF-8 byte order mark
+printf '\357\273\277corpus = %s\n' "$N" >"$XDG_CONFIG_HOME/cvsearch/config"
+run "$BIN" trustword
+expect_rc 0 "also: a config file starting with a UTF-8 BOM keeps its first line"
+rm "$XDG_CONFIG_HOME/cvsearch/config"
+printf '\357\273\277trustword = zanzibarword\n' >"$TMP/aliases"
+run env CVSEARCH_ALIASES="$TMP/aliases" "$BIN" --corpus "$N" zanzibarword
+expect_rc 0 "also: an alias file starting with a UTF-8 BOM keeps its first line"
+printf '\357\273\277# bom\ndrafts/\n' >"$N/.cvsearchignore"
+mkdir -p "$N/drafts"; printf '# Draft\ndraftword\n' >"$N/drafts/d.md"
+run "$BIN" --corpus "$N" draftword
+expect_rc 1 "also: a .cvsearchignore with a BOM still applies"
+rm -rf "$N/.cvsearchignore" "$N/drafts"
+
+# links: inside the notes folder they are followed, out of it they are not
+O="$TMP/outside"; mkdir -p "$O/dir"
+printf '# Outside\noutsideword\n' >"$O/secret.md"
+printf '# Outside dir\noutsidedirword\n' >"$O/dir/x.md"
+printf '# Inside\ninsideword\n' >"$TMP/in.md"; mkdir -p "$N/real"; mv "$TMP/in.md" "$N/real/in.md"
+ln -s "$O/secret.md" "$N/link-out.md"
+ln -s "$O/dir" "$N/dir-out"
+ln -s real/in.md "$N/link-in.md"
+run "$BIN" --corpus "$N" index
+err_contains "link-out.md: a link out of the notes folder; not followed" "also: a link out of the notes folder is not followed, with a warning"
+run "$BIN" --corpus "$N" --no-update outsideword
+expect_rc 1 "also: ... its file is not searchable"
+run "$BIN" --corpus "$N" --no-update outsidedirword
+expect_rc 1 "also: ... nor a linked folder outside"
+run "$BIN" --corpus "$N" --no-update --json insideword
+n=$(printf '%s' "$out" | grep -o '"path"' | wc -l)
+[ "$n" = 2 ] && ok "also: a link inside the notes folder is followed" || bad "also: link inside" "$n results: $out"
+run "$BIN" --corpus "$N" --no-update stories link-out
+contains "(skipped: a link out of the notes folder)" "also: stories says why a link was skipped"
+rm -rf "$N/link-out.md" "$N/dir-out" "$N/link-in.md" "$N/real"
+
+# an error that names the folder stored in an index: its escapes are shown, not obeyed
+E="$TMP/$(printf 'esc\033]0;pwned\007\033[31mred')"
+mkdir -p "$E"; printf '# E\nescword\n' >"$E/e.md"
+run "$BIN" --corpus "$E" --index "$TMP/e.cvx" -q index
+run "$BIN" --corpus "$N" --index "$TMP/e.cvx" trustword
+expect_rc 2 "also: an --index file of another folder is refused"
+if python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); sys.exit(b"\x1b" in b or b"\x07" in b)' "$TMP/err"; then
+	ok "also: the stored folder name in the error carries no raw escape"
+else
+	bad "also: raw escapes in an error" "$(cat -v "$TMP/err")"
+fi
+err_contains "^[]0;pwned" "also: ... it is shown as ^["
+
 # ==== 3. the previous index is served when it cannot be rebuilt ============================
 export CVSEARCH_INDEX_DIR="$TMP/c3"
 run "$BIN" --corpus "$N" -q index
