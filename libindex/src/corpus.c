@@ -697,9 +697,18 @@ static void sweep_temps(const char *index_path)
  */
 static int check_target(const char *index_path, const char *root, lidx_err *err)
 {
-	int fd = open(index_path, O_RDONLY | O_CLOEXEC);
+	int fd = open(index_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return lidx__err(err, LIDX_EUNSAFE, "index %s is a symbolic link: not writing through it "
+		                 "(remove it, or choose another index file)", index_path);
 	if (fd < 0)
 		return 0; /* missing (or unreadable: writing it will say) */
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return lidx__err(err, LIDX_EINVAL, "%s is not a regular file: not overwriting it "
+		                 "(choose another index file)", index_path);
+	}
 	uint8_t head[8];
 	ssize_t n = read(fd, head, sizeof head);
 	close(fd);

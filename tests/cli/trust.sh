@@ -128,6 +128,11 @@ err_contains "not a regular file" "2: ... saying it is not a regular file"
 rm "$XDG_CONFIG_HOME/cvsearch/aliases"
 run env CVSEARCH_ALIASES=/dev/zero "$BIN" --corpus "$N" trustword
 expect_rc 2 "2: \$CVSEARCH_ALIASES=/dev/zero is refused, not read forever"
+mkfifo "$TMP/fifo.cvx"
+run "$BIN" --corpus "$N" --index "$TMP/fifo.cvx" trustword
+expect_rc 2 "2: --index naming a FIFO does not hang (a clear error)"
+run "$BIN" --index "$TMP/fifo.cvx" trustword
+expect_rc 2 "2: ... nor does reading it alone"
 # a note swapped for a FIFO between the scan and the read: the swap races
 # the build, so it is tried in a bounded loop; no build may hang
 mkdir "$TMP/swap"; printf '# Swap\nswapword\n' >"$TMP/swap/reg"
