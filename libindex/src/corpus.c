@@ -239,6 +239,29 @@ static int64_t ns_of(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+#ifdef LIDX_TESTING
+static int coarse_times;
+void lidx__test_coarse_times(int on)
+{
+	coarse_times = on;
+}
+#endif
+
+/* A file's mtime and ctime in ns. Tests can pretend a file system with
+   1-second timestamps and no ctime, where only the content hash tells a
+   same-size edit in the build's second (test_corpus.c). */
+static void stat_times(const struct stat *st, int64_t *mt, int64_t *ct)
+{
+	*mt = ns_of(st->st_mtim);
+	*ct = ns_of(st->st_ctim);
+#ifdef LIDX_TESTING
+	if (coarse_times) {
+		*mt -= *mt % 1000000000;
+		*ct = 0;
+	}
+#endif
+}
+
 static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
 {
 	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0)
@@ -246,8 +269,9 @@ static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
 	char *r = lidx__strndup(rel, strlen(rel));
 	if (!r)
 		return LIDX_ENOMEM;
-	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, ns_of(st->st_mtim), ns_of(st->st_ctim),
-	                            (uint64_t)st->st_ino, skip };
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip };
 	return 0;
 }
 
@@ -311,7 +335,9 @@ static int walk(scan *s, const char *rel, const struct stat *dst)
 			continue;
 		}
 		struct stat st, lst;
-		if (lstat(full, &lst) != 0) {
+		/* lstat only what may be a link (d_type saves a call per file) */
+		int maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
+		if (maybe_link && lstat(full, &lst) != 0) {
 			if (transient(errno))
 				set_incomplete(s, rel, errno);
 			warn(s->o, sub, strerror(errno));
@@ -323,7 +349,7 @@ static int walk(scan *s, const char *rel, const struct stat *dst)
 			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
 			continue;
 		}
-		if (S_ISLNK(lst.st_mode) && !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
+		if (maybe_link && S_ISLNK(lst.st_mode) && !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
 			/* a link out of the notes folder (to /etc, to ~) is not followed:
 			   the notes are what is inside the folder given */
 			char real[PATH_MAX];
@@ -415,11 +441,12 @@ static uint64_t content_hash(const uint8_t *p, size_t n)
  * their stat data has not changed. The tick is taken as 1 s when the mtime
  * has no nanoseconds, else 20 ms (kernel timestamps are coarse).
  */
-static int racy(const scan *s, int64_t mtime_ns, int64_t ctime_ns)
+static int racy(const scan *s, int64_t mtime_ns)
 {
+	/* (an edit sets mtime and ctime to now: an old mtime would change, so
+	   only a recent mtime can stay the same; ctime is never older) */
 	int64_t tick = mtime_ns % 1000000000 == 0 ? 1000000000 : 20000000;
-	int64_t t = mtime_ns > ctime_ns ? mtime_ns : ctime_ns;
-	return t >= s->t_scan_ns - tick;
+	return mtime_ns >= s->t_scan_ns - tick;
 }
 
 /* 1 if the file at rel still has the content whose hash was kept. */
@@ -565,7 +592,10 @@ static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, s
 		return NOTE_SKIP;
 	}
 	buf[n] = 0;
-	if (racy(s, ns_of(st->st_mtim), ns_of(st->st_ctim))) {
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	(void)ct;
+	if (racy(s, mt)) {
 		*hashed = 1;
 		*hash = content_hash(buf, n);
 	}
@@ -637,8 +667,7 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 			}
 			if (r == NOTE_OK) { /* what was read is what is recorded */
 				fi.size = (uint64_t)st.st_size;
-				fi.mtime_ns = ns_of(st.st_mtim);
-				fi.ctime_ns = ns_of(st.st_ctim);
+				stat_times(&st, &fi.mtime_ns, &fi.ctime_ns);
 			}
 		}
 		fi.skipped = r != NOTE_OK;
