@@ -478,7 +478,9 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  * an exclusive lock (index_path + ".lock", which holds the builder's pid).
  *
  * Never waits forever: a builder that holds the lock is waited for at most
- * about 10 s, and not at all when it is stopped (SIGSTOP, Ctrl-Z). When the
+ * about 10 s when a previous index can be served (about 2 min with
+ * opts->force or when there is no index yet), and not at all when it is
+ * stopped (SIGSTOP, Ctrl-Z). When the
  * index cannot be rebuilt -- lock held, disk full, out of inodes, folder
  * read-only, a notes folder that could not be read for a passing reason
  * (too many open files) -- and a complete previous index of this folder

@@ -786,7 +786,8 @@ static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
 
 /* ---- the lock -------------------------------------------------------------------- */
 
-#define LOCK_WAIT_STEPS 200      /* x 50 ms: a running builder is waited for ~10 s */
+#define LOCK_WAIT_SHORT 200      /* x 50 ms: ~10 s for a running builder, with an old index to serve */
+#define LOCK_WAIT_LONG 2400      /* ~2 min: 'cvsearch index', or no index at all yet */
 #define LOCK_WAIT_NS 50000000L
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -832,7 +833,7 @@ static int holder_stopped(int lock, long *pid_out)
  * ours; while held it holds our pid, so that others can tell a stopped
  * builder.
  */
-static int take_lock(const char *lp, int *lock_out, char *why, size_t why_len, lidx_err *err)
+static int take_lock(const char *lp, int max_steps, int *lock_out, char *why, size_t why_len, lidx_err *err)
 {
 	*lock_out = -1;
 	int lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
@@ -866,7 +867,7 @@ static int take_lock(const char *lp, int *lock_out, char *why, size_t why_len, l
 		}
 		long pid;
 		int stopped = holder_stopped(lock, &pid);
-		if (stopped || step >= LOCK_WAIT_STEPS) {
+		if (stopped || step >= max_steps) {
 			close(lock);
 			if (stopped)
 				snprintf(why, why_len, "another cvsearch (pid %ld) holds the build lock and is stopped", pid);
@@ -964,8 +965,12 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 	/* builders take turns; readers never wait (the rename is atomic) */
 	char lp[PATH_MAX];
 	snprintf(lp, sizeof lp, "%s.lock", index_path);
-	if ((rc = take_lock(lp, &lock, why, sizeof why, err)) < 0) {
-		if (!force && rc != LIDX_EUNSAFE && old_usable(index_path))
+	/* a search with an old index to fall back on waits ~10 s for a running
+	   builder; an explicit rebuild, or a first build, up to ~2 min; none
+	   waits for a stopped one */
+	int have_old = !force && old_usable(index_path);
+	if ((rc = take_lock(lp, have_old ? LOCK_WAIT_SHORT : LOCK_WAIT_LONG, &lock, why, sizeof why, err)) < 0) {
+		if (have_old && rc != LIDX_EUNSAFE)
 			rc = serve_stale(rep, why);
 		goto done;
 	}
