@@ -264,7 +264,7 @@ typedef enum lidx_skip {
 	LIDX_SKIP_TOO_BIG = 3,     /**< over lidx_sync_opts.max_file_bytes */
 	LIDX_SKIP_BINARY = 4,      /**< NUL bytes */
 	LIDX_SKIP_PDF = 5,         /**< a PDF: export it to text */
-	LIDX_SKIP_CHANGED = 6,     /**< changed or replaced while it was read */
+	LIDX_SKIP_CHANGED = 6,     /**< changed, replaced or failed while read: read again next sync */
 	LIDX_SKIP_FOLDER = 7,      /**< a folder that could not be opened */
 	LIDX_SKIP_OUTSIDE = 8,     /**< a symbolic link out of the notes folder */
 	LIDX_SKIP_OTHER = 9

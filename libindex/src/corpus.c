@@ -496,8 +496,9 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 			const cfile *f = &s->files[i];
 			int ix_skip = fi.skip_reason == LIDX_SKIP_FOLDER || fi.skip_reason == LIDX_SKIP_OUTSIDE
 			              ? fi.skip_reason : 0;
+			/* a file that changed or failed while it was read is read again */
 			if (f->size != fi.size || f->mtime_ns != fi.mtime_ns || f->ctime_ns != fi.ctime_ns ||
-			    f->ino != fi.ino || f->skip != ix_skip ||
+			    f->ino != fi.ino || f->skip != ix_skip || fi.skip_reason == LIDX_SKIP_CHANGED ||
 			    (fi.hashed && !same_content(s, f->rel, f->size, fi.hash)))
 				changed++;
 			i++, j++;
@@ -585,9 +586,9 @@ static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, s
 		got += (size_t)r;
 	}
 	close(fd);
-	if (got != n) {
+	if (got != n) { /* cut short, or a read error: tried again next time */
 		lidx__free(buf);
-		warn(o, rel, "could not be read whole (changed while reading?); skipped");
+		warn(o, rel, "could not be read whole (changed while reading?); skipped this time");
 		*reason = LIDX_SKIP_CHANGED;
 		return NOTE_SKIP;
 	}
