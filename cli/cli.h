@@ -28,6 +28,7 @@ typedef struct cli {
 	size_t limit;
 	int limit_given;            /* 1 if --limit was on the command line */
 	size_t n_warnings;        /* cli_warn calls of this sync */
+	int rebuilt_damaged;      /* cli_rebuild_damaged() ran (once per command) */
 	lidx_search_opts so;
 	int coverage, pick;       /* match */
 	const char *docs, *topics, *run; /* batch (topics: eval too) */
@@ -58,6 +59,13 @@ int cmd_eval(cli *c);
 /* More for 'cvsearch help eval': the file formats and the metrics (cmd_eval.c). */
 extern const char cmd_eval_help[];
 
+/* The config file (config.c): its path ($XDG_CONFIG_HOME/cvsearch/config, else
+   ~/.config/cvsearch/config; NULL without a home), and its `corpus = DIR`
+   (malloc'd, or NULL). cli_config_parse() reads the setting from the text. */
+const char *cli_config_path(void);
+char *cli_config_corpus(void);
+char *cli_config_parse(const char *text, size_t len, const char *home);
+
 /* Load the user alias file, if any (cmd_match.c); -1 after an error message. */
 int cli_load_aliases(cli *c);
 
@@ -65,6 +73,17 @@ int cli_load_aliases(cli *c);
 int cli_index_path(cli *c);
 /* " (the notes folder comes from ...)" for messages, or "" when it was --corpus. */
 const char *cli_corpus_origin(cli *c);
+
+/*
+ * Damage found after open -- postings, or story text of a big index, are
+ * checked when first read -- is rebuilt from the notes, as damage found at
+ * open is, when the notes are at hand (--corpus, no --no-update or --index)
+ * and only once: 0 when the index was rebuilt and reopened (try again), -1
+ * when it cannot be (say err and exit 2), or an exit code (said already).
+ */
+int cli_rebuild_damaged(cli *c, const lidx_err *err);
+/* Read the story of every hit (the checks of its store block): 0 or a LIDX_E* code. */
+int cli_check_stories(cli *c, const lidx_results *r, lidx_err *err);
 
 /* Bring the corpus index up to date (unless --no-update) and open it. */
 int cli_open(cli *c, int force);

@@ -117,6 +117,28 @@ int cmd_stories(cli *c)
 		return rc;
 	const char *only = c->argc ? c->argv[0] : NULL;
 	lidx_err err = { 0 };
+	/* read every story first: damage in the story text of a big index (checked
+	   when read) is rebuilt from the notes before a line is printed */
+	for (uint32_t f = 0; f < lidx_index_file_count(c->ix); f++) {
+		lidx_file_info fi;
+		lidx_index_file(c->ix, f, &fi);
+		if (only && !strstr(fi.path, only))
+			continue;
+		for (uint32_t k = 0; k < fi.n_stories; k++) {
+			lidx_story s;
+			if ((rc = lidx_index_story(c->ix, fi.first_story + k, &s, &err)) == 0) {
+				lidx_story_clear(&s);
+				continue;
+			}
+			int r2 = rc == LIDX_ECORRUPT ? cli_rebuild_damaged(c, &err) : -1;
+			if (r2 < 0)
+				cli_error(c, "%s", err.msg);
+			if (r2 != 0)
+				return r2 > 0 ? r2 : EXIT_USAGE;
+			f = UINT32_MAX; /* rebuilt: read the new index from the start */
+			break;
+		}
+	}
 	if (c->json)
 		printf("[");
 	int first = 1;
@@ -131,7 +153,10 @@ int cmd_stories(cli *c)
 		if (!c->json) {
 			printf("%s", col(c, C_PATH));
 			out_text(stdout, path, strlen(path));
-			printf("%s%s\n", col(c, C_RESET), fi.skipped ? "  (skipped: not text)" : "");
+			printf("%s", col(c, C_RESET));
+			if (fi.skipped)
+				printf("  (skipped: %s)", lidx_skip_name(fi.skip_reason));
+			printf("\n");
 		}
 		for (uint32_t k = 0; k < fi.n_stories; k++) {
 			lidx_story s;
@@ -177,7 +202,7 @@ int cmd_stories(cli *c)
 	if (c->json)
 		printf("]\n");
 	if (!shown && only && !c->quiet)
-		fprintf(stderr, "%s: no indexed file's path contains '%s'\n", c->prog, only);
+		cli_error(c, "no indexed file's path contains '%s'", only);
 	return shown ? EXIT_RESULTS : EXIT_NONE;
 }
 
@@ -222,6 +247,7 @@ int cmd_show(cli *c)
 	int rc = cli_open(c, 0);
 	if (rc)
 		return rc;
+again:;
 	const char *arg = c->argv[0];
 	uint32_t id;
 	char *end;
@@ -270,9 +296,13 @@ int cmd_show(cli *c)
 	}
 	lidx_err err = { 0 };
 	lidx_story s;
-	if (lidx_index_story(c->ix, id, &s, &err) < 0) {
-		cli_error(c, "%s", err.msg);
-		return EXIT_USAGE;
+	if ((rc = lidx_index_story(c->ix, id, &s, &err)) < 0) {
+		int r2 = rc == LIDX_ECORRUPT ? cli_rebuild_damaged(c, &err) : -1;
+		if (r2 == 0)
+			goto again; /* damaged story text, rebuilt from the notes */
+		if (r2 < 0)
+			cli_error(c, "%s", err.msg);
+		return r2 > 0 ? r2 : EXIT_USAGE;
 	}
 	char path[4096];
 	cli_story_path(c, s.path, path, sizeof path);

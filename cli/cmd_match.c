@@ -425,19 +425,25 @@ int cmd_match(cli *c)
 		mo.req_hits = 5; /* enough for each requirement's best story and the ranking */
 	lidx_results r = { 0 };
 	mctx x = { 0 };
-	rc = lidx_match_new(&m, c->ix, c->an, text, len, &mo, &err);
-	if (rc < 0) {
-		cli_error(c, "%s", err.msg);
-		rc = EXIT_USAGE;
+	for (int attempt = 0;; attempt++) {
+		rc = lidx_match_new(&m, c->ix, c->an, text, len, &mo, &err);
+		/* the description's query, diversified over its requirements (xQuAD),
+		   and the story text of the hits, checked before a line is printed */
+		if (rc == 0 && (rc = lidx_match_search(m, &c->so, &r, &err)) == 0 &&
+		    (rc = cli_check_stories(c, &r, &err)) == 0)
+			break;
+		lidx_results_clear(&r);
+		lidx_match_free(m);
+		m = NULL;
+		int r2 = rc == LIDX_ECORRUPT && attempt == 0 ? cli_rebuild_damaged(c, &err) : -1;
+		if (r2 == 0)
+			continue; /* damage found when read: rebuilt from the notes */
+		if (r2 < 0)
+			cli_error(c, "%s", err.msg);
+		rc = r2 > 0 ? r2 : EXIT_USAGE;
 		goto done;
 	}
 	x.m = m;
-	/* the description's query, diversified over its requirements (xQuAD) */
-	if ((rc = lidx_match_search(m, &c->so, &r, &err)) < 0) {
-		cli_error(c, "%s", err.msg);
-		rc = EXIT_USAGE;
-		goto done;
-	}
 	/* lidx_match_search() has scored every requirement: the report is ready */
 	x.coverage = !c->json || c->coverage;
 	if (c->pick) {

@@ -266,25 +266,27 @@ int cmd_search(cli *c)
 		rc = lidx_query_parse(&q, c->ix, c->an, text, strlen(text), 0, &err);
 		if (rc == 0) {
 			rc = lidx_search_dedup(c->ix, q, &c->so, &r, &err);
+			/* the hits' story text too, before a line is printed */
+			if (rc == 0 && (rc = cli_check_stories(c, &r, &err)) < 0)
+				lidx_results_clear(&r);
 			if (rc < 0)
 				lidx_query_free(q);
 		}
 		if (rc == 0)
 			break;
 		/*
-		 * Postings of a big index are checked when first read, not at open:
-		 * damage found now is rebuilt from the notes, like damage found at
-		 * open, when the notes are at hand.
+		 * Postings and story text of a big index are checked when first
+		 * read, not at open: damage found now is rebuilt from the notes,
+		 * like damage found at open, when the notes are at hand.
 		 */
-		if (rc == LIDX_ECORRUPT && attempt == 0 && c->corpus && !c->no_update && !c->index_opt) {
-			if (!c->quiet)
-				fprintf(stderr, "%s: %s; rebuilding it from the notes\n", c->prog, err.msg);
-			cli_close(c);
-			if ((rc = cli_open(c, 1)) != 0) {
+		if (rc == LIDX_ECORRUPT && attempt == 0) {
+			int r2 = cli_rebuild_damaged(c, &err);
+			if (r2 > 0) {
 				free(text);
-				return rc;
+				return r2;
 			}
-			continue;
+			if (r2 == 0)
+				continue;
 		}
 		cli_error(c, "%s", err.msg);
 		free(text);

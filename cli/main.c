@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,71 +76,35 @@ static void usage(FILE *f)
 	        "Exit status: 0 results, 1 no results, 2 usage or input error.\n");
 }
 
-void cli_error(cli *c, const char *fmt, ...)
+/* A note on stderr (not an error): "cvsearch: ...", escapes shown. */
+static void cli_note(cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void cli_note(cli *c, const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
-	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", c->prog);
+	out_text(stderr, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 	fputc('\n', stderr);
 }
 
-/* The config file: $XDG_CONFIG_HOME/cvsearch/config, else ~/.config/cvsearch/config. */
-static const char *config_path(void)
+/* Messages carry names from outside (folder names stored in an index, file
+   names, options): escapes and newlines in them are shown, not obeyed. */
+void cli_error(cli *c, const char *fmt, ...)
 {
-	static char path[4096];
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	if (xdg && *xdg)
-		snprintf(path, sizeof path, "%s/cvsearch/config", xdg);
-	else if (home && *home)
-		snprintf(path, sizeof path, "%s/.config/cvsearch/config", home);
-	else
-		return NULL; /* no home: no config file */
-	return path;
-}
-
-/*
- * `corpus = DIR` from the config file; `~/` and a relative DIR are taken
- * from the home folder. Blanks around DIR and a `#` comment line are ignored.
- */
-static char *config_corpus(void)
-{
-	const char *path = config_path(), *home = getenv("HOME");
-	FILE *f = path ? fopen(path, "r") : NULL;
-	if (!f)
-		return NULL;
-	char line[4096], *res = NULL;
-	while (!res && fgets(line, sizeof line, f)) {
-		char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "corpus", 6))
-			continue;
-		p += 6;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p++ != '=')
-			continue;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		p[strcspn(p, "\r\n")] = 0;
-		size_t n = strlen(p);
-		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			p[--n] = 0;
-		if (!*p)
-			continue;
-		char full[4096];
-		if (p[0] == '~' && (p[1] == '/' || !p[1]) && home && *home)
-			snprintf(full, sizeof full, "%s%s", home, p + 1);
-		else if (p[0] != '/' && p[0] != '~' && home && *home)
-			snprintf(full, sizeof full, "%s/%s", home, p);
-		else
-			snprintf(full, sizeof full, "%s", p);
-		res = strdup(full);
-	}
-	fclose(f);
-	return res;
+	char msg[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	fprintf(stderr, "%s: ", c->prog);
+	out_text(stderr, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	fputc('\n', stderr);
 }
 
 void cli_story_path(cli *c, const char *rel, char *out, size_t n)
@@ -183,7 +148,7 @@ const char *cli_corpus_origin(cli *c)
 	if (c->corpus_from == CORPUS_FROM_ENV)
 		return " (the notes folder comes from $CVSEARCH_CORPUS)";
 	if (c->corpus_from == CORPUS_FROM_CONFIG) {
-		const char *cp = config_path();
+		const char *cp = cli_config_path();
 		snprintf(buf, sizeof buf, " (the notes folder comes from %s)", cp ? cp : "the config file");
 		return buf;
 	}
@@ -199,7 +164,7 @@ int cli_index_path(cli *c)
 		c->index_path = strdup(c->index_opt);
 	} else {
 		if (!c->corpus) {
-			const char *cp = config_path();
+			const char *cp = cli_config_path();
 			cli_error(c, "no notes folder: pass --corpus DIR, set CVSEARCH_CORPUS, or put "
 			             "'corpus = DIR' in %s", cp ? cp : "~/.config/cvsearch/config");
 			return EXIT_USAGE;
@@ -243,6 +208,13 @@ int cli_open(cli *c, int force)
 			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
 			return EXIT_USAGE;
 		}
+		if (rep.stale && !c->quiet) {
+			/* one line: the answers come from the previous index, and why */
+			fprintf(stderr, "%s: warning: the index is out of date (%u added, %u changed, %u deleted "
+			        "since) and was not rebuilt: ", c->prog, rep.n_added, rep.n_changed, rep.n_deleted);
+			out_text(stderr, rep.why, strlen(rep.why));
+			fprintf(stderr, "; searching the previous index\n");
+		}
 		if (rep.was_corrupt && !c->quiet)
 			fprintf(stderr, "%s: the index was corrupt or from another version; rebuilt it from the notes\n",
 			        c->prog);
@@ -263,12 +235,14 @@ int cli_open(cli *c, int force)
 	if (lidx_index_story_count(c->ix) == 0 && !c->quiet) {
 		lidx_stats st;
 		lidx_index_stats(c->ix, &st);
-		fprintf(stderr, "%s: warning: there are no notes to search%s%s: ", c->prog,
-		        c->corpus ? " in " : "", c->corpus ? c->corpus : "");
+		fprintf(stderr, "%s: warning: there are no notes to search%s", c->prog, c->corpus ? " in " : "");
+		if (c->corpus)
+			out_text(stderr, c->corpus, strlen(c->corpus));
+		fprintf(stderr, ": ");
 		if (st.n_files + st.n_skipped == 0)
 			fprintf(stderr, "no files there (hidden ones and .cvsearchignore patterns are left out)\n");
 		else
-			fprintf(stderr, "%u files, %u skipped as not text, none with text\n",
+			fprintf(stderr, "%u files, %u skipped (see cvsearch stories), none with text\n",
 			        st.n_files + st.n_skipped, st.n_skipped);
 	}
 	if (lidx_analyzer_new(&c->an) < 0) {
@@ -277,6 +251,30 @@ int cli_open(cli *c, int force)
 	}
 	if (cli_load_aliases(c) < 0) /* k8s = kubernetes, for search and match */
 		return EXIT_USAGE;
+	return 0;
+}
+
+int cli_rebuild_damaged(cli *c, const lidx_err *err)
+{
+	if (!c->corpus || c->no_update || c->index_opt || c->rebuilt_damaged)
+		return -1;
+	if (!c->quiet)
+		cli_note(c, "%s; rebuilding it from the notes", err->msg);
+	c->rebuilt_damaged = 1;
+	cli_close(c);
+	int rc = cli_open(c, 1);
+	return rc ? rc : 0;
+}
+
+int cli_check_stories(cli *c, const lidx_results *r, lidx_err *err)
+{
+	for (size_t i = 0; i < r->n_hits; i++) {
+		lidx_story s;
+		int rc = lidx_index_story(c->ix, r->hits[i].story, &s, err);
+		if (rc < 0)
+			return rc;
+		lidx_story_clear(&s);
+	}
 	return 0;
 }
 
@@ -394,8 +392,34 @@ static int parse_double(cli *c, const char *name, const char *v, double lo, doub
 	return 0;
 }
 
+/*
+ * The index is mapped (index_read.c): a program that truncates it in place
+ * while a command reads it (`cp other.cvx` onto the cache file; cvsearch
+ * itself only ever renames a new index over the old) makes the lost pages
+ * raise SIGBUS. Rather than die with "Bus error", say what happened and
+ * exit 2; the next command finds the file damaged and rebuilds it. The
+ * handler only writes and exits (async-signal-safe). Chosen over reading
+ * through pread() or guarding every read with sigsetjmp: reads stay plain
+ * memory reads, and nothing is left half-done that a retry would depend on.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "cvsearch: the index changed underneath this command (truncated or "
+	                          "overwritten in place by another program); run it again: the index is "
+	                          "checked and rebuilt\n";
+	(void)sig;
+	ssize_t w = write(2, msg, sizeof msg - 1);
+	(void)w;
+	_exit(EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	cli c;
 	memset(&c, 0, sizeof c);
 	c.prog = "cvsearch";
@@ -508,7 +532,7 @@ int main(int argc, char **argv)
 		if (env && *env) {
 			c.corpus = env;
 			c.corpus_from = CORPUS_FROM_ENV;
-		} else if ((c.corpus = cfg = config_corpus())) {
+		} else if ((c.corpus = cfg = cli_config_corpus())) {
 			c.corpus_from = CORPUS_FROM_CONFIG;
 		}
 	}

@@ -48,7 +48,9 @@ enum {
 	LIDX_ESYNTAX = -7,  /**< a query is malformed */
 	LIDX_ENOTFOUND = -8,/**< no such file, story or index */
 	LIDX_EEMPTY = -9,   /**< the input has nothing to index or search */
-	LIDX_ELOCKED = -10  /**< another process holds the build lock */
+	LIDX_ELOCKED = -10, /**< another process holds the build lock */
+	LIDX_EUNSAFE = -11  /**< a file or folder another user owns or can write:
+	                         not trusted (the index's folder, file or lock) */
 };
 
 /** A message buffer that fallible functions fill in when given one. */
@@ -174,6 +176,8 @@ void lidx_segments_free(lidx_segments *s);
  * ---------------------------------------------------------------------- */
 
 typedef struct lidx_builder lidx_builder;
+/** A file recorded in an index (defined with the reading functions). */
+typedef struct lidx_file_info lidx_file_info;
 
 /** Create an empty builder. */
 int lidx_builder_new(lidx_builder **out);
@@ -189,6 +193,13 @@ void lidx_builder_free(lidx_builder *b);
  */
 int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size,
                           int64_t mtime_ns, int skipped);
+
+/**
+ * Register a source file with everything the freshness check compares:
+ * fi->path, size, mtime_ns, ctime_ns, ino, skipped, skip_reason, hashed and
+ * hash are used (first_story and n_stories are ignored).
+ */
+int lidx_builder_add_file_info(lidx_builder *b, const lidx_file_info *fi);
 
 /**
  * Add one story to the current file.
@@ -225,6 +236,16 @@ typedef struct lidx_index lidx_index;
  * Open an index file read-only through mmap. Small sections are checked at
  * open (magic, version, CRC32); postings are checked per term when first
  * read and story text by zlib's checksum when decompressed.
+ *
+ * The file must be a regular file (a symbolic link is refused), belong to
+ * the user or root, and be writable by no one else: LIDX_EUNSAFE otherwise,
+ * since a forged index would print forged stories.
+ *
+ * @note The file is mapped: if another program truncates it in place while
+ * it is open (`cp other.cvx` onto it; cvsearch itself only ever replaces an
+ * index by rename), reading the lost pages raises SIGBUS. A program that
+ * must survive that catches SIGBUS (the cvsearch CLI does: it prints "the
+ * index changed underneath" and exits 2; the next run rebuilds it).
  */
 int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err *err);
 void lidx_index_close(lidx_index *ix);
@@ -249,14 +270,45 @@ int lidx_index_stats(lidx_index *ix, lidx_stats *out);
 /** The corpus root recorded at build time ("" if none). */
 const char *lidx_index_root(lidx_index *ix);
 
-/** A file recorded in the index. */
-typedef struct lidx_file_info {
+/** Why a file (or folder) of the notes was seen but not indexed. */
+typedef enum lidx_skip {
+	LIDX_SKIP_NONE = 0,
+	LIDX_SKIP_UNREADABLE = 1,  /**< open() failed (permissions): chmod fixes it */
+	LIDX_SKIP_NOT_REGULAR = 2, /**< a FIFO, device or socket */
+	LIDX_SKIP_TOO_BIG = 3,     /**< over lidx_sync_opts.max_file_bytes */
+	LIDX_SKIP_BINARY = 4,      /**< NUL bytes */
+	LIDX_SKIP_PDF = 5,         /**< a PDF: export it to text */
+	LIDX_SKIP_CHANGED = 6,     /**< changed, replaced or failed while read: read again next sync */
+	LIDX_SKIP_FOLDER = 7,      /**< a folder that could not be opened */
+	LIDX_SKIP_OUTSIDE = 8,     /**< a symbolic link out of the notes folder */
+	LIDX_SKIP_OTHER = 9
+} lidx_skip;
+
+/** A few words for a lidx_skip reason ("unreadable", "binary", ...). */
+const char *lidx_skip_name(int reason);
+
+/**
+ * A file recorded in the index: what stat() said when it was read (the
+ * freshness check compares size, mtime, ctime and inode), whether and why
+ * it was skipped, and its stories.
+ */
+struct lidx_file_info {
 	const char *path;   /**< relative to the corpus root; valid while ix is open */
 	uint64_t size;
 	int64_t mtime_ns;
 	int skipped;
 	uint32_t first_story, n_stories;
-} lidx_file_info;
+	int64_t ctime_ns;   /**< status change: a chmod that makes a skipped file
+	                         readable changes it, where size and mtime do not */
+	uint64_t ino;       /**< inode: a file replaced by another of the same
+	                         size and mtime (editors that rename) */
+	int skip_reason;    /**< lidx_skip, when skipped */
+	int hashed;         /**< 1 if hash holds a checksum of the content: the
+	                         file was modified within a timestamp tick of the
+	                         build, so an edit just after the read might leave
+	                         size and times as they were (racy git) */
+	uint64_t hash;      /**< CRC32 << 32 | Adler-32 of the bytes read */
+};
 
 uint32_t lidx_index_file_count(lidx_index *ix);
 int lidx_index_file(lidx_index *ix, uint32_t i, lidx_file_info *out);
@@ -437,6 +489,12 @@ typedef struct lidx_sync_opts {
 typedef struct lidx_sync_report {
 	int rebuilt;              /**< 1 if a new index was written */
 	int was_corrupt;          /**< 1 if the old index could not be read */
+	int stale;                /**< 1 if the notes changed but the index could
+	                               not be rebuilt (disk full, read-only or
+	                               locked by a stopped builder, a folder that
+	                               could not be read): the previous index, which
+	                               is complete, is to be used; why says why */
+	char why[256];            /**< one line, when stale is 1 */
 	uint32_t n_files, n_skipped;
 	uint32_t n_added, n_changed, n_deleted;
 	uint32_t n_stories;
@@ -454,7 +512,22 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  * Bring the index at index_path up to date with corpus_dir: files added,
  * changed (size or mtime) or deleted since the index was built cause a
  * rebuild; an unreadable or corrupt index is rebuilt. Builders serialize on
- * an exclusive lock (index_path + ".lock"); readers never wait.
+ * an exclusive lock (index_path + ".lock", which holds the builder's pid).
+ *
+ * Never waits forever: a builder that holds the lock is waited for at most
+ * about 10 s when a previous index can be served (about 2 min with
+ * opts->force or when there is no index yet), and not at all when it is
+ * stopped (SIGSTOP, Ctrl-Z). When the
+ * index cannot be rebuilt -- lock held, disk full, out of inodes, folder
+ * read-only, a notes folder that could not be read for a passing reason
+ * (too many open files) -- and a complete previous index of this folder
+ * exists, returns 0 with rep->stale = 1 and rep->why: use that index and
+ * say it is out of date. With opts->force (an explicit rebuild) these are
+ * errors instead (LIDX_ELOCKED, LIDX_EIO).
+ *
+ * The index's folder must belong to the user (or root) and be writable by
+ * no one else (LIDX_EUNSAFE otherwise); the index and lock files are opened
+ * without following symbolic links and checked the same way.
  */
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);

@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <pthread.h>
 #include "aliases.h"
+#include "safefile.h"
 
 #define MAX_FORMS 4096        /* spellings in all sets, built-in and user */
 #define MAX_FORM_LEN 80
@@ -198,24 +199,27 @@ static int build_builtin(lidx_analyzer *an)
 	return 0;
 }
 
-int lidx_aliases_load(lidx_analyzer *an, const char *path, lidx_err *err)
+#define MAX_ALIAS_FILE (1u << 20)
+#define MAX_ALIAS_LINE 1022
+
+int lidx__aliases_parse(lidx_analyzer *an, const char *text, size_t len, const char *name, lidx_err *err)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return lidx__err(err, LIDX_ENOTFOUND, "cannot open the alias file %s", path);
 	pthread_mutex_lock(&mu);
 	int rc = build_builtin(an);
-	char line[1024];
 	unsigned lineno = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		text += 3, len -= 3; /* a UTF-8 byte order mark (Notepad writes one) */
+	for (size_t at = 0; rc == 0 && at < len;) {
 		lineno++;
-		size_t n = strlen(line);
-		if (n == sizeof line - 1 && line[n - 1] != '\n') {
-			rc = lidx__err(err, LIDX_ETOOBIG, "%s:%u: line longer than %zu bytes", path, lineno,
-			               sizeof line - 2);
+		const char *line = text + at, *nl = memchr(line, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - line) : len - at;
+		at += n + (nl != NULL);
+		if (n > MAX_ALIAS_LINE) {
+			rc = lidx__err(err, LIDX_ETOOBIG, "%s:%u: line longer than %d bytes", name, lineno,
+			               MAX_ALIAS_LINE);
 			break;
 		}
-		char *hash = strchr(line, '#');
+		const char *hash = memchr(line, '#', n);
 		size_t start = 0;
 		while (start < n && isspace((unsigned char)line[start]))
 			start++;
@@ -227,18 +231,33 @@ int lidx_aliases_load(lidx_analyzer *an, const char *path, lidx_err *err)
 			continue;
 		if (!memchr(line + start, '=', n - start) && !memchr(line + start, ',', n - start)) {
 			rc = lidx__err(err, LIDX_ESYNTAX, "%s:%u: want spellings separated by '=' or ',', "
-			               "as in: k8s = kubernetes", path, lineno);
+			               "as in: k8s = kubernetes", name, lineno);
 			break;
 		}
 		rc = add_set(an, line + start, n - start, "=,");
 		if (rc < 0)
-			rc = lidx__err(err, rc, "%s:%u: %s", path, lineno,
+			rc = lidx__err(err, rc, "%s:%u: %s", name, lineno,
 			               rc == LIDX_ETOOBIG ? "too many aliases" : lidx_strerror(rc));
 	}
-	if (rc == 0 && ferror(f))
-		rc = lidx__err(err, LIDX_EIO, "cannot read the alias file %s", path);
 	pthread_mutex_unlock(&mu);
-	fclose(f);
+	return rc;
+}
+
+int lidx_aliases_load(lidx_analyzer *an, const char *path, lidx_err *err)
+{
+	/* only a regular file, at most 1 MiB: a FIFO here hung every command */
+	char *text;
+	size_t len;
+	const char *why;
+	int rc = lidx__read_small(path, MAX_ALIAS_FILE, &text, &len, &why);
+	if (rc == LIDX_ENOMEM)
+		return lidx__err(err, rc, "out of memory reading the alias file %s", path);
+	if (rc == LIDX_ETOOBIG)
+		return lidx__err(err, rc, "the alias file %s is larger than 1 MiB", path);
+	if (rc < 0)
+		return lidx__err(err, rc, "cannot open the alias file %s: %s", path, why);
+	rc = lidx__aliases_parse(an, text, len, path, err);
+	lidx__free(text);
 	return rc;
 }
 

@@ -16,6 +16,14 @@
  */
 int lidx__alias_expand(lidx_query *q, lidx_analyzer *an, size_t g);
 
+/*
+ * Add the alias sets of an alias file's text (one set a line, spellings
+ * separated by '=' or ','; '#' comments; a leading UTF-8 BOM is skipped).
+ * name is for messages ("FILE:LINE: ..."). lidx_aliases_load() reads the
+ * file and calls this; the fuzz target calls it directly.
+ */
+int lidx__aliases_parse(lidx_analyzer *an, const char *text, size_t len, const char *name, lidx_err *err);
+
 /* 1 if term (analyzed) is a spelling in some alias set. */
 int lidx__alias_known(lidx_analyzer *an, const char *term);
 

@@ -113,6 +113,23 @@ const char *lidx_strerror(int code)
 	case LIDX_ENOTFOUND: return "not found";
 	case LIDX_EEMPTY: return "nothing to search";
 	case LIDX_ELOCKED: return "index is locked by another process";
+	case LIDX_EUNSAFE: return "not trusted: owned by another user or writable by others";
 	}
 	return "unknown error";
+}
+
+const char *lidx_skip_name(int reason)
+{
+	switch (reason) {
+	case LIDX_SKIP_NONE: return "indexed";
+	case LIDX_SKIP_UNREADABLE: return "unreadable";
+	case LIDX_SKIP_NOT_REGULAR: return "not a regular file";
+	case LIDX_SKIP_TOO_BIG: return "too large";
+	case LIDX_SKIP_BINARY: return "binary, not text";
+	case LIDX_SKIP_PDF: return "a PDF";
+	case LIDX_SKIP_CHANGED: return "changed while read";
+	case LIDX_SKIP_FOLDER: return "a folder that could not be opened";
+	case LIDX_SKIP_OUTSIDE: return "a link out of the notes folder";
+	}
+	return "skipped";
 }

@@ -130,6 +130,8 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 const char *lidx__irregular_base(const char *w, size_t n);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
+/* corpus.c: pretend 1-second mtimes and no ctime (the racy-file hash test) */
+void lidx__test_coarse_times(int on);
 #endif
 
 /* ---- hashing ------------------------------------------------------------- */

@@ -16,7 +16,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
+#include <zlib.h>
 #include "index.h"
+#include "safefile.h"
 
 #define MAX_DEPTH 64
 #define DEFAULT_MAX_FILE (64ull << 20)
@@ -24,8 +27,10 @@
 
 typedef struct cfile {
 	char *rel;          /* path relative to the root */
-	uint64_t size;
-	int64_t mtime_ns;
+	uint64_t size;      /* what stat() said at the scan */
+	int64_t mtime_ns, ctime_ns;
+	uint64_t ino;
+	int skip;           /* LIDX_SKIP_FOLDER or _OUTSIDE, decided at the scan; else 0 */
 } cfile;
 
 /* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
@@ -45,6 +50,9 @@ typedef struct scan {
 	ino_t *ino;
 	int depth;
 	const lidx_sync_opts *o;
+	int64_t t_scan_ns;  /* wall clock when the scan began (racy files, below) */
+	int incomplete;     /* a folder could not be read for a passing reason */
+	char why[256];      /* ... which, and why */
 } scan;
 
 static int isalnum_ascii(char c)
@@ -97,6 +105,10 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err)
 		return lidx__err(err, LIDX_EINVAL, "no place for the index: set HOME, XDG_CACHE_HOME or CVSEARCH_INDEX_DIR");
 	if (mkdir_p(dir) != 0)
 		return lidx__err(err, LIDX_EIO, "cannot create index folder %s: %s", dir, strerror(errno));
+	/* as ssh trusts ~/.ssh and git a repository: ours (or root's), written by no one else */
+	int rc = lidx__check_dir(dir, "index folder", 0, err);
+	if (rc < 0)
+		return rc;
 	/* name: the folder's name (sanitized) and a hash of its real path */
 	const char *base = strrchr(real, '/');
 	base = base && base[1] ? base + 1 : "root";
@@ -128,35 +140,62 @@ static void scan_free(scan *s)
 	lidx__free(s->root);
 }
 
+#define MAX_IGNORE_FILE (1u << 20)
+
+/*
+ * .cvsearchignore: only a regular file of at most 1 MiB is read (a FIFO or a
+ * link to /dev/zero would hang or flood every command); another is left
+ * aside with a warning.
+ */
 static int load_ignore(scan *s)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/%s", s->root, IGNORE_FILE);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char *text;
+	size_t len;
+	const char *why;
+	int rc = lidx__read_small(path, MAX_IGNORE_FILE, &text, &len, &why);
+	if (rc == LIDX_ENOMEM)
+		return rc;
+	if (rc < 0) {
+		if (rc != LIDX_ENOTFOUND) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s (%s); its patterns are not applied",
+			         rc == LIDX_ETOOBIG ? "larger than 1 MiB" : why,
+			         "only a regular file is read");
+			warn(s->o, IGNORE_FILE, msg);
+		}
 		return 0;
-	char line[1024];
-	int rc = 0;
-	while (fgets(line, sizeof line, f)) {
-		size_t n = strcspn(line, "\r\n");
+	}
+	rc = 0;
+	for (char *line = text, *next; line < text + len && rc == 0; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		next = nl ? nl + 1 : text + len;
+		size_t n = (size_t)(next - line);
+		if (line == text && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+			line += 3, n -= 3; /* a UTF-8 byte order mark */
+		n = strcspn(line, "\r\n") < n ? strcspn(line, "\r\n") : n;
 		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
-		line[n] = 0;
 		if (!n || line[0] == '#')
 			continue;
+		if (n > 1024) { /* as before: a pattern is a line of at most 1 KiB */
+			warn(s->o, IGNORE_FILE, "a line longer than 1024 bytes; skipped");
+			continue;
+		}
 		ipat ip = { NULL, 0, 0 };
 		char *g = line;
 		if (g[n - 1] == '/') { /* drafts/ : a folder */
 			ip.dir_only = 1;
-			g[--n] = 0;
+			n--;
 		}
-		if (g[0] == '/') {     /* /drafts : at the top only */
+		if (n && g[0] == '/') { /* /drafts : at the top only */
 			ip.anchored = 1;
 			g++, n--;
 		}
 		if (!n)
 			continue;
-		ip.anchored |= strchr(g, '/') != NULL; /* a/b : the path from the top */
+		ip.anchored |= memchr(g, '/', n) != NULL; /* a/b : the path from the top */
 		if (LIDX_GROW(s->ignore, s->cap_ignore, s->n_ignore + 1) < 0 ||
 		    !(ip.glob = lidx__strndup(g, n))) {
 			rc = LIDX_ENOMEM;
@@ -164,7 +203,7 @@ static int load_ignore(scan *s)
 		}
 		s->ignore[s->n_ignore++] = ip;
 	}
-	fclose(f);
+	lidx__free(text);
 	return rc;
 }
 
@@ -195,7 +234,69 @@ static int cfile_cmp(const void *a, const void *b)
 	return strcmp(((const cfile *)a)->rel, ((const cfile *)b)->rel);
 }
 
-static int walk(scan *s, const char *rel)
+static int64_t ns_of(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+#ifdef LIDX_TESTING
+static int coarse_times;
+void lidx__test_coarse_times(int on)
+{
+	coarse_times = on;
+}
+#endif
+
+/* A file's mtime and ctime in ns. Tests can pretend a file system with
+   1-second timestamps and no ctime, where only the content hash tells a
+   same-size edit in the build's second (test_corpus.c). */
+static void stat_times(const struct stat *st, int64_t *mt, int64_t *ct)
+{
+	*mt = ns_of(st->st_mtim);
+	*ct = ns_of(st->st_ctim);
+#ifdef LIDX_TESTING
+	if (coarse_times) {
+		*mt -= *mt % 1000000000;
+		*ct = 0;
+	}
+#endif
+}
+
+static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
+{
+	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0)
+		return LIDX_ENOMEM;
+	char *r = lidx__strndup(rel, strlen(rel));
+	if (!r)
+		return LIDX_ENOMEM;
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip };
+	return 0;
+}
+
+/* An error that says nothing about the folder: trying again later may work. */
+static int transient(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == EINTR || e == EAGAIN || e == EIO;
+}
+
+static void set_incomplete(scan *s, const char *rel, int e)
+{
+	if (!s->incomplete)
+		snprintf(s->why, sizeof s->why, "cannot read folder %.180s: %s", *rel ? rel : ".", strerror(e));
+	s->incomplete = 1;
+}
+
+/*
+ * Walk one folder. A sub-folder that cannot be opened is recorded (as a
+ * skipped entry with its ctime, so that a chmod that fixes it is seen) when
+ * the reason is lasting (permissions), and marks the scan incomplete when it
+ * is passing (too many open files): an index built from an incomplete scan
+ * would silently lose the folder's notes. Symbolic links are followed only
+ * while they stay inside the notes folder.
+ */
+static int walk(scan *s, const char *rel, const struct stat *dst)
 {
 	char dirpath[PATH_MAX];
 	if ((size_t)snprintf(dirpath, sizeof dirpath, "%s%s%s", s->root, *rel ? "/" : "", rel) >= sizeof dirpath) {
@@ -204,12 +305,27 @@ static int walk(scan *s, const char *rel)
 	}
 	DIR *d = opendir(dirpath);
 	if (!d) {
-		warn(s->o, *rel ? rel : s->root, strerror(errno));
-		return 0;
+		int e = errno;
+		if (transient(e) || !*rel) {
+			set_incomplete(s, rel, e);
+			warn(s->o, *rel ? rel : s->root, strerror(e));
+			return 0;
+		}
+		char msg[160];
+		snprintf(msg, sizeof msg, "cannot open folder: %s; skipped", strerror(e));
+		warn(s->o, rel, msg);
+		return add_entry(s, rel, dst, LIDX_SKIP_FOLDER);
 	}
 	int rc = 0;
-	struct dirent *de;
-	while (rc == 0 && (de = readdir(d))) {
+	size_t rootlen = strlen(s->root);
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			if (errno)
+				set_incomplete(s, rel, errno);
+			break;
+		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		char sub[PATH_MAX], full[PATH_MAX];
@@ -218,10 +334,33 @@ static int walk(scan *s, const char *rel)
 			warn(s->o, de->d_name, "path too long, skipped");
 			continue;
 		}
-		struct stat st;
+		struct stat st, lst;
+		/* lstat only what may be a link (d_type saves a call per file) */
+		int maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
+		if (maybe_link && lstat(full, &lst) != 0) {
+			if (transient(errno))
+				set_incomplete(s, rel, errno);
+			warn(s->o, sub, strerror(errno));
+			continue;
+		}
 		if (stat(full, &st) != 0) {
+			if (transient(errno))
+				set_incomplete(s, rel, errno);
 			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
 			continue;
+		}
+		if (maybe_link && S_ISLNK(lst.st_mode) && !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
+			/* a link out of the notes folder (to /etc, to ~) is not followed:
+			   the notes are what is inside the folder given */
+			char real[PATH_MAX];
+			if (!realpath(full, real) ||
+			    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
+			                                              (rootlen == 1 && s->root[0] == '/')))) {
+				warn(s->o, sub, "a link out of the notes folder; not followed");
+				if ((rc = add_entry(s, sub, &lst, LIDX_SKIP_OUTSIDE)) < 0)
+					break;
+				continue;
+			}
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (ignored(s, sub, de->d_name, 1))
@@ -240,23 +379,16 @@ static int walk(scan *s, const char *rel)
 			s->dev[s->depth] = st.st_dev;
 			s->ino[s->depth] = st.st_ino;
 			s->depth++;
-			rc = walk(s, sub);
+			rc = walk(s, sub, &st);
 			s->depth--;
+			if (rc < 0)
+				break;
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) || ignored(s, sub, de->d_name, 0))
 			continue;
-		if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0) {
-			rc = LIDX_ENOMEM;
+		if ((rc = add_entry(s, sub, &st, 0)) < 0)
 			break;
-		}
-		char *r = lidx__strndup(sub, strlen(sub));
-		if (!r) {
-			rc = LIDX_ENOMEM;
-			break;
-		}
-		s->files[s->n++] = (cfile){ r, (uint64_t)st.st_size,
-		                            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec };
 	}
 	closedir(d);
 	return rc;
@@ -280,9 +412,12 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	s->dev[0] = st.st_dev;
 	s->ino[0] = st.st_ino;
 	s->depth = 1;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->t_scan_ns = ns_of(now);
 	int rc = load_ignore(s);
 	if (rc == 0)
-		rc = walk(s, "");
+		rc = walk(s, "", &st);
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
 	if (s->n) /* qsort(NULL, 0, ...) is undefined */
@@ -290,7 +425,52 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	return 0;
 }
 
-/* Does the index describe exactly these files? Counts the differences. */
+/* ---- freshness -------------------------------------------------------------------- */
+
+/* CRC32 << 32 | Adler-32 of the bytes: what the FILES table keeps of a racy file. */
+static uint64_t content_hash(const uint8_t *p, size_t n)
+{
+	return (uint64_t)crc32_z(0, p, n) << 32 | (uint64_t)adler32_z(1, p, n);
+}
+
+/*
+ * Racy files (git's term): one modified within a timestamp tick of the
+ * scan could be edited again after it was read and keep its size and
+ * times -- on a file system with 1-second timestamps, or within one kernel
+ * tick on any. For those the content's hash is kept, and compared when
+ * their stat data has not changed. The tick is taken as 1 s when the mtime
+ * has no nanoseconds, else 20 ms (kernel timestamps are coarse).
+ */
+static int racy(const scan *s, int64_t mtime_ns)
+{
+	/* (an edit sets mtime and ctime to now: an old mtime would change, so
+	   only a recent mtime can stay the same; ctime is never older) */
+	int64_t tick = mtime_ns % 1000000000 == 0 ? 1000000000 : 20000000;
+	return mtime_ns >= s->t_scan_ns - tick;
+}
+
+/* 1 if the file at rel still has the content whose hash was kept. */
+static int same_content(const scan *s, const char *rel, uint64_t size, uint64_t hash)
+{
+	char full[PATH_MAX];
+	if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, rel) >= sizeof full)
+		return 0;
+	char *text;
+	size_t len;
+	const char *why;
+	if (lidx__read_small(full, size, &text, &len, &why) < 0)
+		return 0;
+	int same = len == size && content_hash((const uint8_t *)text, len) == hash;
+	lidx__free(text);
+	return same;
+}
+
+/*
+ * Does the index describe exactly these files? Counts the differences. A
+ * file is unchanged when size, mtime, ctime and inode are (ctime: a chmod
+ * that makes a skipped file readable; inode: a file replaced by another),
+ * and, for a racy one, its content hash.
+ */
 static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 {
 	uint32_t added = 0, changed = 0, deleted = 0;
@@ -313,7 +493,13 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 		} else if (c > 0) {
 			deleted++, j++;
 		} else {
-			if (s->files[i].size != fi.size || s->files[i].mtime_ns != fi.mtime_ns)
+			const cfile *f = &s->files[i];
+			int ix_skip = fi.skip_reason == LIDX_SKIP_FOLDER || fi.skip_reason == LIDX_SKIP_OUTSIDE
+			              ? fi.skip_reason : 0;
+			/* a file that changed or failed while it was read is read again */
+			if (f->size != fi.size || f->mtime_ns != fi.mtime_ns || f->ctime_ns != fi.ctime_ns ||
+			    f->ino != fi.ino || f->skip != ix_skip || fi.skip_reason == LIDX_SKIP_CHANGED ||
+			    (fi.hashed && !same_content(s, f->rel, f->size, fi.hash)))
 				changed++;
 			i++, j++;
 		}
@@ -326,36 +512,65 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 
 /* ---- reading one file ------------------------------------------------------------ */
 
+enum { NOTE_OK = 0, NOTE_SKIP = 1, NOTE_RETRY = 2 };
 
 /*
- * Read a notes file. Returns 0 with *text (malloc'd) or 1 when the file is
- * to be skipped (a warning was given), or a negative code.
+ * Read a notes file. Returns NOTE_OK with *text (malloc'd), NOTE_SKIP with
+ * *reason (a warning was given), NOTE_RETRY when the file could not be
+ * opened for a passing reason (too many open files: the build must not go
+ * on without it), or a negative code. *st gets what fstat() said of the
+ * file read (or nothing, when it could not be opened); *hash its content
+ * hash when it is racy.
  */
-static int read_note(const char *full, const char *rel, uint64_t max, const lidx_sync_opts *o,
-                     char **text, size_t *len)
+static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, size_t *len,
+                     struct stat *st, int *reason, int *hashed, uint64_t *hash)
 {
+	const lidx_sync_opts *o = s->o;
+	const char *rel = f->rel;
+	char full[PATH_MAX];
+	snprintf(full, sizeof full, "%s/%s", s->root, rel);
 	*text = NULL;
-	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	*hashed = 0;
+	*reason = LIDX_SKIP_NONE;
+	/* O_NONBLOCK: a note swapped for a FIFO since the scan opens at once, and
+	   is then refused as not a regular file (it hung the build, lock held) */
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
+		int e = errno;
+		if (transient(e))
+			return NOTE_RETRY;
 		char msg[256];
-		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(errno));
+		snprintf(msg, sizeof msg, "cannot read: %s; skipped", strerror(e));
 		warn(o, rel, msg);
-		return 1;
+		*reason = LIDX_SKIP_UNREADABLE;
+		return NOTE_SKIP;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		warn(o, rel, "not a regular file; skipped");
-		return 1;
+		*reason = LIDX_SKIP_NOT_REGULAR;
+		return NOTE_SKIP;
 	}
-	if ((uint64_t)st.st_size > max) {
+	if ((uint64_t)st->st_ino != f->ino) {
+		/* replaced since the scan (and perhaps by a link out of the folder):
+		   skipped now; its new stat data makes the next run read it */
+		close(fd);
+		warn(o, rel, "replaced while the notes were read; skipped this time");
+		*reason = LIDX_SKIP_CHANGED;
+		return NOTE_SKIP;
+	}
+	if ((uint64_t)st->st_size > max) {
 		close(fd);
 		char msg[128];
 		snprintf(msg, sizeof msg, "larger than %llu MiB; skipped", (unsigned long long)(max >> 20));
 		warn(o, rel, msg);
-		return 1;
+		*reason = LIDX_SKIP_TOO_BIG;
+		return NOTE_SKIP;
 	}
-	size_t n = (size_t)st.st_size;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	size_t n = (size_t)st->st_size;
 	uint8_t *buf = lidx__malloc(n + 1);
 	if (!buf) {
 		close(fd);
@@ -371,12 +586,20 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 		got += (size_t)r;
 	}
 	close(fd);
-	if (got != n) {
+	if (got != n) { /* cut short, or a read error: tried again next time */
 		lidx__free(buf);
-		warn(o, rel, "could not be read whole (changed while reading?); skipped");
-		return 1;
+		warn(o, rel, "could not be read whole (changed while reading?); skipped this time");
+		*reason = LIDX_SKIP_CHANGED;
+		return NOTE_SKIP;
 	}
 	buf[n] = 0;
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	(void)ct;
+	if (racy(s, mt)) {
+		*hashed = 1;
+		*hash = content_hash(buf, n);
+	}
 	if (n >= 2 && ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff))) {
 		size_t ol;
 		char *u = lidx__utf16_to_utf8(buf, n, &ol);
@@ -386,21 +609,23 @@ static int read_note(const char *full, const char *rel, uint64_t max, const lidx
 		warn(o, rel, "UTF-16 text, decoded");
 		*text = u;
 		*len = ol;
-		return 0;
+		return NOTE_OK;
 	}
 	if (n >= 5 && !memcmp(buf, "%PDF-", 5)) {
 		lidx__free(buf);
 		warn(o, rel, "a PDF file: export it to text to search it; skipped");
-		return 1;
+		*reason = LIDX_SKIP_PDF;
+		return NOTE_SKIP;
 	}
 	if (memchr(buf, 0, n < 8192 ? n : 8192)) {
 		lidx__free(buf);
 		warn(o, rel, "binary file (NUL bytes); skipped");
-		return 1;
+		*reason = LIDX_SKIP_BINARY;
+		return NOTE_SKIP;
 	}
 	*text = (char *)buf;
 	*len = n;
-	return 0;
+	return NOTE_OK;
 }
 
 /* ---- building --------------------------------------------------------------------- */
@@ -418,19 +643,39 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 		cfile *f = &s->files[i];
 		if (o && o->progress)
 			o->progress(o->ctx, i, s->n, f->rel);
-		char full[PATH_MAX];
-		snprintf(full, sizeof full, "%s/%s", s->root, f->rel);
-		char *text;
-		size_t len;
-		int r = read_note(full, f->rel, max, o, &text, &len);
-		if (r < 0) {
-			rc = lidx__err(err, r, "out of memory reading %s", f->rel);
-			break;
+		lidx_file_info fi;
+		memset(&fi, 0, sizeof fi);
+		fi.path = f->rel;
+		fi.size = f->size;
+		fi.mtime_ns = f->mtime_ns;
+		fi.ctime_ns = f->ctime_ns;
+		fi.ino = f->ino;
+		char *text = NULL;
+		size_t len = 0;
+		int r = NOTE_SKIP;
+		if (f->skip) {
+			fi.skip_reason = f->skip; /* a folder or a link, told at the scan */
+		} else {
+			struct stat st;
+			r = read_note(s, f, max, &text, &len, &st, &fi.skip_reason, &fi.hashed, &fi.hash);
+			if (r < 0) {
+				rc = lidx__err(err, r, "out of memory reading %s", f->rel);
+				break;
+			}
+			if (r == NOTE_RETRY) {
+				rc = lidx__err(err, LIDX_EIO, "cannot open %s: %s", f->rel, strerror(errno));
+				break;
+			}
+			if (r == NOTE_OK) { /* what was read is what is recorded */
+				fi.size = (uint64_t)st.st_size;
+				stat_times(&st, &fi.mtime_ns, &fi.ctime_ns);
+			}
 		}
-		rc = lidx_builder_add_file(b, f->rel, f->size, f->mtime_ns, r == 1);
+		fi.skipped = r != NOTE_OK;
+		rc = lidx_builder_add_file_info(b, &fi);
 		if (rc < 0) {
 			lidx__err(err, rc, "out of memory");
-		} else if (r == 0) {
+		} else if (r == NOTE_OK) {
 			const char *name = strrchr(f->rel, '/');
 			rc = lidx_builder_add_text(b, text, len, name ? name + 1 : f->rel, err);
 			rep->n_files++;
@@ -482,9 +727,18 @@ static void sweep_temps(const char *index_path)
  */
 static int check_target(const char *index_path, const char *root, lidx_err *err)
 {
-	int fd = open(index_path, O_RDONLY | O_CLOEXEC);
+	int fd = open(index_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return lidx__err(err, LIDX_EUNSAFE, "index %s is a symbolic link: not writing through it "
+		                 "(remove it, or choose another index file)", index_path);
 	if (fd < 0)
 		return 0; /* missing (or unreadable: writing it will say) */
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return lidx__err(err, LIDX_EINVAL, "%s is not a regular file: not overwriting it "
+		                 "(choose another index file)", index_path);
+	}
 	uint8_t head[8];
 	ssize_t n = read(fd, head, sizeof head);
 	close(fd);
@@ -531,6 +785,148 @@ static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
 	return stale;
 }
 
+/* ---- the lock -------------------------------------------------------------------- */
+
+#define LOCK_WAIT_SHORT 200      /* x 50 ms: ~10 s for a running builder, with an old index to serve */
+#define LOCK_WAIT_LONG 2400      /* ~2 min: 'cvsearch index', or no index at all yet */
+#define LOCK_WAIT_NS 50000000L
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t l = strlen(src);
+	if (l >= n)
+		l = n - 1;
+	memcpy(dst, src, l);
+	dst[l] = 0;
+}
+
+/* 1 if the process whose pid the lock file holds is stopped (SIGSTOP, ^Z). */
+static int holder_stopped(int lock, long *pid_out)
+{
+	char buf[32];
+	ssize_t n = pread(lock, buf, sizeof buf - 1, 0);
+	*pid_out = 0;
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	long pid = strtol(buf, NULL, 10);
+	if (pid <= 0)
+		return 0;
+	*pid_out = pid;
+	char path[64], st[512];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, st, sizeof st - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	st[n] = 0;
+	const char *paren = strrchr(st, ')'); /* "pid (comm) S ..." */
+	return paren && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't');
+}
+
+/*
+ * Take the build lock without waiting forever: 0 (held), LIDX_ELOCKED with
+ * *why set when a builder keeps it (stopped, or still busy after ~10 s), or
+ * LIDX_EIO. The lock file is opened without following links and must be
+ * ours; while held it holds our pid, so that others can tell a stopped
+ * builder.
+ */
+static int take_lock(const char *lp, int max_steps, int *lock_out, char *why, size_t why_len, lidx_err *err)
+{
+	*lock_out = -1;
+	int lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (lock < 0) {
+		int e = errno;
+		snprintf(why, why_len, "cannot create the lock file: %s",
+		         e == ELOOP ? "it is a symbolic link" : strerror(e));
+		return lidx__err(err, e == ELOOP ? LIDX_EUNSAFE : LIDX_EIO, "%s (%s)", why, lp);
+	}
+	struct stat st;
+	int rc;
+	if (fstat(lock, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(lock);
+		snprintf(why, why_len, "the lock file is not a regular file");
+		return lidx__err(err, LIDX_EUNSAFE, "%s (%s)", why, lp);
+	}
+	if ((rc = lidx__check_trusted(&st, "lock file", lp, err)) < 0) {
+		close(lock);
+		copy_str(why, why_len, err ? err->msg : "lock file not trusted");
+		return rc;
+	}
+	for (int step = 0;; step++) {
+		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			snprintf(why, why_len, "cannot lock the index: %s", strerror(errno));
+			close(lock);
+			return lidx__err(err, LIDX_EIO, "%s (%s)", why, lp);
+		}
+		long pid;
+		int stopped = holder_stopped(lock, &pid);
+		if (stopped || step >= max_steps) {
+			close(lock);
+			if (stopped)
+				snprintf(why, why_len, "another cvsearch (pid %ld) holds the build lock and is stopped", pid);
+			else
+				snprintf(why, why_len, "another cvsearch%s is still rebuilding it", pid ? "" : " process");
+			return lidx__err(err, LIDX_ELOCKED, "%s (%s)", why, lp);
+		}
+		struct timespec ts = { 0, LOCK_WAIT_NS };
+		nanosleep(&ts, NULL);
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(lock, 0) != 0 || pwrite(lock, pid, (size_t)n, 0) != n) {
+		/* only informative: others then wait the full time */
+	}
+	*lock_out = lock;
+	return 0;
+}
+
+static void drop_lock(int lock)
+{
+	if (lock < 0)
+		return;
+	if (ftruncate(lock, 0) != 0) {
+		/* a pid left behind names a process that no longer holds the lock: harmless */
+	}
+	close(lock); /* releases the lock */
+}
+
+/* 1 if a complete index of this folder is at index_path (check_target ran). */
+static int old_usable(const char *index_path)
+{
+	lidx_index *ix;
+	if (lidx_index_open(&ix, index_path, 0, NULL) < 0)
+		return 0;
+	lidx_index_close(ix);
+	return 1;
+}
+
+/* Fall back to the previous index: rc becomes 0 and rep says why. */
+static int serve_stale(lidx_sync_report *rep, const char *why)
+{
+	rep->stale = 1;
+	copy_str(rep->why, sizeof rep->why, why);
+	return 0;
+}
+
+static void index_folder(const char *index_path, char *out, size_t n)
+{
+	const char *slash = strrchr(index_path, '/');
+	if (!slash)
+		snprintf(out, n, ".");
+	else if (slash == index_path)
+		snprintf(out, n, "/");
+	else
+		snprintf(out, n, "%.*s", (int)(slash - index_path), index_path);
+}
+
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                      lidx_sync_report *rep, lidx_err *err)
 {
@@ -539,28 +935,45 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 	memset(rep, 0, sizeof *rep);
 	int force = o && o->force;
 	int lock = -1;
+	char why[256] = "";
 	scan s;
 	int rc = scan_corpus(&s, corpus_dir, o, err);
 	if (rc < 0)
 		goto done;
 	rep->n_files = (uint32_t)s.n;
+	char dir[PATH_MAX];
+	index_folder(index_path, dir, sizeof dir);
+	if ((rc = lidx__check_dir(dir, "index folder", 1, err)) < 0 && rc != LIDX_ENOTFOUND)
+		goto done;
+	rc = 0;
 	if ((rc = check_target(index_path, s.root, err)) < 0)
 		goto done;
 	if (!is_stale(index_path, &s, rep) && !force)
 		goto done;
+	if (s.incomplete) {
+		/* never replace an index by one that lost a folder to a passing error */
+		if (!force && old_usable(index_path)) {
+			rc = serve_stale(rep, s.why);
+			goto done;
+		}
+		if (force) {
+			rc = lidx__err(err, LIDX_EIO, "%s: not rebuilding the index without it", s.why);
+			goto done;
+		}
+		/* no index at all: one with what could be read, said, beats none */
+		warn(o, ".", "some notes could not be read: the index lacks them until the next run");
+	}
 	/* builders take turns; readers never wait (the rename is atomic) */
 	char lp[PATH_MAX];
 	snprintf(lp, sizeof lp, "%s.lock", index_path);
-	lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		rc = lidx__err(err, LIDX_EIO, "cannot create lock file %s: %s", lp, strerror(errno));
+	/* a search with an old index to fall back on waits ~10 s for a running
+	   builder; an explicit rebuild, or a first build, up to ~2 min; none
+	   waits for a stopped one */
+	int have_old = !force && old_usable(index_path);
+	if ((rc = take_lock(lp, have_old ? LOCK_WAIT_SHORT : LOCK_WAIT_LONG, &lock, why, sizeof why, err)) < 0) {
+		if (have_old && rc != LIDX_EUNSAFE)
+			rc = serve_stale(rep, why);
 		goto done;
-	}
-	while (flock(lock, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			rc = lidx__err(err, LIDX_EIO, "cannot lock %s: %s", lp, strerror(errno));
-			goto done;
-		}
 	}
 	sweep_temps(index_path);
 	/* another process may have built it while we waited */
@@ -574,10 +987,12 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_
 			rep->n_stories = lidx_index_story_count(ix);
 			lidx_index_close(ix);
 		}
+	} else if (!force && rc != LIDX_ENOMEM && old_usable(index_path)) {
+		/* disk full, out of inodes, read-only: the old index is still whole */
+		rc = serve_stale(rep, err ? err->msg : lidx_strerror(rc));
 	}
 done:
-	if (lock >= 0)
-		close(lock); /* releases the lock */
+	drop_lock(lock);
 	gettimeofday(&t1, NULL);
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_usec - t0.tv_usec) / 1e6;
 	scan_free(&s);

@@ -23,8 +23,14 @@
  *               build_usec:u64 root_len:u32 root[root_len]
  *   FILES(2) := file{n_files}
  *   file     := varint(path_len) path varint(size) varint(mtime_ns)
- *               varint(flags: 1 = skipped) varint(first_story)
- *               varint(n_stories)
+ *               varint(ctime_ns) varint(inode) varint(flags)
+ *               varint(first_story) varint(n_stories) [hash:u64]
+ *               flags: bit 0 skipped, bit 1 hash present, bits 8.. the
+ *               skip reason (lidx_skip: 0 when indexed, else 1..9); hash
+ *               (when bit 1) = CRC32 << 32 | Adler-32 of the bytes read, kept
+ *               for a file modified within a timestamp tick of the build.
+ *               Files are in path byte order; a folder that could not be
+ *               opened is an entry too (reason 7), so fixing it is seen.
  *   DOCS (3) := story{n_stories}                              (32 bytes each)
  *   story    := file_id:u32 line_start:u32 line_end:u32 title_len:u32
  *               body_len:u32 block:u32 block_off:u32 rec_len:u32
@@ -62,7 +68,7 @@
 #define LIDX_FORMAT_H
 
 #define LIDX_MAGIC "\x89" "CVX\r\n\x1a\n"
-#define LIDX_FORMAT_VERSION 1
+#define LIDX_FORMAT_VERSION 2 /* 2: FILES holds ctime, inode, skip reason, content hash */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
 #define LIDX_ENGINE_REV 9 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates */

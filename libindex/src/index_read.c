@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "index.h"
+#include "safefile.h"
 
 #define CORRUPT(what) lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%s)", path, what)
 
@@ -113,7 +114,7 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 	const uint8_t *end = p + ix->sec[SEC_FILES].len;
 	uint64_t covered = 0;
 	for (uint32_t i = 0; i < ix->n_files; i++) {
-		uint64_t plen, size, mt, fl, first, n;
+		uint64_t plen, size, mt, ct, ino, fl, first, n;
 		if (lidx_get_varint(&p, end, &plen) < 0 || plen > (uint64_t)(end - p))
 			return CORRUPT("FILES entry");
 		/* paths are stored without NUL: copy them into the files table */
@@ -123,15 +124,28 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		ix->files[i].path = path_copy;
 		p += plen;
 		if (lidx_get_varint(&p, end, &size) < 0 || lidx_get_varint(&p, end, &mt) < 0 ||
+		    lidx_get_varint(&p, end, &ct) < 0 || lidx_get_varint(&p, end, &ino) < 0 ||
 		    lidx_get_varint(&p, end, &fl) < 0 || lidx_get_varint(&p, end, &first) < 0 ||
 		    lidx_get_varint(&p, end, &n) < 0)
 			return CORRUPT("FILES entry");
+		if ((fl >> 8) > LIDX_SKIP_OTHER || (fl & 0xfc) || ((fl >> 8) != 0) != (fl & 1))
+			return CORRUPT("FILES flags");
+		if (fl & 2) {
+			if (end - p < 8)
+				return CORRUPT("FILES entry");
+			ix->files[i].hash = lidx_rd64(p);
+			p += 8;
+		}
 		if (first > ix->n_stories || n > ix->n_stories - first || first != covered)
 			return CORRUPT("FILES story range");
 		covered += n;
 		ix->files[i].size = size;
 		ix->files[i].mtime_ns = (int64_t)mt;
 		ix->files[i].skipped = fl & 1;
+		ix->files[i].ctime_ns = (int64_t)ct;
+		ix->files[i].ino = ino;
+		ix->files[i].hashed = (fl >> 1) & 1;
+		ix->files[i].skip_reason = (int)(fl >> 8);
 		ix->files[i].first_story = (uint32_t)first;
 		ix->files[i].n_stories = (uint32_t)n;
 	}
@@ -153,11 +167,13 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
 		goto fail;
 	}
-	ix->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* no link, no FIFO (O_NONBLOCK: opening one never waits), ours alone */
+	ix->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ix->fd < 0) {
 		int e = errno;
-		rc = lidx__err(err, e == ENOENT ? LIDX_ENOTFOUND : LIDX_EIO, "cannot open index %s: %s",
-		               path, strerror(e));
+		rc = lidx__err(err, e == ENOENT ? LIDX_ENOTFOUND : e == ELOOP ? LIDX_EUNSAFE : LIDX_EIO,
+		               "cannot open index %s: %s", path,
+		               e == ELOOP ? "it is a symbolic link (not followed)" : strerror(e));
 		goto fail;
 	}
 	struct stat st;
@@ -165,6 +181,8 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 		rc = lidx__err(err, LIDX_EIO, "cannot open index %s: not a regular file", path);
 		goto fail;
 	}
+	if ((rc = lidx__check_trusted(&st, "index file", path, err)) < 0)
+		goto fail;
 	ix->size = (size_t)st.st_size;
 	if (ix->size < LIDX_HEADER_SIZE) {
 		rc = lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%zu bytes: truncated)", path, ix->size);

@@ -35,9 +35,7 @@ typedef struct bterm {
 
 typedef struct bfile {
 	char *path;
-	uint64_t size;
-	int64_t mtime_ns;
-	int skipped;
+	lidx_file_info fi;   /* what stat() said, and why it was skipped */
 	uint32_t first_story, n_stories;
 } bfile;
 
@@ -134,17 +132,38 @@ int lidx_builder_set_root(lidx_builder *b, const char *root)
 	return 0;
 }
 
-int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
+int lidx_builder_add_file_info(lidx_builder *b, const lidx_file_info *fi)
 {
 	if (b->failed)
 		return LIDX_EINVAL;
 	if (LIDX_GROW(b->files, b->cap_files, b->n_files + 1) < 0)
 		return LIDX_ENOMEM;
-	char *p = lidx__strndup(path, strlen(path));
+	char *p = lidx__strndup(fi->path, strlen(fi->path));
 	if (!p)
 		return LIDX_ENOMEM;
-	b->files[b->n_files++] = (bfile){ p, size, mtime_ns, skipped != 0, b->n_stories, 0 };
+	bfile *f = &b->files[b->n_files++];
+	f->path = p;
+	f->fi = *fi;
+	f->fi.path = NULL;
+	f->fi.skipped = fi->skipped != 0;
+	if (!f->fi.skipped)
+		f->fi.skip_reason = LIDX_SKIP_NONE;
+	else if (fi->skip_reason <= 0 || fi->skip_reason > LIDX_SKIP_OTHER)
+		f->fi.skip_reason = LIDX_SKIP_OTHER;
+	f->first_story = b->n_stories;
+	f->n_stories = 0;
 	return 0;
+}
+
+int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
+{
+	lidx_file_info fi;
+	memset(&fi, 0, sizeof fi);
+	fi.path = path;
+	fi.size = size;
+	fi.mtime_ns = mtime_ns;
+	fi.skipped = skipped;
+	return lidx_builder_add_file_info(b, &fi);
 }
 
 /* ---- terms ------------------------------------------------------------------ */
@@ -577,13 +596,18 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t n_skipped = 0;
 	for (size_t i = 0; i < b->n_files; i++) {
 		bfile *f = &b->files[i];
-		n_skipped += (uint32_t)f->skipped;
+		n_skipped += (uint32_t)f->fi.skipped;
+		uint64_t flags = (uint64_t)f->fi.skipped | (uint64_t)(f->fi.hashed != 0) << 1 |
+		                 (uint64_t)f->fi.skip_reason << 8;
 		if ((rc = lidx_buf_str(&files, f->path, strlen(f->path))) < 0 ||
-		    (rc = lidx_buf_varint(&files, f->size)) < 0 ||
-		    (rc = lidx_buf_varint(&files, (uint64_t)f->mtime_ns)) < 0 ||
-		    (rc = lidx_buf_varint(&files, (uint64_t)f->skipped)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->fi.size)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->fi.mtime_ns)) < 0 ||
+		    (rc = lidx_buf_varint(&files, (uint64_t)f->fi.ctime_ns)) < 0 ||
+		    (rc = lidx_buf_varint(&files, f->fi.ino)) < 0 ||
+		    (rc = lidx_buf_varint(&files, flags)) < 0 ||
 		    (rc = lidx_buf_varint(&files, f->first_story)) < 0 ||
-		    (rc = lidx_buf_varint(&files, f->n_stories)) < 0)
+		    (rc = lidx_buf_varint(&files, f->n_stories)) < 0 ||
+		    (f->fi.hashed && (rc = lidx_buf_u64(&files, f->fi.hash)) < 0))
 			goto done;
 	}
 	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)
@@ -667,6 +691,41 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/*
+ * The new index is written into an unnamed file (O_TMPFILE, Linux 3.11+ on
+ * ext4, xfs, btrfs, tmpfs) and given a name only when it is complete: a
+ * build interrupted by Ctrl-C, SIGTERM or even kill -9 leaves nothing
+ * behind. Where O_TMPFILE is not supported, PATH.tmp.XXXXXX (mkstemp) is
+ * used and removed on failure; one left by a killed build is swept by the
+ * next build (corpus.c).
+ */
+static int open_unnamed(const char *path)
+{
+#ifdef O_TMPFILE
+	char *copy = lidx__strndup(path, strlen(path));
+	if (!copy)
+		return -1;
+	int fd = open(dirname(copy), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	lidx__free(copy);
+	return fd;
+#else
+	(void)path;
+	errno = EOPNOTSUPP;
+	return -1;
+#endif
+}
+
+/* Give the unnamed file fd the name tmp: through /proc, as an unprivileged
+   linkat(AT_EMPTY_PATH) is not allowed. */
+static int name_unnamed(int fd, const char *tmp)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	return linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH); /* no /proc: works with CAP_DAC_READ_SEARCH */
+}
+
 int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 {
 	if (b->failed)
@@ -677,7 +736,9 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	memcpy(tmp, path, pl);
 	memcpy(tmp + pl, ".tmp.XXXXXX", 12);
-	int fd = mkstemp(tmp); /* mode 0600 */
+	int fd = open_unnamed(path), unnamed = fd >= 0;
+	if (!unnamed)
+		fd = mkstemp(tmp); /* mode 0600 */
 	if (fd < 0) {
 		int e = errno;
 		lidx__free(tmp);
@@ -686,7 +747,7 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 	writer w;
 	memset(&w, 0, sizeof w);
 	w.f = fdopen(fd, "wb");
-	int rc;
+	int rc, named = !unnamed;
 	if (!w.f) {
 		close(fd);
 		rc = LIDX_ENOMEM;
@@ -694,6 +755,14 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		rc = write_all(b, &w);
 		if (rc == 0 && (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0))
 			rc = LIDX_EIO;
+		if (rc == 0 && unnamed) {
+			/* a fresh name beside the index (mkstemp's pattern, then linkat) */
+			int tfd = mkstemp(tmp);
+			if (tfd < 0 || (close(tfd), unlink(tmp)) != 0 || name_unnamed(fileno(w.f), tmp) != 0)
+				rc = LIDX_EIO;
+			else
+				named = 1;
+		}
 		if (fclose(w.f) != 0 && rc == 0)
 			rc = LIDX_EIO;
 	}
@@ -703,7 +772,8 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 		fsync_dir(path); /* best effort: some file systems cannot sync a folder */
 	if (rc < 0) {
 		int e = errno;
-		unlink(tmp);
+		if (named)
+			unlink(tmp);
 		lidx__free(tmp);
 		if (rc == LIDX_EIO)
 			return lidx__err(err, rc, "cannot write index %s: %s", path, strerror(e));

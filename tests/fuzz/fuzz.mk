@@ -15,7 +15,7 @@ FUZZ = build/fuzz
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_SMOKE_TIME ?= 6
-FUZZ_TARGETS ?= analyze segment query jd index
+FUZZ_TARGETS ?= analyze segment query jd index config aliases
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = $(STD) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(DEP_CFLAGS) \
               -Ilibindex/include -Ilibindex/src -DLIDX_TESTING

@@ -99,16 +99,26 @@ static int on_term(void *ctx, const char *term, size_t len, const lidx_term *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char *atexit_path;
+static void remove_file(void)
+{
+	if (atexit_path)
+		unlink(atexit_path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static char path[64];
 	static lidx_analyzer *an;
 	if (fd < 0) {
-		fd = memfd_create("cvx", 0);
+		/* a real file (mode 0600): the reader refuses links such as /proc/self/fd/N */
+		snprintf(path, sizeof path, "/tmp/cvsearch-fuzz-index.XXXXXX");
+		fd = mkstemp(path);
 		if (fd < 0 || lidx_analyzer_new(&an) < 0)
 			abort();
-		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		atexit_path = path;
+		atexit(remove_file);
 	}
 	if (size < 1)
 		return 0;

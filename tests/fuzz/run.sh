@@ -9,7 +9,7 @@ mkdir -p $F/artifacts
 rc=0
 for t in "$@"; do
 	mkdir -p $F/corpus/$t
-	maxlen=65536; [ "$t" = index ] && maxlen=262144
+	maxlen=65536; [ "$t" = index ] && maxlen=262144; [ "$t" = config ] || [ "$t" = aliases ] && maxlen=200000
 	regress=; [ -d tests/fuzz/regress/$t ] && regress=tests/fuzz/regress/$t
 	if $F/fuzz_$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
 	     -print_final_stats=1 -artifact_prefix=$F/artifacts/$t- \
