@@ -64,7 +64,8 @@ typedef struct lidx_cursor {
 	uint32_t left_in_block;
 	uint32_t block_last, prev_last;
 	uint32_t doc, tf_title, tf_body;
-	int pos_pending;            /* positions of doc not yet skipped */
+	int pos_pending;            /* positions of doc not yet read */
+	uint64_t pos_owed;          /* position varints of earlier docs of the block, unread */
 	int started, have_block;
 	int corrupt;
 	uint32_t df;

@@ -1,7 +1,9 @@
 /*
  * postings.c -- reading one term's postings list: a cursor that walks doc
  * ids in order, skips whole 128-doc blocks by their last doc id, and decodes
- * positions only when asked (phrases, snippets). Used by search.c. The
+ * positions only when asked (phrases, snippets): a walk that never asks
+ * only counts the position varints it passes (pos_owed) and never reads
+ * them; the first request skips them in one byte scan. Used by search.c. The
  * layout is in format.h; every read is bounds-checked.
  */
 #include <zlib.h>
@@ -47,18 +49,22 @@ static int enter_block(lidx_cursor *c)
 	c->pend = c->dend + pb;
 	c->p = c->pend;
 	c->pos_pending = 0;
+	c->pos_owed = 0;
 	c->doc = c->prev_last; /* gaps are relative to the previous block's last */
 	return 0;
 }
 
-static int skip_positions(lidx_cursor *c)
+/* Pass the pos_owed position varints before the current doc's (a byte scan). */
+static int skip_owed_positions(lidx_cursor *c)
 {
-	for (uint32_t k = 0; k < c->tf_body; k++) {
-		uint64_t v;
-		if (lidx_get_varint(&c->pp, c->pend, &v) < 0)
-			return LIDX_ECORRUPT;
-	}
-	c->pos_pending = 0;
+	const uint8_t *p = c->pp, *end = c->pend;
+	uint64_t owed = c->pos_owed;
+	while (owed && p < end)
+		owed -= !(*p++ & 0x80);
+	if (owed)
+		return LIDX_ECORRUPT;
+	c->pp = p;
+	c->pos_owed = 0;
 	return 0;
 }
 
@@ -88,8 +94,9 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 				c->left_in_block = 0;
 				c->started = 1; /* the skipped block's docs count as seen */
 			}
-		} else if (c->pos_pending && skip_positions(c) < 0) {
-			goto corrupt;
+		} else if (c->pos_pending) {
+			c->pos_owed += c->tf_body; /* not read: skipped only if a later doc's are */
+			c->pos_pending = 0;
 		}
 		uint32_t gap;
 		if (lidx_get_varint32(&c->dp, c->dend, &gap) < 0 ||
@@ -117,6 +124,10 @@ int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 {
 	if (!c->pos_pending)
 		return LIDX_EINVAL; /* asked twice: a caller bug */
+	if (c->pos_owed && skip_owed_positions(c) < 0) {
+		c->corrupt = 1;
+		return LIDX_ECORRUPT;
+	}
 	uint32_t p = 0;
 	for (uint32_t k = 0; k < c->tf_body; k++) {
 		uint32_t v;
