@@ -128,6 +128,9 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 /* ---- analysis tables ------------------------------------------------------ */
 /* The base form of an irregular English verb form ("led" -> "lead"), or NULL. */
 const char *lidx__irregular_base(const char *w, size_t n);
+/* analyze.c: inside a token callback, the caller's slot for the token's word
+   (see analyze.c), or NULL */
+uint32_t *lidx__analyzer_user(lidx_analyzer *a);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 #endif
