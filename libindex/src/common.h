@@ -93,6 +93,11 @@ static inline int lidx_get_varint(const uint8_t **pp, const uint8_t *end, uint64
 }
 static inline int lidx_get_varint32(const uint8_t **pp, const uint8_t *end, uint32_t *out)
 {
+	/* one byte: most doc gaps, frequencies and positions of a postings list */
+	if (*pp < end && **pp < 0x80) {
+		*out = *(*pp)++;
+		return 0;
+	}
 	uint64_t v;
 	if (lidx_get_varint(pp, end, &v) < 0 || v > UINT32_MAX)
 		return -1;

@@ -450,6 +450,14 @@ static int hit_cmp(const void *x, const void *y)
  * excluded; phrase alternatives are matched inside the window.
  */
 #define WINDOW 4096
+/*
+ * The weak groups' bounds add up to at most this share of the k-th best
+ * score (MaxScore allows up to all of it): the stronger groups' own scores
+ * then rule out most of their stories before any weak group's cursor
+ * moves. Callgrind, 300- and 800-word queries over 78,270 technical
+ * documents: 0.7 runs 18-20% fewer instructions than 1.0 (flat from 0.5 to 0.8).
+ */
+#define WEAK_SHARE 0.7
 
 typedef struct wstate {
 	double acc[WINDOW];       /* the story's score so far */
@@ -596,7 +604,7 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		uint32_t end = ix->n_stories - base > WINDOW ? base + WINDOW : ix->n_stories;
 		size_t n_hits = 0;
 		double theta = n == limit ? heap[0].score : -1;
-		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < theta)
+		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < WEAK_SHARE * theta)
 			n_ne++;
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
