@@ -301,6 +301,8 @@ def prep_technical(args, man):
         n_man += kind == "man"
         n_doc += kind == "doc"
         for i, c in enumerate(chunks):
+            if nbytes >= cap:
+                break
             docs.append((f"{kind[0]}{f}.{i}:{name}", c))
             nbytes += len(c.encode())
     write_tsv(f"{args.out}/technical.tsv", docs)
