@@ -31,7 +31,7 @@ $(BENCH_BIN)/bench_xapian: bench/bench_xapian.cc bench/bench_common.h
 	$(Q)$(CXX) -std=c++17 -O2 -g -Wall $(XAPIAN_CFLAGS) -o $@ $< $(XAPIAN_LIBS)
 
 bench-deps:
-	@sh tools/check-deps.sh libsqlite3-dev libxapian-dev gnuplot-nox hyperfine
+	@sh tools/check-deps.sh libsqlite3-dev libxapian-dev gnuplot-nox hyperfine manpages manpages-dev
 
 bench: all bench-deps $(BENCH_DRIVERS)
 	BENCH_COMMAND="make bench" python3 bench/run.py --data $(BENCH_DATA) $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))

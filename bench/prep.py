@@ -13,11 +13,21 @@ queries), qid<TAB>text. Corpora:
              feeds the long queries (so they are unseen text, like a job ad)
   scale-X    X in 0.25, 0.5, 1, 2, 4: a prefix of gutenberg, or repetitions with
              distinct ids (docid#r2 ...)
+  technical  what this machine has installed: the English man pages of
+             /usr/share/man/man[1-9] (troff stripped to text, one document per
+             .SH section) and the text files of /usr/share/doc (changelogs, NEWS,
+             READMEs, gzipped or not; copyright files left out), split into
+             documents of about 2 KB at paragraph ends; identifiers, versions,
+             options and file names that Gutenberg's prose lacks. Every 25th
+             source file is held out for the long queries (300 and 800 words);
+             short queries are 1-3 tokens drawn from the documents, identifiers
+             included. Capped at --tech-mb MB of text (quick: 10).
 A collection missing from DATA is skipped with one line. Stdlib only; seeded,
 so reruns give the same files. Prints a JSON manifest to stdout.
 """
 import argparse
 import glob
+import gzip
 import json
 import os
 import random
@@ -171,6 +181,174 @@ def prep_gutenberg(args, man):
     man["scales"] = scales
 
 
+# ---- technical text: man pages and package docs ------------------------------------
+
+ROFF_FONT = re.compile(r"\\f(\(..|\[[^]]*\]|.)")
+ROFF_ESC = re.compile(r"\\([hvwlLoDXbxZRNAB]'[^']*'|\(..|\[[^]]*\]|\*(\(..|\[[^]]*\]|.)|n(\(..|\[[^]]*\]|.)|[sS][-+]?\d+|[&|^/,:%]|.)")
+ROFF_CHARS = {"-": "-", "e": "\\", "(em": "-", "(en": "-", "(aq": "'", "(dq": '"', "(bu": "*",
+              "(co": "(c)", "(lq": '"', "(rq": '"', "(oq": "'", "(cq": "'", "(ti": "~", "(ha": "^",
+              "~": " ", " ": " ", "0": " ", "(mi": "-", "(pl": "+", "(>=": ">=", "(<=": "<="}
+ROFF_TEXT_MACROS = set("B I R BR BI IB IR RB RI SM SB TP IP HP SS SH Nm Nd Fn Fa Fl Ar Op Xr Pa Dv Er Ev "
+                       "Va Ft Sy Em Li Cm Ic It Dl D1 Ql Dq Sq Pq Qq Tn Nx Bx Ox Fx UR MT".split())
+
+
+def roff_text(line):
+    def esc(m):
+        k = m.group(1)
+        if k[:1] in "*nhvwlLoDXbxZRNAB" and len(k) > 1 or k[:1] in "sS" and len(k) > 1:
+            return ""
+        return ROFF_CHARS.get(k, "" if len(k) == 1 and k in "&|^/,:%" else " ")
+    return ROFF_ESC.sub(esc, ROFF_FONT.sub("", line))
+
+
+def man_sections(src):
+    """[(heading, text)] of a troff man page: one per .SH/.Sh, macros stripped."""
+    secs, head, buf, in_def = [], "", [], False
+    for line in src.splitlines():
+        if in_def:  # a macro definition (.de NAME ... ..) is no text
+            in_def = not line.startswith("..")
+            continue
+        if line.startswith((".de", ".am", ".ig")):
+            in_def = True
+            continue
+        if line.startswith((".\\\"", "'\\\"", '.\\"')):
+            continue
+        if line.startswith((".", "'")):
+            parts = line[1:].strip().split(None, 1)
+            if not parts:
+                continue
+            mac, arg = parts[0], parts[1] if len(parts) > 1 else ""
+            arg = roff_text(arg.replace('"', ""))
+            if mac in ("SH", "Sh"):
+                if buf:
+                    secs.append((head, " ".join(buf)))
+                head, buf = arg, []
+            elif mac in ROFF_TEXT_MACROS and arg:
+                buf.append(arg)
+            continue
+        buf.append(roff_text(line))
+    if buf:
+        secs.append((head, " ".join(buf)))
+    return secs
+
+
+def doc_chunks(text, size=2000):
+    """Paragraph groups of about size bytes."""
+    out, cur, n = [], [], 0
+    for p in paragraphs(text):
+        cur.append(p)
+        n += len(p)
+        if n >= size:
+            out.append(" ".join(cur))
+            cur, n = [], 0
+    if cur:
+        out.append(" ".join(cur))
+    return out
+
+
+TECH_DOC_SKIP = re.compile(r"(^copyright$|\.(png|gif|jpe?g|svg|ico|pdf|ps|eps|dvi|bz2|xz|zst|z|tgz|zip|jar|"
+                           r"class|so|a|o|pyc|mo|gmo|bin|dat|db|woff2?|ttf|otf)$)", re.I)
+
+
+def tech_sources():
+    """(kind, path) of every man page and doc text file, sorted; symlinks skipped."""
+    srcs = []
+    for d in sorted(glob.glob("/usr/share/man/man[1-9]*")):
+        for root, _, files in os.walk(d):
+            srcs += [("man", os.path.join(root, f)) for f in files]
+    for root, _, files in os.walk("/usr/share/doc"):
+        srcs += [("doc", os.path.join(root, f)) for f in files if not TECH_DOC_SKIP.search(f)]
+    return sorted((k, p) for k, p in srcs if not os.path.islink(p))
+
+
+def read_source(path):
+    try:
+        raw = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read(4 << 20)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    if b"\0" in raw[:4096]:
+        return None
+    return raw.decode("utf-8", errors="replace")
+
+
+def prep_technical(args, man):
+    srcs = tech_sources()
+    if len(srcs) < 100:
+        print("prep: skip technical: fewer than 100 man pages and doc files installed "
+              "(make bench-deps installs manpages and manpages-dev)", file=sys.stderr)
+        return
+    # a fixed, spread-out order: the cap takes a bit of every package, not the first letters
+    random.Random(13).shuffle(srcs)
+    cap = (10 if args.quick else args.tech_mb) * 1_000_000
+    docs, held, nbytes, n_man, n_doc = [], [], 0, 0, 0
+    for f, (kind, path) in enumerate(srcs):
+        if nbytes >= cap:
+            break
+        src = read_source(path)
+        if not src:
+            continue
+        name = os.path.basename(path)
+        if kind == "man":
+            chunks = [clean(h + " " + t) for h, t in man_sections(src)]
+        else:
+            chunks = doc_chunks(src)
+        chunks = [c for c in chunks if len(c) > 20]
+        if not chunks:
+            continue
+        if f % 25 == 24:
+            held += chunks
+            continue
+        n_man += kind == "man"
+        n_doc += kind == "doc"
+        for i, c in enumerate(chunks):
+            if nbytes >= cap:
+                break
+            docs.append((f"{kind[0]}{f}.{i}:{name}", c))
+            nbytes += len(c.encode())
+    write_tsv(f"{args.out}/technical.tsv", docs)
+    rng = random.Random(17)
+    short = short_tech_queries(rng, docs, 100 if args.quick else 300)
+    n_long = 10 if args.quick else 30
+    write_queries(f"{args.out}/technical.short.tsv", short)
+    write_queries(f"{args.out}/technical.long.tsv", fixed_queries(rng, held, n_long, 300))
+    write_queries(f"{args.out}/technical.long800.tsv", fixed_queries(rng, held, n_long, 800))
+    man["technical"] = {"man_pages": n_man, "doc_files": n_doc, "docs": len(docs), "text_bytes": nbytes,
+                        "short": len(short), "long": n_long, "long800": n_long,
+                        "cap_mb": cap // 1_000_000}
+
+
+TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*[A-Za-z0-9]")
+
+
+def short_tech_queries(rng, docs, n):
+    """1-3 consecutive tokens of a document: words, identifiers, option and file names."""
+    out = []
+    while len(out) < n:
+        toks = TOKEN.findall(rng.choice(docs)[1])
+        if not toks:
+            continue
+        k = rng.choice((1, 2, 3))
+        start = rng.randrange(len(toks))
+        out.append(" ".join(toks[start:start + k]))
+    return out
+
+
+def fixed_queries(rng, paras, n, words):
+    """n queries of exactly `words` words of consecutive held-out paragraphs."""
+    out = []
+    tries = 0
+    while len(out) < n and paras and tries < 100 * n:
+        tries += 1
+        i = rng.randrange(len(paras))
+        ws = []
+        while len(ws) < words and i < len(paras):
+            ws += paras[i].split()
+            i += 1
+        if len(ws) >= words:
+            out.append(" ".join(ws[:words]))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -178,6 +356,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--cvsearch", default="./cvsearch")
     ap.add_argument("--scales", default="0.25,0.5,1,2,4")
+    ap.add_argument("--tech-mb", type=int, default=100, help="cap of the technical corpus, MB of text")
     args = ap.parse_args()
     args.scales = [float(x) for x in args.scales.split(",") if x]
     os.makedirs(args.out, exist_ok=True)
@@ -185,6 +364,7 @@ def main():
     prep_sample(args, man)
     prep_cranfield(args, man)
     prep_gutenberg(args, man)
+    prep_technical(args, man)
     json.dump(man, open(f"{args.out}/manifest.json", "w"), indent=1)
     print(json.dumps(man))
 

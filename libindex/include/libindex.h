@@ -363,7 +363,10 @@ typedef struct lidx_search_opts {
 enum {
 	LIDX_ALGO_AUTO = 0,     /**< MaxScore for short queries, windows for long ones */
 	LIDX_ALGO_MAXSCORE = 1, /**< document at a time, MaxScore pruning */
-	LIDX_ALGO_WINDOWS = 2   /**< term at a time in windows of stories (no exclusions) */
+	LIDX_ALGO_WINDOWS = 2,  /**< term at a time in windows of stories, MaxScore across
+	                             windows (no exclusions) */
+	LIDX_ALGO_EXHAUSTIVE = 3 /**< windows scoring every posting: the reference the
+	                              others are tested against; exact total */
 };
 
 void lidx_search_defaults(lidx_search_opts *o);

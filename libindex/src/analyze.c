@@ -36,6 +36,7 @@ typedef struct cache_ent {
 	uint32_t key_off, key_len;
 	uint32_t val_off, val_len; /* val_len == UINT32_MAX: stop word */
 	uint32_t id;               /* dense, in insertion order: lidx_token.word_id */
+	uint32_t user;             /* the caller's value for this word (the builder's term) */
 } cache_ent;
 
 struct lidx_analyzer {
@@ -44,6 +45,7 @@ struct lidx_analyzer {
 	size_t cap, n;
 	lidx_buf arena;
 	char term[MAX_TERM * 2 + 8]; /* the term handed to the callback */
+	size_t slot;                 /* tab index of the word being emitted, or SIZE_MAX */
 };
 
 int lidx_analyzer_new(lidx_analyzer **out)
@@ -104,12 +106,14 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
                      const char **term, size_t *tlen, uint32_t *id)
 {
 	*id = LIDX_NO_WORD_ID;
+	a->slot = SIZE_MAX;
 	uint64_t h = lidx_hash(w, wl) ^ (uint64_t)stem;
 	size_t i = h & (a->cap - 1);
 	while (a->tab[i].key_len) {
 		cache_ent *e = &a->tab[i];
 		if (e->hash == h && e->key_len == wl && !memcmp(a->arena.p + e->key_off, w, wl)) {
 			*id = e->id;
+			a->slot = i;
 			if (e->val_len == UINT32_MAX) {
 				*tlen = SIZE_MAX;
 			} else {
@@ -152,7 +156,8 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		while (a->tab[i].key_len)
 			i = (i + 1) & (a->cap - 1);
 		a->tab[i] = (cache_ent){ h, (uint32_t)key_off, (uint32_t)wl, (uint32_t)val_off,
-		                         stop ? UINT32_MAX : (uint32_t)tl, (uint32_t)a->n };
+		                         stop ? UINT32_MAX : (uint32_t)tl, (uint32_t)a->n, 0 };
+		a->slot = i;
 		*id = (uint32_t)a->n++;
 		t = (const char *)a->arena.p + val_off;
 	} else if (t != a->term) {
@@ -167,6 +172,18 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		*tlen = tl;
 	}
 	return 0;
+}
+
+/*
+ * The caller's value of the word a token callback is called for (0 until
+ * set), or NULL (a stop word, or past the cache's size). The builder keeps
+ * the word's term index + 1 there: the entry was just read to find the
+ * word, so the lookup costs no cache miss (a separate word id -> term array
+ * did, once per token).
+ */
+uint32_t *lidx__analyzer_user(lidx_analyzer *a)
+{
+	return a->slot == SIZE_MAX ? NULL : &a->tab[a->slot].user;
 }
 
 /* ---- character classes ---------------------------------------------------- */
@@ -344,6 +361,7 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 		tl = wl;
 		flags |= LIDX_TOK_STOP;
 		id = LIDX_NO_WORD_ID; /* the id stands for the stop marker, not this term */
+		e->a->slot = SIZE_MAX;
 	}
 	if (tl == 0)
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */

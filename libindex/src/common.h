@@ -93,6 +93,11 @@ static inline int lidx_get_varint(const uint8_t **pp, const uint8_t *end, uint64
 }
 static inline int lidx_get_varint32(const uint8_t **pp, const uint8_t *end, uint32_t *out)
 {
+	/* one byte: most doc gaps, frequencies and positions of a postings list */
+	if (*pp < end && **pp < 0x80) {
+		*out = *(*pp)++;
+		return 0;
+	}
 	uint64_t v;
 	if (lidx_get_varint(pp, end, &v) < 0 || v > UINT32_MAX)
 		return -1;
@@ -128,6 +133,9 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 /* ---- analysis tables ------------------------------------------------------ */
 /* The base form of an irregular English verb form ("led" -> "lead"), or NULL. */
 const char *lidx__irregular_base(const char *w, size_t n);
+/* analyze.c: inside a token callback, the caller's slot for the token's word
+   (see analyze.c), or NULL */
+uint32_t *lidx__analyzer_user(lidx_analyzer *a);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 /* corpus.c: pretend 1-second mtimes and no ctime (the racy-file hash test) */

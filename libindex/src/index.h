@@ -61,18 +61,24 @@ typedef int (*lidx_term_fn)(void *ctx, const char *term, size_t len, const lidx_
 int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max,
                       lidx_term_fn fn, void *ctx);
 
-/* A postings cursor. doc == UINT32_MAX when exhausted. */
+/*
+ * A postings cursor. doc == UINT32_MAX when exhausted. The block it stops
+ * in is decoded at once into docs/tft/tfb (a tight loop; moving to the next
+ * doc is then an index step); blocks that end before a seek's target are
+ * skipped by their header. Positions stay encoded until asked for.
+ */
 typedef struct lidx_cursor {
 	const uint8_t *p, *end;     /* blocks not yet entered */
-	const uint8_t *dp, *dend;   /* docs of the current block */
-	const uint8_t *pp, *pend;   /* positions of the current block */
-	uint32_t left_in_block;
+	const uint8_t *pp, *pend;   /* positions of the current block, from doc pos_i's */
+	uint32_t n_in_block, i;     /* docs decoded in the current block; the current one */
+	uint32_t pos_i;             /* the doc of the block whose positions pp points at */
 	uint32_t block_last, prev_last;
 	uint32_t doc, tf_title, tf_body;
-	int pos_pending;            /* positions of doc not yet skipped */
 	int started, have_block;
 	int corrupt;
 	uint32_t df;
+	/* the current block, decoded (not zeroed at open) */
+	uint32_t docs[LIDX_POST_BLOCK], tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK];
 } lidx_cursor;
 
 /* Open a cursor on t's postings (checks the CRC the first time). */
@@ -81,6 +87,15 @@ int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
 int lidx__cursor_seek(lidx_cursor *c, uint32_t target);
 static inline int lidx__cursor_next(lidx_cursor *c)
 {
+	/* the next doc of a decoded block: an index step (most calls) */
+	uint32_t k = c->i + 1;
+	if (c->started && k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
+		c->i = k;
+		c->doc = c->docs[k];
+		c->tf_title = c->tft[k];
+		c->tf_body = c->tfb[k];
+		return 0;
+	}
 	return lidx__cursor_seek(c, c->doc == UINT32_MAX ? UINT32_MAX : c->doc + 1);
 }
 /* Decode the current doc's positions into out (tf_body of them). */

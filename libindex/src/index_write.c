@@ -52,10 +52,6 @@ struct lidx_builder {
 	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
 	size_t hash_cap;
 	lidx_buf strs;
-	/* the analyzer's word id -> term index + 1 (0: not seen), so that a word
-	   seen before costs an array lookup instead of a hash probe and memcmp */
-	uint32_t *word_map;
-	size_t n_word_map, cap_word_map;
 	/* files and stories */
 	bfile *files;
 	size_t n_files, cap_files;
@@ -106,7 +102,6 @@ void lidx_builder_free(lidx_builder *b)
 	}
 	lidx__free(b->terms);
 	lidx__free(b->hash);
-	lidx__free(b->word_map);
 	lidx_buf_free(&b->strs);
 	for (size_t i = 0; i < b->n_files; i++)
 		lidx__free(b->files[i].path);
@@ -227,23 +222,17 @@ static int on_token(void *ctx, const lidx_token *t)
 {
 	collect *c = ctx;
 	lidx_builder *b = c->b;
-	uint32_t id, w = t->word_id;
-	if (w < b->n_word_map && b->word_map[w]) {
-		id = b->word_map[w] - 1;
+	/* a word seen before: its term index + 1 in the analyzer's cache entry,
+	   which the analyzer has just read (no hash probe, no memcmp, no miss) */
+	uint32_t id, *user = lidx__analyzer_user(b->an);
+	if (user && *user) {
+		id = *user - 1;
 	} else {
 		int rc = term_id(b, t->term, t->term_len, &id);
 		if (rc < 0)
 			return rc;
-		if (w != LIDX_NO_WORD_ID) {
-			if (w >= b->n_word_map) {
-				if (LIDX_GROW(b->word_map, b->cap_word_map, (size_t)w + 1) < 0)
-					return LIDX_ENOMEM;
-				memset(b->word_map + b->n_word_map, 0,
-				       (b->cap_word_map - b->n_word_map) * sizeof *b->word_map);
-				b->n_word_map = b->cap_word_map;
-			}
-			b->word_map[w] = id + 1;
-		}
+		if (user)
+			*user = id + 1;
 	}
 	bterm *bt = &b->terms[id];
 	if (bt->mark != b->n_stories + 1) {

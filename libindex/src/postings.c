@@ -1,15 +1,18 @@
 /*
  * postings.c -- reading one term's postings list: a cursor that walks doc
- * ids in order, skips whole 128-doc blocks by their last doc id, and decodes
- * positions only when asked (phrases, snippets). Used by search.c. The
+ * ids in order, skips whole 128-doc blocks by their last doc id, decodes
+ * the block it stops in at once (doc ids and frequencies into arrays), and
+ * decodes positions only when asked (phrases, snippets), passing the
+ * earlier docs' positions in one byte scan. Used by search.c. The
  * layout is in format.h; every read is bounds-checked.
  */
+#include <stddef.h>
 #include <zlib.h>
 #include "index.h"
 
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 {
-	memset(c, 0, sizeof *c);
+	memset(c, 0, offsetof(lidx_cursor, docs)); /* the block arrays are filled when decoded */
 	c->doc = UINT32_MAX;
 	uint8_t bit = (uint8_t)(1u << (t->ord & 7));
 	if (!(ix->post_checked[t->ord >> 3] & bit)) {
@@ -26,7 +29,7 @@ int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 	return lidx__cursor_seek(c, 0);
 }
 
-/* Enter the next block; 1 if there is none. */
+/* Read the next block's header (its docs are not decoded); 1 if there is none. */
 static int enter_block(lidx_cursor *c)
 {
 	uint32_t n, delta;
@@ -39,26 +42,39 @@ static int enter_block(lidx_cursor *c)
 	    db > (uint64_t)(c->end - c->p) || pb > (uint64_t)(c->end - c->p) - db ||
 	    (uint64_t)c->prev_last + delta >= UINT32_MAX)
 		return LIDX_ECORRUPT;
-	c->left_in_block = n;
+	c->n_in_block = n;
+	c->i = 0;
 	c->block_last = c->prev_last + delta;
-	c->dp = c->p;
-	c->dend = c->p + db;
-	c->pp = c->dend;
-	c->pend = c->dend + pb;
-	c->p = c->pend;
-	c->pos_pending = 0;
-	c->doc = c->prev_last; /* gaps are relative to the previous block's last */
+	c->pp = c->p + db;          /* docs are [p, pp), positions [pp, pend) */
+	c->pend = c->pp + pb;
 	return 0;
 }
 
-static int skip_positions(lidx_cursor *c)
+/*
+ * Decode the entered block's docs into the arrays, checking them: doc ids
+ * rise (a gap of 0 only for doc 0 of the first block), stay within the
+ * block's last doc and end on it, every doc has a frequency, and the doc
+ * bytes are used exactly.
+ */
+static int decode_block(lidx_cursor *c, int first)
 {
-	for (uint32_t k = 0; k < c->tf_body; k++) {
-		uint64_t v;
-		if (lidx_get_varint(&c->pp, c->pend, &v) < 0)
+	const uint8_t *dp = c->p, *dend = c->pp;
+	uint32_t doc = c->prev_last, last = c->block_last, n = c->n_in_block;
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t gap, tft, tfb;
+		if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
+		    lidx_get_varint32(&dp, dend, &tfb) < 0 || (gap == 0 && (k || !first)) ||
+		    (uint64_t)doc + gap > last || (tft == 0 && tfb == 0))
 			return LIDX_ECORRUPT;
+		doc += gap;
+		c->docs[k] = doc;
+		c->tft[k] = tft;
+		c->tfb[k] = tfb;
 	}
-	c->pos_pending = 0;
+	if (dp != dend || doc != last)
+		return LIDX_ECORRUPT;
+	c->p = c->pend;
+	c->pos_i = 0;
 	return 0;
 }
 
@@ -68,45 +84,38 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 		return LIDX_ECORRUPT;
 	if (c->doc == UINT32_MAX || (c->started && c->doc >= target))
 		return 0;
-	for (;;) {
-		if (c->left_in_block == 0) {
-			/* enter the next block, skipping those that end before target */
-			for (;;) {
-				c->prev_last = c->have_block ? c->block_last : 0;
-				int r = enter_block(c);
-				if (r == 1) {
-					c->doc = UINT32_MAX;
-					return 0;
-				}
-				if (r < 0)
-					goto corrupt;
-				if (c->have_block && c->block_last <= c->prev_last)
-					goto corrupt;
-				c->have_block = 1;
-				if (c->block_last >= target)
-					break;
-				c->left_in_block = 0;
-				c->started = 1; /* the skipped block's docs count as seen */
+	uint32_t k = c->i + 1;
+	if (!c->started || k >= c->n_in_block || c->block_last < target) {
+		/* enter the next block, skipping those that end before target */
+		for (;;) {
+			int first = !c->have_block;
+			c->prev_last = c->have_block ? c->block_last : 0;
+			int r = enter_block(c);
+			if (r == 1) {
+				c->doc = UINT32_MAX;
+				return 0;
 			}
-		} else if (c->pos_pending && skip_positions(c) < 0) {
-			goto corrupt;
+			if (r < 0 || (c->have_block && c->block_last <= c->prev_last))
+				goto corrupt;
+			c->have_block = 1;
+			c->started = 1; /* a skipped block's docs count as seen */
+			if (c->block_last >= target) {
+				if (decode_block(c, first) < 0)
+					goto corrupt;
+				break;
+			}
+			c->p = c->pend;
 		}
-		uint32_t gap;
-		if (lidx_get_varint32(&c->dp, c->dend, &gap) < 0 ||
-		    lidx_get_varint32(&c->dp, c->dend, &c->tf_title) < 0 ||
-		    lidx_get_varint32(&c->dp, c->dend, &c->tf_body) < 0 ||
-		    (gap == 0 && c->started) || (uint64_t)c->doc + gap > c->block_last ||
-		    (c->tf_title == 0 && c->tf_body == 0))
-			goto corrupt;
-		c->doc += gap;
-		c->started = 1;
-		c->left_in_block--;
-		c->pos_pending = 1;
-		if (c->left_in_block == 0 && (c->dp != c->dend || c->doc != c->block_last))
-			goto corrupt;
-		if (c->doc >= target)
-			return 0;
+		k = 0;
 	}
+	/* the block's last doc is >= target: the scan stops inside it */
+	while (c->docs[k] < target)
+		k++;
+	c->i = k;
+	c->doc = c->docs[k];
+	c->tf_title = c->tft[k];
+	c->tf_body = c->tfb[k];
+	return 0;
 corrupt:
 	c->corrupt = 1;
 	c->doc = UINT32_MAX;
@@ -115,19 +124,30 @@ corrupt:
 
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 {
-	if (!c->pos_pending)
-		return LIDX_EINVAL; /* asked twice: a caller bug */
+	if (c->doc == UINT32_MAX || c->pos_i > c->i)
+		return LIDX_EINVAL; /* asked twice, or past the end: a caller bug */
+	/* pass the earlier docs' positions: count varint ends (a byte scan) */
+	uint64_t owed = 0;
+	for (uint32_t k = c->pos_i; k < c->i; k++)
+		owed += c->tfb[k];
+	const uint8_t *pp = c->pp, *pend = c->pend;
+	while (owed && pp < pend)
+		owed -= !(*pp++ & 0x80);
+	if (owed)
+		goto corrupt;
 	uint32_t p = 0;
 	for (uint32_t k = 0; k < c->tf_body; k++) {
 		uint32_t v;
-		if (lidx_get_varint32(&c->pp, c->pend, &v) < 0 || (uint64_t)p + v > UINT32_MAX) {
-			c->corrupt = 1;
-			return LIDX_ECORRUPT;
-		}
+		if (lidx_get_varint32(&pp, pend, &v) < 0 || (uint64_t)p + v > UINT32_MAX)
+			goto corrupt;
 		p += v;
 		if (k < max)
 			out[k] = p;
 	}
-	c->pos_pending = 0;
+	c->pp = pp;
+	c->pos_i = c->i + 1;
 	return 0;
+corrupt:
+	c->corrupt = 1;
+	return LIDX_ECORRUPT;
 }

@@ -452,6 +452,14 @@ static int hit_cmp(const void *x, const void *y)
  * excluded; phrase alternatives are matched inside the window.
  */
 #define WINDOW 4096
+/*
+ * The weak groups' bounds add up to at most this share of the k-th best
+ * score (MaxScore allows up to all of it): the stronger groups' own scores
+ * then rule out most of their stories before any weak group's cursor
+ * moves. Callgrind, 300- and 800-word queries over 78,270 technical
+ * documents: 0.7 runs 18-20% fewer instructions than 1.0 (flat from 0.5 to 0.8).
+ */
+#define WEAK_SHARE 0.7
 
 typedef struct wstate {
 	double acc[WINDOW];       /* the story's score so far */
@@ -524,21 +532,86 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 	return rc;
 }
 
-static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, lidx_results *res)
+/*
+ * The groups that MaxScore leaves out of a window (rank below n_ne) for the
+ * candidate story doc, whose essential groups sum to *sum: each group's
+ * cursors seek doc, strongest group first, until what is left to add cannot
+ * lift the story to the k-th best score (then *sum = -1: dropped).
+ */
+static int win_weak_groups(eval *e, const size_t *order, const double *pub, size_t n_ne, uint32_t doc,
+                           double theta, double *sum)
+{
+	lidx_docinfo di;
+	if (lidx__doc_info(e->ix, doc, &di) < 0)
+		return LIDX_ECORRUPT;
+	for (size_t k = n_ne; k-- > 0;) {
+		if ((*sum + pub[k]) * (1.0 + 1e-9) < theta) {
+			*sum = -1;
+			return 0;
+		}
+		size_t g = order[k], a, b;
+		double gs;
+		group_cursors(e, g, &a, &b);
+		for (size_t ci = a; ci < b; ci++) {
+			int rc = lidx__cursor_seek(&e->cur[ci].c, doc);
+			if (rc < 0)
+				return rc;
+		}
+		int rc = group_score(e, g, doc, &di, &gs);
+		if (rc < 0)
+			return rc;
+		if (gs > 0)
+			*sum += e->q->groups[g].weight * gs;
+	}
+	return 0;
+}
+
+/*
+ * prune: MaxScore across windows (Turtle & Flood 1995, as Lucene's
+ * MaxScoreBulkScorer): once the top k is full, the groups whose score
+ * bounds add up to less than the k-th best score (the "non-essential"
+ * ones, weakest first) no longer propose stories; a window scores the
+ * other groups term at a time, then each story they touched looks up the
+ * weak groups (cursor seeks, block skips) only while its bound can still
+ * beat the k-th best. Same top k as prune = 0 (every posting scored, exact
+ * total); the total then counts only the stories scored to the end.
+ */
+static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, lidx_results *res,
+                          int prune)
 {
 	lidx_index *ix = e->ix;
 	lidx_query *q = e->q;
+	size_t ng = q->n_groups;
 	wstate *w = lidx__calloc(1, sizeof *w);
-	if (!w)
-		return LIDX_ENOMEM;
-	size_t n = 0;
+	size_t *order = lidx__malloc((ng ? ng : 1) * sizeof *order);
+	size_t *rank = lidx__malloc((ng ? ng : 1) * sizeof *rank);
+	double *pub = lidx__malloc((ng ? ng : 1) * sizeof *pub);
+	size_t n = 0, n_ne = 0;
 	int rc = 0;
+	if (!w || !order || !rank || !pub) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	/* groups by bound, weakest first; pub[k]: the bound of order[0..k] together */
+	for (size_t g = 0; g < ng; g++)
+		order[g] = g;
+	sort_e = e;
+	qsort(order, ng, sizeof *order, ub_cmp);
+	for (size_t k = 0; k < ng; k++) {
+		rank[order[k]] = k;
+		pub[k] = (k ? pub[k - 1] : 0) + group_ub(e, order[k]);
+	}
 	res->total_exact = 1;
 	for (uint32_t base = 0, win = 0; base < ix->n_stories && rc == 0; base += WINDOW, win++) {
 		uint32_t end = ix->n_stories - base > WINDOW ? base + WINDOW : ix->n_stories;
 		size_t n_hits = 0;
-		for (size_t g = 0; g < q->n_groups && rc == 0; g++) {
+		double theta = n == limit ? heap[0].score : -1;
+		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < WEAK_SHARE * theta)
+			n_ne++;
+		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
+			if (rank[g] < n_ne)
+				continue; /* non-essential: looked up per candidate below */
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
 				rc = win_alt(e, w, g, a, base, end, win + 1, &n_t);
 			double gw = q->groups[g].weight;
@@ -553,6 +626,30 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 				w->acc[d] += gw * w->tmp[d];
 			}
 		}
+		if (n_ne) {
+			/* candidates in doc order, so that the weak groups' cursors only move forward */
+			for (uint32_t d = 0; d < end - base && n_hits; d++) {
+				if (!w->in_acc[d])
+					continue;
+				w->in_acc[d] = 0;
+				n_hits--;
+				if (rc < 0 || !e->file_ok[w->file_id[d]])
+					continue;
+				double sum = w->acc[d];
+				theta = n == limit ? heap[0].score : -1;
+				if ((rc = win_weak_groups(e, order, pub, n_ne, base + d, theta, &sum)) < 0)
+					break;
+				if (sum < 0) {
+					res->total_exact = 0; /* a story that matched was not counted */
+					continue;
+				}
+				if (!(sum > 0))
+					continue;
+				res->total++;
+				keep_hit(heap, &n, limit, (lidx_hit){ base + d, sum });
+			}
+			continue;
+		}
 		for (size_t i = 0; i < n_hits; i++) {
 			uint16_t d = w->hits[i];
 			w->in_acc[d] = 0;
@@ -562,7 +659,11 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			keep_hit(heap, &n, limit, (lidx_hit){ base + d, w->acc[d] });
 		}
 	}
+done:
 	lidx__free(w);
+	lidx__free(order);
+	lidx__free(rank);
+	lidx__free(pub);
 	*n_out = n;
 	return rc;
 }
@@ -579,7 +680,7 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	if (opts->k1 < 0 || opts->b < 0 || opts->b > 1 || opts->b_title < 0 || opts->b_title > 1 ||
 	    opts->w_title < 0 || !isfinite(opts->k1) || !isfinite(opts->w_title))
 		return lidx__err(err, LIDX_EINVAL, "ranking parameters out of range (k1 >= 0, 0 <= b <= 1)");
-	if (opts->algo < LIDX_ALGO_AUTO || opts->algo > LIDX_ALGO_WINDOWS)
+	if (opts->algo < LIDX_ALGO_AUTO || opts->algo > LIDX_ALGO_EXHAUSTIVE)
 		return lidx__err(err, LIDX_EINVAL, "unknown search algorithm %d", opts->algo);
 	size_t limit = opts->limit ? opts->limit : 10;
 	if (limit > ix->n_stories)
@@ -602,10 +703,10 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	size_t n_neg = 0;
 	for (size_t g = 0; g < q->n_groups; g++)
 		n_neg += q->groups[g].negate != 0;
-	int windows = opts->algo == LIDX_ALGO_WINDOWS ||
+	int windows = opts->algo == LIDX_ALGO_WINDOWS || opts->algo == LIDX_ALGO_EXHAUSTIVE ||
 	              (opts->algo == LIDX_ALGO_AUTO && q->n_groups > COORD_MAX_GROUPS);
 	if (windows && !e.coord && !n_neg) {
-		if ((rc = search_windows(&e, heap, limit, &n, res)) < 0)
+		if ((rc = search_windows(&e, heap, limit, &n, res, opts->algo != LIDX_ALGO_EXHAUSTIVE)) < 0)
 			goto done;
 		goto ranked;
 	}
