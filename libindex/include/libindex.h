@@ -412,8 +412,9 @@ typedef struct lidx_results {
 	                           top opts->limit (a query of two or more words with
 	                           more matches than limit), so stories that have only
 	                           those words were not counted. The window scorer
-	                           (LIDX_ALGO_WINDOWS) always counts all; for
-	                           lidx_match_search() see there. */
+	                           (LIDX_ALGO_WINDOWS) prunes the same way across
+	                           windows; LIDX_ALGO_EXHAUSTIVE always counts all.
+	                           For lidx_match_search() see there. */
 	lidx_hit *dups;       /**< lidx_search_dedup(): near-duplicates of the hits,
 	                           left out of hits, best first (NULL otherwise) */
 	uint32_t *dup_of;     /**< dups[i] is a near-duplicate of hits[dup_of[i]] */

@@ -627,6 +627,8 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			}
 		}
 		if (n_ne) {
+			/* a story that has only weak groups is never a candidate, so never counted */
+			res->total_exact = 0;
 			/* candidates in doc order, so that the weak groups' cursors only move forward */
 			for (uint32_t d = 0; d < end - base && n_hits; d++) {
 				if (!w->in_acc[d])

@@ -527,6 +527,46 @@ static void test_search_total_lower_bound(void **state)
 		lidx_query_free(q);
 	}
 	lidx_index_close(ix);
+
+	/*
+	 * The pruned window scorer: story 0 has eleven rare words, the 5,000
+	 * others only "common". From the second window of 4,096 stories on,
+	 * "common" cannot lift a story past story 0 and proposes none: those
+	 * stories are not counted, so the total is a lower bound; the
+	 * exhaustive walk counts all 5,001.
+	 */
+	enum { N_BIG = 5001 };
+	doc *big = calloc(N_BIG, sizeof *big);
+	assert_non_null(big);
+	big[0] = (doc){ "b.md", "Zero", "zq zw ze zr zt zy zu zi zo zp za common" };
+	for (size_t i = 1; i < N_BIG; i++)
+		big[i] = (doc){ "b.md", "Filler", "common words only" };
+	ix = build("lbw.cvx", big, N_BIG);
+	free(big);
+	const char *wq = "zq zw ze zr zt zy zu zi zo zp za common";
+	for (int exhaustive = 0; exhaustive < 2; exhaustive++) {
+		lidx_query *q;
+		lidx_err err = { 0 };
+		assert_int_equal(lidx_query_parse(&q, ix, an, wq, strlen(wq), 0, &err), 0);
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		o.limit = 1;
+		o.coord = 0;
+		o.algo = exhaustive ? LIDX_ALGO_EXHAUSTIVE : LIDX_ALGO_WINDOWS;
+		lidx_results r;
+		assert_int_equal(lidx_search(ix, q, &o, &r, &err), 0);
+		assert_int_equal(r.hits[0].story, 0);
+		if (exhaustive) {
+			assert_true(r.total_exact);
+			assert_int_equal(r.total, N_BIG);
+		} else {
+			assert_false(r.total_exact);
+			assert_true(r.total < N_BIG);
+		}
+		lidx_results_clear(&r);
+		lidx_query_free(q);
+	}
+	lidx_index_close(ix);
 }
 
 /* a and b rank the same stories with the same scores (ties may swap) */
