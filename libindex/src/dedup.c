@@ -33,21 +33,48 @@ void lidx__mh_init(lidx_sig *s, uint32_t story)
 		s->h[k] = UINT32_MAX;
 }
 
+/*
+ * One permutation hashing (Li, Owen & Zhang 2012): one hash per shingle,
+ * its high bits pick one of the K bins, each bin keeps its least value.
+ * K hashes made from two by a + k*b (Kirsch & Mitzenmacher) were tried
+ * first: their minima move together, so copies of one block agreed in
+ * half the places and were missed. lidx__mh_finish() fills empty bins.
+ */
 void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint32_t term)
 {
 	st->n++;
 	if (st->n >= 3) {
-		/* K hashes of the shingle from two (Kirsch & Mitzenmacher 2006) */
 		uint64_t h = mix64(((uint64_t)st->p2 << 42) ^ ((uint64_t)st->p1 << 21) ^ term ^ 0x9e3779b97f4a7c15ULL);
-		uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
-		for (int k = 0; k < LIDX_MH_K; k++) {
-			uint32_t v = a + (uint32_t)k * b;
-			if (v < s->h[k])
-				s->h[k] = v;
-		}
+		uint32_t bin = (uint32_t)(((h >> 32) * LIDX_MH_K) >> 32), v = (uint32_t)h;
+		if (v < s->h[bin])
+			s->h[bin] = v;
 	}
 	st->p2 = st->p1;
 	st->p1 = term;
+}
+
+/*
+ * Densification by rotation (Shrivastava & Li 2014): an empty bin takes
+ * the value of the next non-empty bin to its right (circularly), offset by
+ * the distance, so that two stories agree on it about as often as on a
+ * filled bin. A signature with no shingle stays empty.
+ */
+void lidx__mh_finish(lidx_sig *s)
+{
+	uint32_t filled[LIDX_MH_K];
+	int any = 0;
+	for (int k = 0; k < LIDX_MH_K; k++)
+		any |= (filled[k] = s->h[k] != UINT32_MAX);
+	if (!any)
+		return;
+	for (int k = 0; k < LIDX_MH_K; k++) {
+		if (filled[k])
+			continue;
+		int t = 1;
+		while (!filled[(k + t) % LIDX_MH_K])
+			t++;
+		s->h[k] = (uint32_t)mix64(s->h[(k + t) % LIDX_MH_K] + (uint64_t)t * 0x9e3779b97f4a7c15ULL);
+	}
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x)
@@ -128,9 +155,14 @@ uint32_t lidx__story_group(lidx_index *ix, uint32_t id)
 	return g < ix->n_stories ? g : id;
 }
 
+typedef struct dup_ent {
+	lidx_hit h;
+	uint32_t of; /* the kept hit it is a near-duplicate of */
+} dup_ent;
+
 static int dup_cmp(const void *x, const void *y)
 {
-	const lidx_hit *a = x, *b = y;
+	const lidx_hit *a = &((const dup_ent *)x)->h, *b = &((const dup_ent *)y)->h;
 	if (a->score != b->score)
 		return a->score > b->score ? -1 : 1;
 	return a->story < b->story ? -1 : a->story > b->story;
@@ -147,10 +179,12 @@ static int collapse(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, li
 	size_t n = res->n_hits, kept = 0, nd = 0, cap = 0;
 	int rc = 0;
 	uint32_t *kg = lidx__malloc(lidx__mul(n ? n : 1, sizeof *kg));
+	unsigned char *root_done = lidx__calloc(n ? n : 1, 1);
+	dup_ent *de = NULL;
 	lidx_hit *dups = NULL;
 	uint32_t *of = NULL;
 	double *pg = lidx__malloc(lidx__mul(q->n_groups ? q->n_groups : 1, sizeof *pg));
-	if (!kg || !pg) {
+	if (!kg || !root_done || !pg) {
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
@@ -165,58 +199,61 @@ static int collapse(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, li
 		}
 	}
 	res->n_hits = kept;
-	/* one pass over the groups: a member's group is its root's id */
+	/*
+	 * One pass over the stories: a member's group is its root's id. Each
+	 * member is met once; the root, met with every member, is looked at
+	 * the first time only (root_done).
+	 */
 	for (uint32_t s = 0; s < ix->n_stories && rc == 0; s++) {
 		uint32_t g = lidx__story_group(ix, s);
 		if (g == s)
 			continue;
+		size_t j = 0;
+		while (j < kept && kg[j] != g)
+			j++;
+		if (j == kept)
+			continue;
 		for (int side = 0; side < 2 && rc == 0; side++) {
 			uint32_t cand = side ? g : s; /* the member, then its group's root */
-			size_t j = 0;
-			while (j < kept && kg[j] != g)
-				j++;
-			if (j == kept || res->hits[j].story == cand)
-				continue;
-			int seen = 0;
-			for (size_t d = 0; d < nd && !seen; d++)
-				seen = dups[d].story == cand;
-			if (seen)
+			if (side) {
+				if (root_done[j])
+					continue;
+				root_done[j] = 1;
+			}
+			if (res->hits[j].story == cand)
 				continue;
 			double total = 0;
 			if ((rc = lidx__score_doc(ix, q, o, cand, pg, &total)) < 0 || total <= 0)
 				continue;
 			if (nd == cap) {
 				size_t nc = cap ? 2 * cap : 8;
-				lidx_hit *nh = lidx__realloc(dups, lidx__mul(nc, sizeof *nh));
-				if (!nh) {
+				dup_ent *nd_ = lidx__realloc(de, lidx__mul(nc, sizeof *nd_));
+				if (!nd_) {
 					rc = LIDX_ENOMEM;
 					break;
 				}
-				dups = nh;
-				uint32_t *no = lidx__realloc(of, lidx__mul(nc, sizeof *no));
-				if (!no) {
-					rc = LIDX_ENOMEM;
-					break;
-				}
-				of = no;
+				de = nd_;
 				cap = nc;
 			}
-			dups[nd] = (lidx_hit){ cand, total };
-			of[nd++] = (uint32_t)j;
+			de[nd++] = (dup_ent){ { cand, total }, (uint32_t)j };
 		}
 	}
 	if (rc < 0)
 		goto done;
-	/* best first (the hit index rides along: sort pairs) */
-	for (size_t d = 1; d < nd; d++)
-		for (size_t e = d; e > 0 && dup_cmp(&dups[e], &dups[e - 1]) < 0; e--) {
-			lidx_hit th = dups[e];
-			dups[e] = dups[e - 1];
-			dups[e - 1] = th;
-			uint32_t to = of[e];
-			of[e] = of[e - 1];
-			of[e - 1] = to;
+	if (nd) {
+		/* best first */
+		qsort(de, nd, sizeof *de, dup_cmp);
+		dups = lidx__malloc(lidx__mul(nd, sizeof *dups));
+		of = lidx__malloc(lidx__mul(nd, sizeof *of));
+		if (!dups || !of) {
+			rc = LIDX_ENOMEM;
+			goto done;
 		}
+		for (size_t d = 0; d < nd; d++) {
+			dups[d] = de[d].h;
+			of[d] = de[d].of;
+		}
+	}
 	res->dups = dups;
 	res->dup_of = of;
 	res->n_dups = nd;
@@ -225,6 +262,8 @@ static int collapse(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, li
 	*kept_out = kept;
 done:
 	lidx__free(kg);
+	lidx__free(root_done);
+	lidx__free(de);
 	lidx__free(pg);
 	lidx__free(dups);
 	lidx__free(of);

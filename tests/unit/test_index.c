@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include <cmocka.h>
+#include "dedup.h"
 #include "libindex.h"
 #include "index.h"
 
@@ -1003,6 +1004,90 @@ static void test_index_store_many_blocks(void **state)
 
 /* Near-duplicates: found at build time, collapsed by lidx_search_dedup();
    not-searched stories (only links, templates) are stored without postings. */
+/*
+ * The signature estimates Jaccard similarity: over 200 pairs of 100-term
+ * sequences that share their first 80 terms (3-shingles: 78 shared of
+ * 118, J = 0.66), the share of the 32 places where the two signatures
+ * agree averages J within 0.05. With K hashes linear in one another
+ * (a + k*b) the minima move together and the estimate strays.
+ */
+static void test_index_minhash_estimate(void **state)
+{
+	(void)state;
+	double sum = 0;
+	int pairs = 200;
+	for (int p = 0; p < pairs; p++) {
+		lidx_sig a, b;
+		lidx_mh_state sa = { 0, 0, 0 }, sb = { 0, 0, 0 };
+		lidx__mh_init(&a, 0);
+		lidx__mh_init(&b, 1);
+		for (uint32_t t = 0; t < 100; t++) {
+			uint32_t base = (uint32_t)p * 1000 + t;
+			lidx__mh_add(&a, &sa, t < 80 ? base : base + 500000);
+			lidx__mh_add(&b, &sb, t < 80 ? base : base + 900000);
+		}
+		lidx__mh_finish(&a);
+		lidx__mh_finish(&b);
+		int agree = 0;
+		for (int k = 0; k < LIDX_MH_K; k++)
+			agree += a.h[k] == b.h[k];
+		sum += (double)agree / LIDX_MH_K;
+	}
+	double mean = sum / pairs, j = 78.0 / 118.0;
+	if (mean < j - 0.05 || mean > j + 0.05)
+		fail_msg("mean agreement %.3f, Jaccard %.3f", mean, j);
+}
+
+/*
+ * MinHash on many copies: a 60-word block and 40 copies of it, each with
+ * one word replaced (estimated Jaccard about 0.9), are one group; 20
+ * blocks of other words group with nothing. Signatures whose K hashes
+ * were linear in one another (a + k*b) missed such copies.
+ */
+static void test_index_near_duplicates_many(void **state)
+{
+	(void)state;
+	enum { WORDS = 60, COPIES = 40, OTHERS = 20 };
+	char path[160];
+	snprintf(path, sizeof path, "%s/dupmany.cvx", tmpdir);
+	lidx_builder *bl;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&bl), 0);
+	assert_int_equal(lidx_builder_add_file(bl, "many.md", 1, 0, 0), 0);
+	srand(7);
+	char text[WORDS * 16 + 64];
+	for (int d = 0; d < 1 + COPIES + OTHERS; d++) {
+		size_t o = (size_t)snprintf(text, sizeof text, "# Block %d\n", d);
+		int swap = d >= 1 && d <= COPIES ? rand() % WORDS : -1;
+		for (int w = 0; w < WORDS; w++) {
+			if (d > COPIES)
+				o += (size_t)snprintf(text + o, sizeof text - o, "other%dx%d ", d, w);
+			else if (w == swap)
+				o += (size_t)snprintf(text + o, sizeof text - o, "changed%d ", d);
+			else
+				o += (size_t)snprintf(text + o, sizeof text - o, "word%dq ", w);
+		}
+		text[o++] = '\n';
+		text[o++] = '\n';
+		assert_int_equal(lidx_builder_add_text(bl, text, o, "many.md", &err), 0);
+	}
+	assert_int_equal(lidx_builder_write(bl, path, &err), 0);
+	lidx_builder_free(bl);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, LIDX_OPEN_VERIFY, &err), 0);
+	assert_int_equal(lidx_index_story_count(ix), 1 + COPIES + OTHERS);
+	for (uint32_t i = 0; i < 1 + COPIES + OTHERS; i++) {
+		lidx_story st;
+		assert_int_equal(lidx_index_story(ix, i, &st, &err), 0);
+		uint32_t group = st.group;
+		lidx_story_clear(&st);
+		if (group != (i <= COPIES ? 0 : i))
+			fail_msg("story %u: group %u, want %u", i, group, i <= COPIES ? 0 : i);
+	}
+	lidx_index_close(ix);
+	unlink(path);
+}
+
 static void test_index_near_duplicates(void **state)
 {
 	(void)state;
@@ -1105,6 +1190,8 @@ int main(void)
 		cmocka_unit_test(test_index_write_atomic),
 		cmocka_unit_test(test_index_store_many_blocks),
 		cmocka_unit_test(test_index_near_duplicates),
+		cmocka_unit_test(test_index_near_duplicates_many),
+		cmocka_unit_test(test_index_minhash_estimate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
