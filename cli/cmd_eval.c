@@ -113,6 +113,10 @@ static int slurp(cli *c, const char *path, size_t max, char **out, size_t *len_o
 		}
 		size_t got = fread(buf + len, 1, cap - len - 1, f);
 		len += got;
+		if (len > max) {
+			cli_error(c, "%s is over %zu MiB", path, max >> 20);
+			goto done;
+		}
 		if (got == 0)
 			break;
 	}
@@ -411,7 +415,7 @@ static int load_topics(cli *c, const char *path, espec *sp)
 				cli_error(c, "%s:%zu: topic %s has no <title> (nor <desc>) text", path, ln, num);
 			else if (find_query(sp, num))
 				cli_error(c, "%s:%zu: the topic number %s is used twice", path, ln, num);
-			else if ((q = add_query(c, sp, num, "search", ln)) && !(q->text = strdup(qt)))
+			else if ((q = add_query(c, sp, num, "short", ln)) && !(q->text = strdup(qt)))
 				q = NULL, nomem(c);
 			free(num);
 			free(title);
@@ -445,7 +449,7 @@ static int load_topics(cli *c, const char *path, espec *sp)
 				cli_error(c, "%s:%zu: the topic id '%s' is used twice", path, ln, s);
 				goto done;
 			}
-			equery *q = add_query(c, sp, s, "search", ln);
+			equery *q = add_query(c, sp, s, "short", ln);
 			if (!q)
 				goto done;
 			if (!(q->text = squeeze(tab + 1, eol))) {
@@ -727,7 +731,7 @@ static int run_query(cli *c, equery *q, lidx_results *r)
 		lidx_query *lq = NULL;
 		rc = lidx_query_parse(&lq, c->ix, c->an, q->text, strlen(q->text), 0, &err);
 		if (rc == 0)
-			rc = lidx_search(c->ix, lq, &c->so, r, &err);
+			rc = lidx_search_dedup(c->ix, lq, &c->so, r, &err); /* as search ranks */
 		lidx_query_free(lq);
 	}
 	if (rc < 0 && soft_error(rc)) {

@@ -219,5 +219,17 @@ else
 	echo "skip the comparison with eval-stories.py: no $EVAL"
 fi
 
+# --- near-duplicates are folded as search folds them ------------------------------
+R="$TMP/real"
+cp -R tests/fixtures/real-notes "$R"
+printf 'q1\tkafka\n' >"$TMP/dup.tsv"
+printf 'q1 0 obsidian/Weekly 1-1 with Sam.md:1 2\n' >"$TMP/dup.qrels"
+run "$BIN" --corpus "$R" --json --limit 10 kafka
+n_search=$(py 'len(d["results"])')
+run "$BIN" --corpus "$R" eval --json --topics "$TMP/dup.tsv" --qrels "$TMP/dup.qrels"
+n_eval=$(py 'len(d["queries"][0]["results"])')
+[ -n "$n_search" ] && [ "$n_search" = "$n_eval" ] && ok "eval scores the $n_search results search shows (near-duplicates folded)" \
+	|| bad "eval ranks as search" "search $n_search results, eval $n_eval"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
