@@ -618,7 +618,10 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		if (w < n_cls && cls[w] == LIDX__QW_FRAME)
 			continue; /* "make sure", "responsible for" */
 		char label[104];
-		snprintf(label, sizeof label, "%.*s", (int)(i - a > 100 ? 100 : i - a), s + a);
+		size_t ll = i - a > 100 ? 100 : i - a;
+		while (ll > 1 && strchr("?!.,;:)\"'", s[a + ll - 1]))
+			ll--; /* "failed?" is labelled "failed" */
+		snprintf(label, sizeof label, "%.*s", (int)ll, s + a);
 		int g = lidx__query_add_group(q, label, 1.0, 0);
 		if (g < 0)
 			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"
