@@ -76,23 +76,9 @@ static void usage(FILE *f)
 	        "Exit status: 0 results, 1 no results, 2 usage or input error.\n");
 }
 
-/* A note on stderr (not an error): "cvsearch: ...", escapes shown. */
-static void cli_note(cli *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void cli_note(cli *c, const char *fmt, ...)
-{
-	char msg[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "%s: ", c->prog);
-	out_text(stderr, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
-	fputc('\n', stderr);
-}
-
-/* Messages carry names from outside (folder names stored in an index, file
-   names, options): escapes and newlines in them are shown, not obeyed. */
+/* An error or a note on stderr, "cvsearch: ...". Messages carry names from
+   outside (folder names stored in an index, file names, options): escapes
+   and newlines in them are shown, not obeyed. */
 void cli_error(cli *c, const char *fmt, ...)
 {
 	char msg[8192];
@@ -259,7 +245,7 @@ int cli_rebuild_damaged(cli *c, const lidx_err *err)
 	if (!c->corpus || c->no_update || c->index_opt || c->rebuilt_damaged)
 		return -1;
 	if (!c->quiet)
-		cli_note(c, "%s; rebuilding it from the notes", err->msg);
+		cli_error(c, "%s; rebuilding it from the notes", err->msg);
 	c->rebuilt_damaged = 1;
 	cli_close(c);
 	int rc = cli_open(c, 1);
