@@ -20,6 +20,7 @@
 #define RARE_SPEC 0.8        /* specificity from which a word is no everyday English word */
 #define FUSE_DEPTH 50        /* results of the whole-description query that are fused */
 #define XQUAD_LAMBDA 0.5     /* share of the requirements (diversity) in the ranking */
+#define PRIOR_CAP 8.0        /* length ratio from which a longer story gains no more prior */
 
 /* ---- splitting ---------------------------------------------------------------------- */
 
@@ -1766,6 +1767,7 @@ void lidx_match_defaults(lidx_match_opts *o)
 	o->max_terms = 32;
 	o->max_phrases = 10;
 	o->req_hits = 20;
+	o->length_prior = 1.0;
 }
 
 /*
@@ -2292,6 +2294,36 @@ static int cmp_cand_story(const void *x, const void *y)
 	return a->story < b->story ? -1 : a->story > b->story;
 }
 
+static int cmp_hit_desc(const void *x, const void *y)
+{
+	const lidx_hit *a = x, *b = y;
+	if (a->score != b->score)
+		return a->score < b->score ? 1 : -1;
+	return (a->story > b->story) - (a->story < b->story);
+}
+
+/*
+ * The story-length prior of the description's score (see
+ * lidx_match_search): (length / average length)^e, the ratio capped at
+ * PRIOR_CAP. Lengths are the title's and the body's words.
+ */
+static int length_prior(lidx_match *m, lidx_results *r)
+{
+	double e = m->o.length_prior, avg = m->ix->avg_title + m->ix->avg_body;
+	if (!(e > 0) || !(avg > 0) || !r->n_hits)
+		return 0;
+	for (size_t h = 0; h < r->n_hits; h++) {
+		lidx_docinfo di;
+		int rc = lidx__doc_info(m->ix, r->hits[h].story, &di);
+		if (rc < 0)
+			return rc;
+		double ratio = ((double)di.title_len + di.body_len + 1.0) / avg;
+		r->hits[h].score *= pow(ratio < PRIOR_CAP ? ratio : PRIOR_CAP, e);
+	}
+	qsort(r->hits, r->n_hits, sizeof *r->hits, cmp_hit_desc);
+	return 0;
+}
+
 /* A candidate's xQuAD score (see lidx_match_search) given what is covered. */
 static double xquad_score(const cand2 *c, const aspect *as, const double *notcov, double lambda, double pr)
 {
@@ -2346,6 +2378,10 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 	int rc = lidx_search(m->ix, m->q, &o, &main, err);
 	if (rc < 0)
 		return rc;
+	if ((rc = length_prior(m, &main)) < 0) {
+		lidx__err(err, rc, "%s", lidx_strerror(rc));
+		goto done;
+	}
 	if ((rc = lidx_match_coverage(m, opts, err)) < 0)
 		goto done;
 	size_t n = 0;
@@ -2363,12 +2399,23 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 	 * with many aspects, its requirements, and a person wants a story for
 	 * each. Stories are taken one at a time, each maximizing
 	 *   (1 - L) P(d|D) + L * sum_r P(r|D) P(d|r) prod_{taken s} (1 - P(s|r))
-	 * P(d|D): the description query's score over the best one; P(d|r): the
+	 * P(d|D): the description query's score times the length prior, over
+	 * the best one (below); P(d|r): the
 	 * requirement query's score over its best, times the share of the
 	 * requirement's word weight the story has (what the strong / weak / none
 	 * labels are cut from; continuous here, so that a long requirement whose
 	 * best story has a part of it still counts); P(r|D) uniform. A requirement
 	 * already answered by a taken story counts less for the next ones.
+	 *
+	 * The length prior, P(d) proportional to the story's length as in
+	 * language-model retrieval (Kraaij, Westerveld & Hiemstra 2002), the
+	 * ratio to the average capped at PRIOR_CAP: a description names thirty
+	 * things, and BM25's length normalization (b) lets a short story that
+	 * names a few of them in passing (a role summary, "Tell me about
+	 * yourself", a behavioural story that says "Python" once) outscore the
+	 * long project story that is the evidence (measured: dev job ads
+	 * nDCG@5 0.561 -> 0.68; README "match"). It applies only here, not to
+	 * the requirements' searches nor to `search`.
 	 */
 	double top = main.n_hits ? main.hits[0].score : 1;
 	for (size_t h = 0; h < main.n_hits; h++)

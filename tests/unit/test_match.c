@@ -1,8 +1,8 @@
 /*
  * test_match.c -- job descriptions: requirement splitting (bullets,
  * numbered lists, headings, one long paragraph), boilerplate detection,
- * term weighting (tf x idf against a small index), aliases, coverage and
- * the story pick.
+ * term weighting (tf x idf against a small index), aliases, coverage,
+ * the story pick and the ranking's story-length prior.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,21 +293,26 @@ static const char *const notes =
 	"# CLI tool\nBuilt a CLI tool that seeds local databases in minutes.\n\n"
 	"# Design reviews\nLead architect of the payments architecture.\n";
 
-static int setup(void **state)
+static int setup_with(void **state, const char *text)
 {
 	fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
 	snprintf(f->path, sizeof f->path, "/tmp/test_match.%ld.idx", (long)getpid());
 	lidx_builder *b;
 	assert_int_equal(lidx_builder_new(&b), 0);
-	assert_int_equal(lidx_builder_add_file(b, "notes.md", strlen(notes), 0, 0), 0);
-	assert_int_equal(lidx_builder_add_text(b, notes, strlen(notes), "notes.md", NULL), 0);
+	assert_int_equal(lidx_builder_add_file(b, "notes.md", strlen(text), 0, 0), 0);
+	assert_int_equal(lidx_builder_add_text(b, text, strlen(text), "notes.md", NULL), 0);
 	assert_int_equal(lidx_builder_write(b, f->path, NULL), 0);
 	lidx_builder_free(b);
 	assert_int_equal(lidx_index_open(&f->ix, f->path, 0, NULL), 0);
 	assert_int_equal(lidx_analyzer_new(&f->an), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, notes);
 }
 
 static int teardown(void **state)
@@ -567,6 +572,57 @@ static void test_match_strong_needs_more(void **state)
 	lidx_match_free(m);
 }
 
+/*
+ * The length prior: a one-line summary that names the ad's words in passing
+ * and a project story that tells the work with them. BM25 alone (b
+ * normalizes by length) puts the summary first; with the prior (the
+ * default) the project story comes first.
+ */
+static const char *const length_notes =
+	"# Summary\nKafka, Terraform and Grafana.\n\n"
+	"# Event pipeline\nThe order service lost events under load, so I proposed moving to Kafka. "
+	"I wrote the design, ran the load tests with the team and we cut lost orders to zero; "
+	"the topics and consumer groups are provisioned with Terraform, and alerting on "
+	"consumer lag lives in Grafana. Later I mentored two engineers on Kafka operations, "
+	"wrote the runbook, and we migrated the remaining producers over three sprints "
+	"without downtime.\n\n"
+	"# Team lunch\nOrganized the team lunch.\n\n"
+	"# Offsite\nPlanned the offsite agenda.\n";
+
+static int setup_length(void **state)
+{
+	return setup_with(state, length_notes);
+}
+
+static void test_match_length_prior(void **state)
+{
+	fixture *f = *state;
+	const char *jd = "Platform Engineer\n\n- Kafka event streaming\n- Terraform\n- Grafana dashboards\n";
+	uint32_t first[2];
+	for (int prior = 0; prior < 2; prior++) {
+		lidx_match_opts mo;
+		lidx_match_defaults(&mo);
+		assert_true(mo.length_prior == 1.0);
+		if (!prior)
+			mo.length_prior = 0;
+		lidx_match *m = NULL;
+		assert_int_equal(lidx_match_new(&m, f->ix, f->an, jd, strlen(jd), &mo, NULL), 0);
+		lidx_results res;
+		assert_int_equal(lidx_match_search(m, NULL, &res, NULL), 0);
+		assert_true(res.n_hits >= 2);
+		first[prior] = res.hits[0].story;
+		lidx_results_clear(&res);
+		lidx_match_free(m);
+	}
+	lidx_story s;
+	assert_int_equal(lidx_index_story(f->ix, first[0], &s, NULL), 0);
+	assert_string_equal(s.title, "Summary");
+	lidx_story_clear(&s);
+	assert_int_equal(lidx_index_story(f->ix, first[1], &s, NULL), 0);
+	assert_string_equal(s.title, "Event pipeline");
+	lidx_story_clear(&s);
+}
+
 static void test_match_alloc_failures(void **state)
 {
 	fixture *f = *state;
@@ -621,6 +677,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_strong_needs_more, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_length_prior, setup_length, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
