@@ -1680,6 +1680,14 @@ typedef struct rterm {
 } rterm;
 
 /* Build requirement r's query from item it; 0 with no query when it has no usable word. */
+/*
+ * A requirement is judged on its first REQ_MAX_WORDS distinct words: an
+ * item of a pasted text that no splitter could cut (a 600 KB line of
+ * identifiers) stays one requirement instead of failing the whole match
+ * with the query's limit of groups.
+ */
+#define REQ_MAX_WORDS 1024
+
 static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it, double **wout,
                      lidx_query **search_out)
 {
@@ -1701,7 +1709,7 @@ static int build_req(lidx_match *m, lidx_requirement *r, const lidx_jd_item *it,
 	if ((rc = pick_units(m, &tm, &u, keep)) < 0 || (rc = lidx__query_new(&q, m->ix)) < 0 ||
 	    (rc = lidx__query_new(&sq, m->ix)) < 0)
 		goto done;
-	for (size_t k = 0; k < u.n; k++) {
+	for (size_t k = 0; k < u.n && q->n_groups < REQ_MAX_WORDS; k++) {
 		const char *term = u.v[k].term;
 		if (!keep[k] || !usable(m, term, strlen(term)))
 			continue;

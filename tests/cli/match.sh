@@ -236,6 +236,11 @@ python3 -c 'import sys; sys.stdout.write("kafka rate limiting " * 60000)' >"$TMP
 run "$BIN" --corpus "$C" match "$TMP/big"
 expect_rc 2 "input over 1 MiB exits 2"
 err_contains "KiB" "the size limit is explained"
+# 600 KB on one line, with nothing to split at: one requirement of its
+# first 1,024 distinct words, not "input too big"
+python3 -c 'import random; random.seed(3); w="kafka redis python java kubernetes terraform docker graphql react postgres".split(); print(" ".join(random.choice(w) + (str(random.randint(0, 99999)) if i % 3 == 0 else "") for i in range(70000)))' >"$TMP/bigline.txt"
+run "$BIN" --corpus "$C" match "$TMP/bigline.txt"
+expect_rc 0 "a 600 KB one-line paste under the 1 MiB limit is matched"
 run sh -c "\"$BIN\" --corpus \"$C\" match - < \"$TMP/big\""
 expect_rc 2 "stdin over 1 MiB exits 2"
 run "$BIN" --corpus "$C" match "$TMP/does-not-exist"
