@@ -216,7 +216,11 @@ int cli_print_results(cli *c, lidx_query *q, const lidx_results *r, const char *
 	} else {
 		if (extra)
 			extra(c, extra_ctx);
-		if (r->n_hits)
+		if (r->n_hits && r->n_dups)
+			printf("%s%zu of %s%llu matching stories (and %zu near-duplicate%s of them, folded)%s\n",
+			       col(c, C_DIM), r->n_hits, r->total_exact ? "" : "at least ",
+			       (unsigned long long)r->total, r->n_dups, r->n_dups == 1 ? "" : "s", col(c, C_RESET));
+		else if (r->n_hits)
 			printf("%s%zu of %s%llu matching stories%s\n", col(c, C_DIM), r->n_hits,
 			       r->total_exact ? "" : "at least ", (unsigned long long)r->total, col(c, C_RESET));
 		else

@@ -92,6 +92,7 @@ assert all(not x["file"].startswith("Templates/") for x in r), [x["file"] for x 
 # --- near-duplicates ------------------------------------------------------------------------
 run "$BIN" --corpus "$C" "invoice run consumer lag"
 contains "+1 near-duplicate:" "a near-duplicate is collapsed into the hit, and said"
+contains "(and 1 near-duplicate of them, folded)" "the count line says the folded near-duplicate is counted"
 n=$(printf '%s\n' "$out" | grep -c "^ *[0-9]*\. Billing events\|^ *[0-9]*\. STAR")
 [ "$n" = 1 ] && ok "the pasted copy takes no slot of its own" || bad "near-duplicate slots" "$out"
 run "$BIN" --corpus "$C" --json "invoice run consumer lag"
