@@ -33,48 +33,21 @@ void lidx__mh_init(lidx_sig *s, uint32_t story)
 		s->h[k] = UINT32_MAX;
 }
 
-/*
- * One permutation hashing (Li, Owen & Zhang 2012): one hash per shingle,
- * its high bits pick one of the K bins, each bin keeps its least value.
- * K hashes made from two by a + k*b (Kirsch & Mitzenmacher) were tried
- * first: their minima move together, so copies of one block agreed in
- * half the places and were missed. lidx__mh_finish() fills empty bins.
- */
 void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint32_t term)
 {
 	st->n++;
 	if (st->n >= 3) {
+		/* K hashes of the shingle from two (Kirsch & Mitzenmacher 2006) */
 		uint64_t h = mix64(((uint64_t)st->p2 << 42) ^ ((uint64_t)st->p1 << 21) ^ term ^ 0x9e3779b97f4a7c15ULL);
-		uint32_t bin = (uint32_t)(((h >> 32) * LIDX_MH_K) >> 32), v = (uint32_t)h;
-		if (v < s->h[bin])
-			s->h[bin] = v;
+		uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
+		for (int k = 0; k < LIDX_MH_K; k++) {
+			uint32_t v = a + (uint32_t)k * b;
+			if (v < s->h[k])
+				s->h[k] = v;
+		}
 	}
 	st->p2 = st->p1;
 	st->p1 = term;
-}
-
-/*
- * Densification by rotation (Shrivastava & Li 2014): an empty bin takes
- * the value of the next non-empty bin to its right (circularly), offset by
- * the distance, so that two stories agree on it about as often as on a
- * filled bin. A signature with no shingle stays empty.
- */
-void lidx__mh_finish(lidx_sig *s)
-{
-	uint32_t filled[LIDX_MH_K];
-	int any = 0;
-	for (int k = 0; k < LIDX_MH_K; k++)
-		any |= (filled[k] = s->h[k] != UINT32_MAX);
-	if (!any)
-		return;
-	for (int k = 0; k < LIDX_MH_K; k++) {
-		if (filled[k])
-			continue;
-		int t = 1;
-		while (!filled[(k + t) % LIDX_MH_K])
-			t++;
-		s->h[k] = (uint32_t)mix64(s->h[(k + t) % LIDX_MH_K] + (uint64_t)t * 0x9e3779b97f4a7c15ULL);
-	}
 }
 
 static uint32_t uf_find(uint32_t *p, uint32_t x)

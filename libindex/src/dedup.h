@@ -17,14 +17,12 @@ typedef struct lidx_sig {
 	uint32_t h[LIDX_MH_K];
 } lidx_sig;
 
-/* Start a signature; add the body's terms in order (n counts them); finish. */
+/* Start a signature; add the body's terms in order; n counts them. */
 void lidx__mh_init(lidx_sig *s, uint32_t story);
 typedef struct lidx_mh_state {
 	uint32_t p1, p2, n;
 } lidx_mh_state;
 void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint32_t term);
-/* After the last term: fill the empty bins (the signature is then complete). */
-void lidx__mh_finish(lidx_sig *s);
 
 /* group[i] := the smallest story id near-duplicate of story i (i if none),
    for n_stories stories, from n signatures sorted by story. */

@@ -339,10 +339,8 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return rc;
 	if ((rc = lidx_buf_u32(&b->sinfo, flags)) < 0 || (rc = lidx_buf_u32(&b->sinfo, doc)) < 0)
 		return rc; /* the group is set when the index is written */
-	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS) {
-		lidx__mh_finish(c.sig);
+	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS)
 		b->n_sigs++;
-	}
 	b->sum_title += n_title;
 	b->sum_body += n_body;
 	b->n_stories++;
