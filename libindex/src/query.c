@@ -486,6 +486,21 @@ static int drop_empty_groups(lidx_query *q)
 	return 0;
 }
 
+/*
+ * A word's label (--explain, JSON "parsed") without the punctuation that
+ * wraps it in the text: "failed?" and "(kafka)" are labelled failed and
+ * kafka. A word of punctuation only keeps it.
+ */
+static void label_trim(const char *s, size_t *a, size_t *n)
+{
+	while (*n > 1 && strchr("?!.,;:)]\"'", s[*a + *n - 1]))
+		(*n)--;
+	while (*n > 1 && strchr("([\"'", s[*a])) {
+		(*a)++;
+		(*n)--;
+	}
+}
+
 static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, lidx_err *err)
 {
 	size_t i = 0;
@@ -554,7 +569,10 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			pending_or = 0;
 		} else {
 			char label[128];
-			snprintf(label, sizeof label, "%s%.*s", phrase ? "\"" : "", (int)(n > 100 ? 100 : n), s + a);
+			size_t la = a, ln = n > 100 ? 100 : n;
+			if (!phrase)
+				label_trim(s, &la, &ln);
+			snprintf(label, sizeof label, "%s%.*s", phrase ? "\"" : "", (int)ln, s + la);
 			if (phrase)
 				strncat(label, "\"", sizeof label - strlen(label) - 1);
 			if ((g = lidx__query_add_group(q, label, 1.0, neg)) < 0)
@@ -618,10 +636,9 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		if (w < n_cls && cls[w] == LIDX__QW_FRAME)
 			continue; /* "make sure", "responsible for" */
 		char label[104];
-		size_t ll = i - a > 100 ? 100 : i - a;
-		while (ll > 1 && strchr("?!.,;:)\"'", s[a + ll - 1]))
-			ll--; /* "failed?" is labelled "failed" */
-		snprintf(label, sizeof label, "%.*s", (int)ll, s + a);
+		size_t la = a, ll = i - a > 100 ? 100 : i - a;
+		label_trim(s, &la, &ll);
+		snprintf(label, sizeof label, "%.*s", (int)ll, s + la);
 		int g = lidx__query_add_group(q, label, 1.0, 0);
 		if (g < 0)
 			return lidx__err(err, g, g == LIDX_ETOOBIG ? "the text has too many distinct words"

@@ -145,5 +145,10 @@ printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"
 run "$BIN" --corpus "$TMP/esc" frobnicator
 if printf '%s' "$out" | grep -q "$(printf '\033')"; then bad "escape sequences from notes are not passed through"; else ok "escape sequences from notes are not passed through"; fi
 
+# --explain labels a word without the punctuation around it in the text
+run "$BIN" --corpus "$C" --explain --limit 1 "(redis) cache?"
+case $out in *"why: "*"cache?"*|*"(redis)"*) bad "explain labels without punctuation" "$out" ;;
+	*"why: "*) ok "explain labels without punctuation" ;; *) bad "explain labels without punctuation" "$out" ;; esac
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
