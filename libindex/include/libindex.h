@@ -535,6 +535,17 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);
 
+/**
+ * lidx_corpus_sync(), which also hands over the index it checked when that
+ * one was fresh: *out is then that index, open as lidx_index_open(path, 0)
+ * opens it (the caller closes it), which saves opening and checking it a
+ * second time; else *out is NULL (rebuilt, stale, or an error) and the
+ * caller opens the index itself. out may be NULL.
+ */
+int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path,
+                          const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_index **out,
+                          lidx_err *err);
+
 /* ----------------------------------------------------------------------
  * Memory.
  * ---------------------------------------------------------------------- */

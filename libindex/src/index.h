@@ -31,6 +31,7 @@ struct lidx_index {
 	double avg_title, avg_body;
 	/* FILES, parsed at open */
 	lidx_file_info *files;
+	char *paths;        /* their paths, NUL-terminated, one after the other */
 	/* one decompressed store block, cached */
 	uint32_t cached_block;
 	uint8_t *block;

@@ -112,16 +112,22 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		return LIDX_ENOMEM;
 	p = ix->sec[SEC_FILES].p;
 	const uint8_t *end = p + ix->sec[SEC_FILES].len;
+	/* paths are stored without NUL: copied into one block (the section's
+	   size bounds their bytes, and each path takes a varint byte or more
+	   for which its NUL goes), one allocation instead of one per file */
+	ix->paths = lidx__malloc((size_t)ix->sec[SEC_FILES].len + 1);
+	if (!ix->paths)
+		return LIDX_ENOMEM;
+	char *pp = ix->paths;
 	uint64_t covered = 0;
 	for (uint32_t i = 0; i < ix->n_files; i++) {
 		uint64_t plen, size, mt, ct, ino, fl, first, n;
 		if (lidx_get_varint(&p, end, &plen) < 0 || plen > (uint64_t)(end - p))
 			return CORRUPT("FILES entry");
-		/* paths are stored without NUL: copy them into the files table */
-		char *path_copy = lidx__strndup((const char *)p, (size_t)plen);
-		if (!path_copy)
-			return LIDX_ENOMEM;
-		ix->files[i].path = path_copy;
+		memcpy(pp, p, (size_t)plen);
+		pp[plen] = 0;
+		ix->files[i].path = pp;
+		pp += plen + 1;
 		p += plen;
 		if (lidx_get_varint(&p, end, &size) < 0 || lidx_get_varint(&p, end, &mt) < 0 ||
 		    lidx_get_varint(&p, end, &ct) < 0 || lidx_get_varint(&p, end, &ino) < 0 ||
@@ -219,10 +225,8 @@ void lidx_index_close(lidx_index *ix)
 		munmap(ix->map, ix->size);
 	if (ix->fd >= 0)
 		close(ix->fd);
-	if (ix->files)
-		for (uint32_t i = 0; i < ix->n_files; i++)
-			lidx__free((char *)ix->files[i].path);
 	lidx__free(ix->files);
+	lidx__free(ix->paths);
 	lidx__free(ix->root);
 	lidx__free(ix->path);
 	lidx__free(ix->block);
