@@ -31,6 +31,8 @@ typedef struct cfile {
 	int64_t mtime_ns, ctime_ns;
 	uint64_t ino;
 	int skip;           /* LIDX_SKIP_FOLDER or _OUTSIDE, decided at the scan; else 0 */
+	int racy;           /* read by the build within a tick of its mtime: hash kept */
+	uint64_t hash;      /* ... of the bytes read, whose size and mtime are above */
 } cfile;
 
 /* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
@@ -51,6 +53,7 @@ typedef struct scan {
 	int depth;
 	const lidx_sync_opts *o;
 	int64_t t_scan_ns;  /* wall clock when the scan began (racy files, below) */
+	size_t n_racy;      /* files with racy set, after a build read them */
 	int incomplete;     /* a folder could not be read for a passing reason */
 	char why[256];      /* ... which, and why */
 } scan;
@@ -239,11 +242,18 @@ static int64_t ns_of(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* how long a build waits, at most, for the tick of its racy files to pass */
+static long settle_wait_ms = 30;
+
 #ifdef LIDX_TESTING
 static int coarse_times;
 void lidx__test_coarse_times(int on)
 {
 	coarse_times = on;
+}
+void lidx__test_settle_wait_ms(long ms)
+{
+	settle_wait_ms = ms;
 }
 #endif
 
@@ -271,7 +281,7 @@ static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
 		return LIDX_ENOMEM;
 	int64_t mt, ct;
 	stat_times(st, &mt, &ct);
-	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip };
+	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip, 0, 0 };
 	return 0;
 }
 
@@ -366,8 +376,8 @@ static int walk(scan *s, int pfd, const char *name, const char *rel, const struc
 			/* a link out of the notes folder (to /etc, to ~) is not followed:
 			   the notes are what is inside the folder given */
 			char full[PATH_MAX], real[PATH_MAX];
-			snprintf(full, sizeof full, "%s/%s", s->root, sub);
-			if (!realpath(full, real) ||
+			if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full ||
+			    !realpath(full, real) ||
 			    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
 			                                              (rootlen == 1 && s->root[0] == '/')))) {
 				warn(s->o, sub, "a link out of the notes folder; not followed");
@@ -455,12 +465,23 @@ static uint64_t content_hash(const uint8_t *p, size_t n)
  * their stat data has not changed. The tick is taken as 1 s when the mtime
  * has no nanoseconds, else 20 ms (kernel timestamps are coarse).
  */
+static int64_t tick_of(int64_t mtime_ns)
+{
+	return mtime_ns % 1000000000 == 0 ? 1000000000 : 20000000;
+}
+
 static int racy(const scan *s, int64_t mtime_ns)
 {
 	/* (an edit sets mtime and ctime to now: an old mtime would change, so
 	   only a recent mtime can stay the same; ctime is never older) */
-	int64_t tick = mtime_ns % 1000000000 == 0 ? 1000000000 : 20000000;
-	return mtime_ns >= s->t_scan_ns - tick;
+	return mtime_ns >= s->t_scan_ns - tick_of(mtime_ns);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return ns_of(t);
 }
 
 /* 1 if the file at rel still has the content whose hash was kept. */
@@ -644,6 +665,40 @@ static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, s
 
 /* ---- building --------------------------------------------------------------------- */
 
+/*
+ * The index would keep the content hash of each racy file, and every
+ * freshness check would read such a file again until the next build. Once
+ * a racy file's tick has passed, an edit gives it a new mtime: if its
+ * content is then still the bytes indexed, the hash is no longer needed.
+ * So the build waits for the tick to pass when that is soon (at most
+ * settle_wait_ms: the 20 ms tick of a file system with fine timestamps,
+ * not the 1 s of a coarse one), reads each racy file whose tick has passed
+ * again, and drops the hash of those that are unchanged. One that changed
+ * keeps its (old) hash, which the next check finds different.
+ */
+static void settle(const scan *s, lidx_builder *b)
+{
+	if (!s->n_racy)
+		return;
+	int64_t last = INT64_MIN;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->files[i].racy && s->files[i].mtime_ns + tick_of(s->files[i].mtime_ns) > last)
+			last = s->files[i].mtime_ns + tick_of(s->files[i].mtime_ns);
+	int64_t wait = last - now_ns() + 1000000; /* +1 ms: past the tick, not on it */
+	if (wait > 0 && wait <= (int64_t)settle_wait_ms * 1000000) {
+		struct timespec ts = { (time_t)(wait / 1000000000), (long)(wait % 1000000000) };
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	int64_t now = now_ns(); /* taken before the reads: each read is after the tick */
+	for (size_t i = 0; i < s->n; i++) {
+		const cfile *f = &s->files[i];
+		if (f->racy && f->mtime_ns + tick_of(f->mtime_ns) < now &&
+		    same_content(s, f->rel, f->size, f->hash))
+			lidx__builder_unhash(b, i);
+	}
+}
+
 static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_sync_report *rep,
                  lidx_err *err)
 {
@@ -653,6 +708,7 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 	uint64_t max = o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE;
 	int rc = lidx_builder_set_root(b, s->root);
 	rep->n_files = rep->n_skipped = 0;
+	s->n_racy = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		cfile *f = &s->files[i];
 		if (o && o->progress)
@@ -686,6 +742,13 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 			}
 		}
 		fi.skipped = r != NOTE_OK;
+		if (fi.hashed) { /* s->files[i] describes the bytes read, for settle() */
+			f->size = fi.size;
+			f->mtime_ns = fi.mtime_ns;
+			f->hash = fi.hash;
+			f->racy = 1;
+			s->n_racy++;
+		}
 		rc = lidx_builder_add_file_info(b, &fi);
 		if (rc < 0) {
 			lidx__err(err, rc, "out of memory");
@@ -700,6 +763,8 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 	}
 	if (o && o->progress && rc == 0)
 		o->progress(o->ctx, s->n, s->n, "");
+	if (rc == 0)
+		settle(s, b);
 	if (rc == 0)
 		rc = lidx_builder_write(b, index_path, err);
 	lidx_builder_free(b);
