@@ -336,6 +336,15 @@ void lidx_story_clear(lidx_story *s);
  */
 int lidx_index_find_story(lidx_index *ix, const char *path, uint32_t line, uint32_t *id_out);
 
+/**
+ * Check the CRC of the whole story store (once per handle; at open already
+ * when the index is under 4 MiB). After it returns 0 the story text read by
+ * lidx_index_story() is as written: a caller about to read every story
+ * checks it with this, faster than decompressing it all twice. Returns
+ * LIDX_ECORRUPT when the store is damaged.
+ */
+int lidx_index_check_stories(lidx_index *ix, lidx_err *err);
+
 /** Check every section's CRC and every postings list (slow on big indexes). */
 int lidx_index_verify(lidx_index *ix, lidx_err *err);
 

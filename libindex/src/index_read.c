@@ -167,7 +167,8 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 	if (!ix)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	ix->fd = -1;
-	ix->cached_block = UINT32_MAX;
+	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
+		ix->cached_block[k] = UINT32_MAX;
 	int rc;
 	if (!(ix->path = lidx__strndup(path, strlen(path)))) {
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
@@ -229,7 +230,8 @@ void lidx_index_close(lidx_index *ix)
 	lidx__free(ix->paths);
 	lidx__free(ix->root);
 	lidx__free(ix->path);
-	lidx__free(ix->block);
+	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
+		lidx__free(ix->block[k]);
 	lidx__free(ix->post_checked);
 	lidx__free(ix);
 }
@@ -293,10 +295,14 @@ int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *o)
 
 /* ---- story store --------------------------------------------------------------- */
 
-static int load_block(lidx_index *ix, uint32_t blk)
+/* Decompress store block blk (or find it cached): *slot says where. */
+static int load_block(lidx_index *ix, uint32_t blk, unsigned *slot)
 {
-	if (ix->cached_block == blk)
-		return 0;
+	for (unsigned k = 0; k < LIDX_BLOCK_CACHE; k++)
+		if (ix->cached_block[k] == blk) {
+			*slot = k;
+			return 0;
+		}
 	if (blk >= ix->n_blocks)
 		return LIDX_ECORRUPT;
 	const uint8_t *sidx = ix->sec[SEC_SIDX].p;
@@ -327,10 +333,13 @@ static int load_block(lidx_index *ix, uint32_t blk)
 		lidx__free(out);
 		return zr == Z_MEM_ERROR ? LIDX_ENOMEM : LIDX_ECORRUPT;
 	}
-	lidx__free(ix->block);
-	ix->block = out;
-	ix->block_len = raw;
-	ix->cached_block = blk;
+	unsigned k = ix->block_next;
+	ix->block_next = (k + 1) % LIDX_BLOCK_CACHE;
+	lidx__free(ix->block[k]);
+	ix->block[k] = out;
+	ix->block_len[k] = raw;
+	ix->cached_block[k] = blk;
+	*slot = k;
 	return 0;
 }
 
@@ -367,12 +376,13 @@ int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err
 	const char *path = ix->path;
 	if (file >= ix->n_files)
 		return CORRUPT("story file id");
-	int rc = load_block(ix, blk);
+	unsigned k = 0;
+	int rc = load_block(ix, blk, &k);
 	if (rc == LIDX_ENOMEM)
 		return lidx__err(err, rc, "out of memory reading a story");
-	if (rc < 0 || off > ix->block_len || len > ix->block_len - off)
+	if (rc < 0 || off > ix->block_len[k] || len > ix->block_len[k] - off)
 		return CORRUPT("story store");
-	const uint8_t *p = ix->block + off, *end = p + len;
+	const uint8_t *p = ix->block[k] + off, *end = p + len;
 	if ((rc = get_str(&p, end, &out->title, NULL)) < 0 ||
 	    (rc = get_str(&p, end, &out->breadcrumb, NULL)) < 0 ||
 	    (rc = get_str(&p, end, &out->text, &out->text_len)) < 0) {
@@ -556,6 +566,14 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
 	return 0;
 }
 
+int lidx_index_check_stories(lidx_index *ix, lidx_err *err)
+{
+	const char *path = ix->path;
+	if (check_section(&ix->sec[SEC_STORE]) < 0 || check_section(&ix->sec[SEC_SIDX]) < 0)
+		return CORRUPT("story store checksum");
+	return 0;
+}
+
 int lidx_index_verify(lidx_index *ix, lidx_err *err)
 {
 	const char *path = ix->path;
@@ -592,7 +610,7 @@ int lidx_index_verify(lidx_index *ix, lidx_err *err)
 		}
 	}
 	for (uint32_t b = 0; b < ix->n_blocks; b++) {
-		int rc = load_block(ix, b);
+		int rc = load_block(ix, b, &(unsigned){ 0 });
 		if (rc == LIDX_ENOMEM)
 			return lidx__err(err, rc, "out of memory");
 		if (rc < 0)
