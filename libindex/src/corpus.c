@@ -310,10 +310,11 @@ static void set_incomplete(scan *s, const char *rel, int e)
  * would silently lose the folder's notes. Symbolic links are followed only
  * while they stay inside the notes folder.
  */
-static int walk(scan *s, int pfd, const char *name, const char *rel, const struct stat *dst)
+static int walk(scan *s, int pfd, const char *name, const char *rel, const struct stat *dst, int link)
 {
-	int fd = *rel ? openat(pfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK)
-	              : open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+	/* a folder that was no link when stat'ed is not followed if it became one */
+	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | (link ? 0 : O_NOFOLLOW);
+	int fd = *rel ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		int e = errno;
@@ -403,7 +404,7 @@ static int walk(scan *s, int pfd, const char *name, const char *rel, const struc
 			s->dev[s->depth] = st.st_dev;
 			s->ino[s->depth] = st.st_ino;
 			s->depth++;
-			rc = walk(s, fd, de->d_name, sub, &st);
+			rc = walk(s, fd, de->d_name, sub, &st, maybe_link && S_ISLNK(lst.st_mode));
 			s->depth--;
 			if (rc < 0)
 				break;
@@ -441,7 +442,7 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	s->t_scan_ns = ns_of(now);
 	int rc = load_ignore(s);
 	if (rc == 0)
-		rc = walk(s, AT_FDCWD, "", "", &st);
+		rc = walk(s, AT_FDCWD, "", "", &st, 1);
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
 	if (s->n) /* qsort(NULL, 0, ...) is undefined */
