@@ -117,9 +117,18 @@ int cmd_stories(cli *c)
 		return rc;
 	const char *only = c->argc ? c->argv[0] : NULL;
 	lidx_err err = { 0 };
-	/* read every story first: damage in the story text of a big index (checked
-	   when read) is rebuilt from the notes before a line is printed */
-	for (uint32_t f = 0; f < lidx_index_file_count(c->ix); f++) {
+	/* damage in the story text of a big index (checked when read) is rebuilt
+	   from the notes before a line is printed: every story is listed, so
+	   the whole store's CRC is checked (instead of decompressing it twice);
+	   for some files only, their stories are read first */
+	if (!only && (rc = lidx_index_check_stories(c->ix, &err)) < 0) {
+		int r2 = rc == LIDX_ECORRUPT ? cli_rebuild_damaged(c, &err) : -1;
+		if (r2 < 0)
+			cli_error(c, "%s", err.msg);
+		if (r2 != 0)
+			return r2 > 0 ? r2 : EXIT_USAGE;
+	}
+	for (uint32_t f = 0; only && f < lidx_index_file_count(c->ix); f++) {
 		lidx_file_info fi;
 		lidx_index_file(c->ix, f, &fi);
 		if (only && !strstr(fi.path, only))

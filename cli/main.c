@@ -188,7 +188,7 @@ int cli_open(cli *c, int force)
 		so.warn = cli_warn;
 		so.ctx = c;
 		lidx_sync_report rep;
-		rc = lidx_corpus_sync(c->corpus, c->index_path, &so, &rep, &err);
+		rc = lidx_corpus_sync_open(c->corpus, c->index_path, &so, &rep, &c->ix, &err);
 		cli_warn_summary(c);
 		if (rc < 0) {
 			cli_error(c, "%s%s", err.msg, cli_corpus_origin(c));
@@ -205,7 +205,7 @@ int cli_open(cli *c, int force)
 			fprintf(stderr, "%s: the index was corrupt or from another version; rebuilt it from the notes\n",
 			        c->prog);
 	}
-	rc = lidx_index_open(&c->ix, c->index_path, 0, &err);
+	rc = c->ix ? 0 : lidx_index_open(&c->ix, c->index_path, 0, &err);
 	if (rc < 0) {
 		if (rc == LIDX_ENOTFOUND && !c->corpus)
 			cli_error(c, "%s (build it with --corpus DIR)", err.msg);

@@ -336,6 +336,15 @@ void lidx_story_clear(lidx_story *s);
  */
 int lidx_index_find_story(lidx_index *ix, const char *path, uint32_t line, uint32_t *id_out);
 
+/**
+ * Check the CRC of the whole story store (once per handle; at open already
+ * when the index is under 4 MiB). After it returns 0 the story text read by
+ * lidx_index_story() is as written: a caller about to read every story
+ * checks it with this, faster than decompressing it all twice. Returns
+ * LIDX_ECORRUPT when the store is damaged.
+ */
+int lidx_index_check_stories(lidx_index *ix, lidx_err *err);
+
 /** Check every section's CRC and every postings list (slow on big indexes). */
 int lidx_index_verify(lidx_index *ix, lidx_err *err);
 
@@ -535,6 +544,17 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  */
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);
+
+/**
+ * lidx_corpus_sync(), which also hands over the index it checked when that
+ * one was fresh: *out is then that index, open as lidx_index_open(path, 0)
+ * opens it (the caller closes it), which saves opening and checking it a
+ * second time; else *out is NULL (rebuilt, stale, or an error) and the
+ * caller opens the index itself. out may be NULL.
+ */
+int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path,
+                          const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_index **out,
+                          lidx_err *err);
 
 /* ----------------------------------------------------------------------
  * Memory.

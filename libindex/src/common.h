@@ -136,10 +136,15 @@ const char *lidx__irregular_base(const char *w, size_t n);
 /* analyze.c: inside a token callback, the caller's slot for the token's word
    (see analyze.c), or NULL */
 uint32_t *lidx__analyzer_user(lidx_analyzer *a);
+/* index_write.c: file i (in the order added) is no longer racy: its
+   content hash is not written (corpus.c's settle step) */
+void lidx__builder_unhash(lidx_builder *b, size_t i);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 /* corpus.c: pretend 1-second mtimes and no ctime (the racy-file hash test) */
 void lidx__test_coarse_times(int on);
+/* corpus.c: how long a build may wait for its racy files' tick to pass (default 30 ms) */
+void lidx__test_settle_wait_ms(long ms);
 #endif
 
 /* ---- hashing ------------------------------------------------------------- */

@@ -31,10 +31,14 @@ struct lidx_index {
 	double avg_title, avg_body;
 	/* FILES, parsed at open */
 	lidx_file_info *files;
-	/* one decompressed store block, cached */
-	uint32_t cached_block;
-	uint8_t *block;
-	size_t block_len;
+	char *paths;        /* their paths, NUL-terminated, one after the other */
+	/* the last decompressed store blocks, cached: a search reads its hits'
+	   stories to check them, then again to print them */
+#define LIDX_BLOCK_CACHE 8
+	uint32_t cached_block[LIDX_BLOCK_CACHE];
+	uint8_t *block[LIDX_BLOCK_CACHE];
+	size_t block_len[LIDX_BLOCK_CACHE];
+	unsigned block_next;  /* the slot to replace next (round robin) */
 	/* a CRC-checked flag per term's postings (bit set) */
 	uint8_t *post_checked;
 	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */

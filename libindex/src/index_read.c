@@ -112,16 +112,22 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		return LIDX_ENOMEM;
 	p = ix->sec[SEC_FILES].p;
 	const uint8_t *end = p + ix->sec[SEC_FILES].len;
+	/* paths are stored without NUL: copied into one block (the section's
+	   size bounds their bytes, and each path takes a varint byte or more
+	   for which its NUL goes), one allocation instead of one per file */
+	ix->paths = lidx__malloc((size_t)ix->sec[SEC_FILES].len + 1);
+	if (!ix->paths)
+		return LIDX_ENOMEM;
+	char *pp = ix->paths;
 	uint64_t covered = 0;
 	for (uint32_t i = 0; i < ix->n_files; i++) {
 		uint64_t plen, size, mt, ct, ino, fl, first, n;
 		if (lidx_get_varint(&p, end, &plen) < 0 || plen > (uint64_t)(end - p))
 			return CORRUPT("FILES entry");
-		/* paths are stored without NUL: copy them into the files table */
-		char *path_copy = lidx__strndup((const char *)p, (size_t)plen);
-		if (!path_copy)
-			return LIDX_ENOMEM;
-		ix->files[i].path = path_copy;
+		memcpy(pp, p, (size_t)plen);
+		pp[plen] = 0;
+		ix->files[i].path = pp;
+		pp += plen + 1;
 		p += plen;
 		if (lidx_get_varint(&p, end, &size) < 0 || lidx_get_varint(&p, end, &mt) < 0 ||
 		    lidx_get_varint(&p, end, &ct) < 0 || lidx_get_varint(&p, end, &ino) < 0 ||
@@ -161,7 +167,8 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 	if (!ix)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	ix->fd = -1;
-	ix->cached_block = UINT32_MAX;
+	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
+		ix->cached_block[k] = UINT32_MAX;
 	int rc;
 	if (!(ix->path = lidx__strndup(path, strlen(path)))) {
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
@@ -219,13 +226,12 @@ void lidx_index_close(lidx_index *ix)
 		munmap(ix->map, ix->size);
 	if (ix->fd >= 0)
 		close(ix->fd);
-	if (ix->files)
-		for (uint32_t i = 0; i < ix->n_files; i++)
-			lidx__free((char *)ix->files[i].path);
 	lidx__free(ix->files);
+	lidx__free(ix->paths);
 	lidx__free(ix->root);
 	lidx__free(ix->path);
-	lidx__free(ix->block);
+	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
+		lidx__free(ix->block[k]);
 	lidx__free(ix->post_checked);
 	lidx__free(ix);
 }
@@ -289,10 +295,14 @@ int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *o)
 
 /* ---- story store --------------------------------------------------------------- */
 
-static int load_block(lidx_index *ix, uint32_t blk)
+/* Decompress store block blk (or find it cached): *slot says where. */
+static int load_block(lidx_index *ix, uint32_t blk, unsigned *slot)
 {
-	if (ix->cached_block == blk)
-		return 0;
+	for (unsigned k = 0; k < LIDX_BLOCK_CACHE; k++)
+		if (ix->cached_block[k] == blk) {
+			*slot = k;
+			return 0;
+		}
 	if (blk >= ix->n_blocks)
 		return LIDX_ECORRUPT;
 	const uint8_t *sidx = ix->sec[SEC_SIDX].p;
@@ -323,10 +333,13 @@ static int load_block(lidx_index *ix, uint32_t blk)
 		lidx__free(out);
 		return zr == Z_MEM_ERROR ? LIDX_ENOMEM : LIDX_ECORRUPT;
 	}
-	lidx__free(ix->block);
-	ix->block = out;
-	ix->block_len = raw;
-	ix->cached_block = blk;
+	unsigned k = ix->block_next;
+	ix->block_next = (k + 1) % LIDX_BLOCK_CACHE;
+	lidx__free(ix->block[k]);
+	ix->block[k] = out;
+	ix->block_len[k] = raw;
+	ix->cached_block[k] = blk;
+	*slot = k;
 	return 0;
 }
 
@@ -363,12 +376,13 @@ int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err
 	const char *path = ix->path;
 	if (file >= ix->n_files)
 		return CORRUPT("story file id");
-	int rc = load_block(ix, blk);
+	unsigned k = 0;
+	int rc = load_block(ix, blk, &k);
 	if (rc == LIDX_ENOMEM)
 		return lidx__err(err, rc, "out of memory reading a story");
-	if (rc < 0 || off > ix->block_len || len > ix->block_len - off)
+	if (rc < 0 || off > ix->block_len[k] || len > ix->block_len[k] - off)
 		return CORRUPT("story store");
-	const uint8_t *p = ix->block + off, *end = p + len;
+	const uint8_t *p = ix->block[k] + off, *end = p + len;
 	if ((rc = get_str(&p, end, &out->title, NULL)) < 0 ||
 	    (rc = get_str(&p, end, &out->breadcrumb, NULL)) < 0 ||
 	    (rc = get_str(&p, end, &out->text, &out->text_len)) < 0) {
@@ -552,6 +566,14 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
 	return 0;
 }
 
+int lidx_index_check_stories(lidx_index *ix, lidx_err *err)
+{
+	const char *path = ix->path;
+	if (check_section(&ix->sec[SEC_STORE]) < 0 || check_section(&ix->sec[SEC_SIDX]) < 0)
+		return CORRUPT("story store checksum");
+	return 0;
+}
+
 int lidx_index_verify(lidx_index *ix, lidx_err *err)
 {
 	const char *path = ix->path;
@@ -588,7 +610,7 @@ int lidx_index_verify(lidx_index *ix, lidx_err *err)
 		}
 	}
 	for (uint32_t b = 0; b < ix->n_blocks; b++) {
-		int rc = load_block(ix, b);
+		int rc = load_block(ix, b, &(unsigned){ 0 });
 		if (rc == LIDX_ENOMEM)
 			return lidx__err(err, rc, "out of memory");
 		if (rc < 0)

@@ -150,6 +150,12 @@ int lidx_builder_add_file_info(lidx_builder *b, const lidx_file_info *fi)
 	return 0;
 }
 
+void lidx__builder_unhash(lidx_builder *b, size_t i)
+{
+	if (i < b->n_files)
+		b->files[i].fi.hashed = 0;
+}
+
 int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
 {
 	lidx_file_info fi;

@@ -44,6 +44,22 @@ static int sync_notes(lidx_sync_report *rep)
 	return rc;
 }
 
+/* 1 if the index lists name with a content hash (-1: not listed) */
+static int file_hashed(const char *name)
+{
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	int h = -1;
+	for (uint32_t i = 0; i < lidx_index_file_count(ix); i++) {
+		lidx_file_info fi;
+		assert_int_equal(lidx_index_file(ix, i, &fi), 0);
+		if (!strcmp(fi.path, name))
+			h = fi.hashed;
+	}
+	lidx_index_close(ix);
+	return h;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -68,15 +84,17 @@ static void test_corpus_racy_same_size_edit(void **state)
 {
 	(void)state;
 	lidx__test_coarse_times(1);
+	lidx__test_settle_wait_ms(0); /* see test_corpus_settle_* */
 	lidx_sync_report rep;
 	int caught = 0, tries = 0;
+	time_t t_edit = 0;
 	/* the edit must fall in the same second as the build: try again when the clock turned */
 	for (; tries < 20 && !caught; tries++) {
 		put("a.md", "# A\nalpha111 here\n");
 		time_t t0 = time(NULL);
 		assert_int_equal(sync_notes(&rep), 0);
 		put("a.md", "# A\nalpha222 here\n"); /* same size, same inode */
-		if (time(NULL) != t0)
+		if ((t_edit = time(NULL)) != t0)
 			continue;
 		assert_int_equal(sync_notes(&rep), 0);
 		assert_int_equal(rep.rebuilt, 1);
@@ -87,12 +105,11 @@ static void test_corpus_racy_same_size_edit(void **state)
 	/* nothing changed since: no rebuild (the hash matches) */
 	assert_int_equal(sync_notes(&rep), 0);
 	assert_int_equal(rep.rebuilt, 0);
-	lidx_index *ix;
-	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
-	lidx_file_info fi;
-	assert_int_equal(lidx_index_file(ix, 0, &fi), 0);
-	assert_int_equal(fi.hashed, 1);
-	lidx_index_close(ix);
+	/* the rebuild ran in the edit's second (unless the clock turned since)
+	   and did not wait for the second to pass: the hash is kept */
+	if (time(NULL) == t_edit)
+		assert_int_equal(file_hashed("a.md"), 1);
+	lidx__test_settle_wait_ms(30);
 	lidx__test_coarse_times(0);
 }
 
@@ -133,11 +150,84 @@ static void test_corpus_skip_reason(void **state)
 	assert_string_equal(lidx_skip_name(LIDX_SKIP_BINARY), "binary, not text");
 }
 
+/*
+ * Fine timestamps: a note written just before the build is racy, but the
+ * build waits out its 20 ms tick and reads it again, so the index keeps no
+ * hash and no later check reads the note; a same-size edit after that
+ * still changes its mtime and is seen.
+ */
+static void test_corpus_settle_fine(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	put("s.md", "# S\nsigma111 here\n");
+	assert_int_equal(sync_notes(&rep), 0);
+	assert_int_equal(rep.rebuilt, 1);
+	assert_int_equal(file_hashed("s.md"), 0);
+	put("s.md", "# S\nsigma222 here\n"); /* same size, same inode */
+	assert_int_equal(sync_notes(&rep), 0);
+	assert_int_equal(rep.rebuilt, 1);
+	assert_int_equal(rep.n_changed, 1);
+	assert_int_equal(sync_notes(&rep), 0);
+	assert_int_equal(rep.rebuilt, 0);
+}
+
+/* Edits t.md in place (same size) when the build has read every note. */
+static time_t t_progress_edit;
+static void edit_when_read(void *ctx, size_t done, size_t total, const char *path)
+{
+	(void)ctx, (void)path;
+	if (done == total && total) {
+		put("t.md", "# T\ntau222 here\n");
+		t_progress_edit = time(NULL);
+	}
+}
+
+/*
+ * Coarse timestamps (1 s, no ctime), and a build allowed to wait out the
+ * second: a same-size edit made after the build read the note, in the same
+ * second, is what the second reading finds different -- the hash is kept
+ * and the next check rebuilds. Without an edit the hash is dropped.
+ */
+static void test_corpus_settle_sees_edit(void **state)
+{
+	(void)state;
+	lidx__test_coarse_times(1);
+	lidx__test_settle_wait_ms(1100);
+	lidx_sync_report rep;
+	int caught = 0;
+	for (int tries = 0; tries < 10 && !caught; tries++) {
+		put("t.md", "# T\ntau111 here\n");
+		time_t t0 = time(NULL);
+		lidx_sync_opts so = { 0 };
+		so.progress = edit_when_read;
+		lidx_err err = { 0 };
+		t_progress_edit = 0;
+		assert_int_equal(lidx_corpus_sync(notes, ixpath, &so, &rep, &err), 0);
+		if (!rep.rebuilt || t_progress_edit != t0)
+			continue; /* the clock turned: the edit has another mtime */
+		assert_int_equal(file_hashed("t.md"), 1);
+		assert_int_equal(sync_notes(&rep), 0);
+		assert_int_equal(rep.rebuilt, 1);
+		assert_int_equal(rep.n_changed, 1);
+		caught = 1;
+	}
+	assert_true(caught);
+	/* that rebuild waited out the second and found t.md as it read it */
+	assert_int_equal(file_hashed("t.md"), 0);
+	assert_int_equal(sync_notes(&rep), 0);
+	assert_int_equal(rep.rebuilt, 0);
+	lidx__test_settle_wait_ms(30);
+	lidx__test_coarse_times(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_racy_same_size_edit),
 		cmocka_unit_test(test_corpus_skip_reason),
+		cmocka_unit_test(test_corpus_settle_fine),
+		cmocka_unit_test(test_corpus_settle_sees_edit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
