@@ -734,8 +734,8 @@ int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out);
  * Rank stories for the description: the query of lidx_match_query()
  * diversified over the requirements with xQuAD (Santos et al. 2010), so
  * that the first results answer different requirements. The description's
- * score of a story is multiplied by a length prior, (story length / average
- * story length)^length_prior with the ratio capped at 8, so that a story
+ * score of a story is multiplied by a length prior, ((story length + 1) /
+ * average story length)^length_prior with the ratio capped at 8, so that a story
  * that tells a project outranks a line or a summary that only names the
  * ad's words (lidx_match_opts.length_prior). Runs
  * lidx_match_coverage() if needed. res->hits[].score is the xQuAD score
