@@ -626,11 +626,7 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		n_cls = (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics);
 	size_t i = 0;
 	for (size_t w = 0; i < len; w++) {
-		while (i < len && isspace((unsigned char)s[i]))
-			i++;
-		size_t a = i;
-		while (i < len && !isspace((unsigned char)s[i]))
-			i++;
+		size_t a = lidx__next_word(s, len, &i); /* the words question.c classed */
 		if (a == i)
 			break;
 		if (w < n_cls && cls[w] == LIDX__QW_FRAME)

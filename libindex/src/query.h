@@ -76,6 +76,10 @@ enum { LIDX__QW_TOPIC = 0, LIDX__QW_GENRE = 1, LIDX__QW_FRAME = 2 };
 /* 1 if s reads as a plain-English question (five words or more, ending in '?'
    or opening as questions do: "tell", "describe", "how", ...). */
 int lidx__looks_like_question(const char *s, size_t len);
+/* The next word of s from *i (words are split at blanks, as the question
+   parser and the query parser both count them): its start, *i after its end;
+   none left when the start equals *i. */
+size_t lidx__next_word(const char *s, size_t len, size_t *i);
 /*
  * The class of each whitespace-separated word of s by the genre's framing
  * phrases, idioms and raw words ("make sure", "responsible for", "the way

@@ -229,17 +229,23 @@ static int mark(const char *pattern, char (*words)[WORD_CAP], size_t n, uint8_t 
 	return hit;
 }
 
+size_t lidx__next_word(const char *s, size_t len, size_t *i)
+{
+	while (*i < len && isspace((unsigned char)s[*i]))
+		(*i)++;
+	size_t a = *i;
+	while (*i < len && !isspace((unsigned char)s[*i]))
+		(*i)++;
+	return a;
+}
+
 int lidx__question_frame_words(const char *s, size_t len, uint8_t *cls, size_t cap,
                                const char **topics, size_t max_topics, size_t *n_topics)
 {
 	char words[MAXW][WORD_CAP];
 	size_t n = 0, i = 0;
 	while (i < len && n < cap && n < MAXW) {
-		while (i < len && isspace((unsigned char)s[i]))
-			i++;
-		size_t a = i;
-		while (i < len && !isspace((unsigned char)s[i]))
-			i++;
+		size_t a = lidx__next_word(s, len, &i);
 		if (a == i)
 			break;
 		norm_word(s + a, i - a, words[n], sizeof words[n]);
