@@ -6,21 +6,13 @@
 # eval-stories.py on a few of its queries. Each check prints "ok" or
 # "FAIL"; the closing line is "N passed, N failed". Needs: CVSEARCH, python3.
 set -u
-BIN=${CVSEARCH:-./cvsearch}
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+. "$(dirname "$0")/lib/common.sh"
 TMP=$(mktemp -d /tmp/cvsearch-eval.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 export CVSEARCH_INDEX_DIR="$TMP/cache"
 export NO_COLOR=1
 export XDG_CONFIG_HOME="$TMP/config"
 unset CVSEARCH_CORPUS CVSEARCH_ALIASES
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $1"; }
-bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
-expect_rc() { [ "$rc" = "$1" ] && ok "$2" || bad "$2" "exit $rc, want $1; stderr: $err"; }
-contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
-err_contains() { case $err in *"$1"*) ok "$2" ;; *) bad "$2" "stderr lacks '$1': $err" ;; esac; }
 # py EXPR: evaluate a Python expression over the JSON on stdout (bound to d)
 py() { printf '%s' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

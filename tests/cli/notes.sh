@@ -5,20 +5,13 @@
 # a page of links and a template (listed, never ranked), and a pasted copy of
 # a story collapsed into the original's result. Closing line "N passed, N failed".
 set -u
-BIN=${CVSEARCH:-./cvsearch}
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+. "$(dirname "$0")/lib/common.sh"
 SRC=$(cd "$(dirname "$0")/../fixtures/real-notes" && pwd)
 TMP=$(mktemp -d /tmp/cvsearch-notes.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 export CVSEARCH_INDEX_DIR="$TMP/cache"
 export NO_COLOR=1
 unset CVSEARCH_CORPUS
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $1"; }
-bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
-contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
-lacks() { case $out in *"$1"*) bad "$2" "output has '$1'" ;; *) ok "$2" ;; esac; }
 # py CHECK-NAME SCRIPT: run python on $out (JSON)
 py() { printf '%s' "$out" | python3 -c "$2" 2>"$TMP/pyerr" && ok "$1" || bad "$1" "$(cat "$TMP/pyerr")"; }
 

@@ -3,21 +3,12 @@
 # corpus, as a user runs it. Each check prints "ok" or "FAIL"; the closing
 # line is "N passed, N failed". Needs: CVSEARCH (the binary), python3.
 set -u
-BIN=${CVSEARCH:-./cvsearch}
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+. "$(dirname "$0")/lib/common.sh"
 TMP=$(mktemp -d /tmp/cvsearch-cli.XXXXXX)
 trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 export CVSEARCH_INDEX_DIR="$TMP/cache"
 export NO_COLOR=1
 unset CVSEARCH_CORPUS
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $1"; }
-bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-# run CMD...: sets $out, $err, $rc
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
-expect_rc() { [ "$rc" = "$1" ] && ok "$2" || bad "$2" "exit $rc, want $1; stderr: $err"; }
-contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
-err_contains() { case $err in *"$1"*) ok "$2" ;; *) bad "$2" "stderr lacks '$1': $err" ;; esac; }
 
 cp -R corpus "$TMP/notes"
 C="$TMP/notes"

@@ -4,20 +4,13 @@
 # match on the sample corpus. Each check prints "ok" or "FAIL"; the closing
 # line is "N passed, N failed". Needs: CVSEARCH, python3.
 set -u
-BIN=${CVSEARCH:-./cvsearch}
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+. "$(dirname "$0")/lib/common.sh"
 TMP=$(mktemp -d /tmp/cvsearch-totals.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 export CVSEARCH_INDEX_DIR="$TMP/cache"
 export NO_COLOR=1
 export XDG_CONFIG_HOME="$TMP/config"
 unset CVSEARCH_CORPUS CVSEARCH_ALIASES
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $1"; }
-bad()  { fail=$((fail+1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-run() { "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?; out=$(cat "$TMP/out"); err=$(cat "$TMP/err"); }
-contains() { case $out in *"$1"*) ok "$2" ;; *) bad "$2" "output lacks '$1'" ;; esac; }
-lacks() { case $out in *"$1"*) bad "$2" "output has '$1'" ;; *) ok "$2" ;; esac; }
 # field FIELD: a top-level field of the JSON on stdout
 field() { printf '%s' "$out" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)['$1']))"; }
 
