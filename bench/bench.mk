@@ -3,7 +3,9 @@
 # written to bench/RESULTS.md and bench/plots/*.png (quick mode: to
 # bench/out/RESULTS-quick.md and bench/out/plots, untracked). Data: BENCH_DATA=DIR
 # (default ../shared/data); a missing collection is skipped with one line.
-# The peers (libsqlite3-dev, libxapian-dev) link only the bench drivers.
+# The peers (libsqlite3-dev, libxapian-dev) link only the bench drivers, which wait
+# (order-only) for bench-deps, so `make -j2 bench` on a fresh machine compiles
+# them after the packages are installed.
 
 BENCH_DATA ?= ../shared/data
 BENCH_BIN = build/bench
@@ -15,17 +17,17 @@ XAPIAN_LIBS := $(shell pkg-config --libs xapian-core 2>/dev/null || echo -lxapia
 BENCH_CFLAGS = $(STD) $(WARN) -O2 -g -Ilibindex/include
 BENCH_DRIVERS = $(BENCH_BIN)/bench_cvsearch $(BENCH_BIN)/bench_fts5 $(BENCH_BIN)/bench_xapian
 
-$(BENCH_BIN)/bench_cvsearch: bench/bench_cvsearch.c bench/bench_common.h $(REL)/libindex.a
+$(BENCH_BIN)/bench_cvsearch: bench/bench_cvsearch.c bench/bench_common.h $(REL)/libindex.a | bench-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $< $(REL)/libindex.a $(LIBS)
 
-$(BENCH_BIN)/bench_fts5: bench/bench_fts5.c bench/bench_common.h
+$(BENCH_BIN)/bench_fts5: bench/bench_fts5.c bench/bench_common.h | bench-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(BENCH_CFLAGS) $(SQLITE_CFLAGS) -o $@ $< $(SQLITE_LIBS)
 
-$(BENCH_BIN)/bench_xapian: bench/bench_xapian.cc bench/bench_common.h
+$(BENCH_BIN)/bench_xapian: bench/bench_xapian.cc bench/bench_common.h | bench-deps
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $<"
 	$(Q)$(CXX) -std=c++17 -O2 -g -Wall $(XAPIAN_CFLAGS) -o $@ $< $(XAPIAN_LIBS)
