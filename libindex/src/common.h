@@ -130,6 +130,10 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 #endif
 	;
 
+/* match.c: the story-length prior of a story r times the average length,
+   (1 + ln(1 + r))^e */
+double lidx__length_prior(double ratio, double e);
+
 /* ---- analysis tables ------------------------------------------------------ */
 /* The base form of an irregular English verb form ("led" -> "lead"), or NULL. */
 const char *lidx__irregular_base(const char *w, size_t n);
