@@ -91,6 +91,9 @@ static void test_question_framing_phrases(void **state)
 		{ "you changed the way the team works", "TTFFTTF", "process" },
 		{ "when something went wrong", "TTFF", "failure" },
 		{ "took over a project", "FFTT", "ownership" },
+		/* getting oneself up to speed is learning; bringing someone is onboarding */
+		{ "had to get up to speed on Kafka", "TTFFFFTT", "learn" },
+		{ "bring the team up to speed", "FTTFFF", "onboarding" },
 		/* a phrase of the related table is a topic of its own */
 		{ "found the root cause of it", "TTFFTT", "root cause" },
 		/* nothing matches across an unrelated word */
