@@ -22,8 +22,6 @@
 #include "query.h"
 
 #define RELATED_WEIGHT 0.6
-/* a word of the question that opens a topic weighs at least this (below) */
-#define TOPIC_MIN_WEIGHT RELATED_WEIGHT
 #define SET_MAX 16
 
 /*
@@ -212,15 +210,6 @@ int lidx__related_expand(lidx_query *q, lidx_analyzer *an)
 			if (!in || used[s])
 				continue;
 			used[s] = 1;
-			/*
-			 * A word that opens an interview topic is the question's topic,
-			 * whatever its specificity in general English (question.c):
-			 * "failed" (0.52), "grow" (0.42) and "direction" (0.47) are
-			 * common words, but "a time you failed" is about failure. It
-			 * weighs at least what a related word of its topic counts.
-			 */
-			if (q->groups[g].weight > 0 && q->groups[g].weight < TOPIC_MIN_WEIGHT)
-				q->groups[g].weight = TOPIC_MIN_WEIGHT;
 			for (int k = 0; sets[s][k]; k++) {
 				if ((stems[s][k][0] && question_word(q, stems[s][k])) || !strcmp(sets[s][k], word))
 					continue;
