@@ -140,6 +140,8 @@ const char *lidx__irregular_base(const char *w, size_t n);
 /* The term of a word Snowball would conflate with another ("customers" ->
    "customer", not "custom"; stemkeep.c), or NULL. */
 const char *lidx__stem_keep(const char *w, size_t n);
+/* 1 if t is one of those terms ("customer"), which no other word reaches */
+int lidx__stem_kept_term(const char *t, size_t n);
 /* analyze.c: inside a token callback, the caller's slot for the token's word
    (see analyze.c), or NULL */
 uint32_t *lidx__analyzer_user(lidx_analyzer *a);

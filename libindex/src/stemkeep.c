@@ -57,6 +57,14 @@ const char *lidx__stem_keep(const char *w, size_t n)
 	return e ? (*e)[1] : NULL;
 }
 
+int lidx__stem_kept_term(const char *t, size_t n)
+{
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+		if (strlen(keep[i][1]) == n && !memcmp(keep[i][1], t, n))
+			return 1;
+	return 0;
+}
+
 #ifdef LIDX_TESTING
 int lidx__stem_keep_sorted(void)
 {
