@@ -653,7 +653,7 @@ typedef struct lidx_match_opts {
 	size_t max_terms;    /**< terms kept in the query (default 32) */
 	size_t max_phrases;  /**< two-word phrases added as boosts (default 10) */
 	size_t req_hits;     /**< stories examined per requirement (default 20) */
-	double length_prior; /**< exponent of the story-length prior of lidx_match_search() (default 1; 0: none) */
+	double length_prior; /**< exponent of the story-length prior of lidx_match_search() (default 2; 0: none) */
 } lidx_match_opts;
 
 void lidx_match_defaults(lidx_match_opts *o);
@@ -734,10 +734,11 @@ int lidx_match_pick(lidx_match *m, size_t k, uint32_t *stories, size_t *n_out);
  * Rank stories for the description: the query of lidx_match_query()
  * diversified over the requirements with xQuAD (Santos et al. 2010), so
  * that the first results answer different requirements. The description's
- * score of a story is multiplied by a length prior, ((story length + 1) /
- * average story length)^length_prior with the ratio capped at 8, so that a story
+ * score of a story is multiplied by a length prior, (1 + ln(1 + r))^length_prior
+ * with r = (story length + 1) / average story length, so that a story
  * that tells a project outranks a line or a summary that only names the
- * ad's words (lidx_match_opts.length_prior). Runs
+ * ad's words (lidx_match_opts.length_prior), and a short story that is the
+ * whole answer is not buried. Runs
  * lidx_match_coverage() if needed. res->hits[].score is the xQuAD score
  * (0..1, not a BM25 score); opts->limit results at most. res->total counts
  * the stories that the description's query or one of the requirements'

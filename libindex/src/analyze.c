@@ -128,7 +128,13 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 	const char *t = w;
 	size_t tl = wl;
 	int stop = lidx_is_stopword(w, wl);
-	if (!stop && stem && alpha) {
+	const char *kept = !stop && stem && alpha ? lidx__stem_keep(w, wl) : NULL;
+	if (kept) {
+		/* customers -> customer, not custom (stemkeep.c) */
+		tl = strlen(kept);
+		memcpy(a->term, kept, tl + 1);
+		t = a->term;
+	} else if (!stop && stem && alpha) {
 		/* built -> build, led -> lead: Snowball only strips suffixes */
 		const char *base = lidx__irregular_base(w, wl);
 		const sb_symbol *s = base ? sb_stemmer_stem(a->stemmer, (const sb_symbol *)base, (int)strlen(base))

@@ -130,9 +130,18 @@ int lidx__err(lidx_err *err, int code, const char *fmt, ...)
 #endif
 	;
 
+/* match.c: the story-length prior of a story r times the average length,
+   (1 + ln(1 + r))^e */
+double lidx__length_prior(double ratio, double e);
+
 /* ---- analysis tables ------------------------------------------------------ */
 /* The base form of an irregular English verb form ("led" -> "lead"), or NULL. */
 const char *lidx__irregular_base(const char *w, size_t n);
+/* The term of a word Snowball would conflate with another ("customers" ->
+   "customer", not "custom"; stemkeep.c), or NULL. */
+const char *lidx__stem_keep(const char *w, size_t n);
+/* 1 if t is one of those terms ("customer"), which no other word reaches */
+int lidx__stem_kept_term(const char *t, size_t n);
 /* analyze.c: inside a token callback, the caller's slot for the token's word
    (see analyze.c), or NULL */
 uint32_t *lidx__analyzer_user(lidx_analyzer *a);
@@ -141,6 +150,7 @@ uint32_t *lidx__analyzer_user(lidx_analyzer *a);
 void lidx__builder_unhash(lidx_builder *b, size_t i);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
+int lidx__stem_keep_sorted(void);
 /* corpus.c: pretend 1-second mtimes and no ctime (the racy-file hash test) */
 void lidx__test_coarse_times(int on);
 /* corpus.c: how long a build may wait for its racy files' tick to pass (default 30 ms) */

@@ -71,7 +71,7 @@
 #define LIDX_FORMAT_VERSION 2 /* 2: FILES holds ctime, inode, skip reason, content hash */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
-#define LIDX_ENGINE_REV 9 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates */
+#define LIDX_ENGINE_REV 10 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates; 10: stemkeep.c (customers, developers, providers kept apart) */
 #define LIDX_HEADER_SIZE 64
 #define LIDX_ENTRY_SIZE 24
 #define LIDX_DOC_SIZE 32

@@ -236,7 +236,8 @@ static int on_variant(void *ctx, const char *term, size_t len, const lidx_term *
 	int ok = 0;
 	for (int k = 0; endings[k] && !ok; k++)
 		ok = len - v->base_len == strlen(endings[k]) && !memcmp(term + v->base_len, endings[k], len - v->base_len);
-	if (!ok)
+	/* "custom" + "er" is "customer", kept apart on purpose (stemkeep.c) */
+	if (!ok || lidx__stem_kept_term(term, len))
 		return 0;
 	for (size_t k = 0; k < len; k++)
 		if (!((term[k] >= 'a' && term[k] <= 'z') || (unsigned char)term[k] >= 0x80))

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -602,7 +603,7 @@ static void test_match_length_prior(void **state)
 	for (int prior = 0; prior < 2; prior++) {
 		lidx_match_opts mo;
 		lidx_match_defaults(&mo);
-		assert_true(mo.length_prior == 1.0);
+		assert_true(mo.length_prior == 2.0);
 		if (!prior)
 			mo.length_prior = 0;
 		lidx_match *m = NULL;
@@ -621,6 +622,27 @@ static void test_match_length_prior(void **state)
 	assert_int_equal(lidx_index_story(f->ix, first[1], &s, NULL), 0);
 	assert_string_equal(s.title, "Event pipeline");
 	lidx_story_clear(&s);
+}
+
+/*
+ * The prior grows with the log of the length ratio: a story a tenth of the
+ * average length keeps 0.42 of an average story's prior (a prior linear in
+ * the length gave it 0.1 and buried the short item that is the whole
+ * answer), one eight times the average gets 3.6 times it (not 8); it never
+ * falls as a story grows.
+ */
+double lidx__length_prior(double ratio, double e);
+
+static void test_match_prior_shape(void **state)
+{
+	(void)state;
+	double one = lidx__length_prior(1.0, 2.0);
+	assert_true(fabs(lidx__length_prior(0.1, 2.0) / one - 0.418) < 0.01);
+	assert_true(fabs(lidx__length_prior(8.0, 2.0) / one - 3.57) < 0.01);
+	assert_true(lidx__length_prior(0.0, 2.0) == 1.0);
+	for (double r = 0; r < 20; r += 0.25)
+		assert_true(lidx__length_prior(r + 0.25, 2.0) > lidx__length_prior(r, 2.0));
+	assert_true(lidx__length_prior(3.0, 0.0) == 1.0); /* exponent 0: no prior */
 }
 
 static void test_match_alloc_failures(void **state)
@@ -678,6 +700,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_strong_needs_more, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_length_prior, setup_length, teardown),
+		cmocka_unit_test(test_match_prior_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
