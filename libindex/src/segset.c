@@ -25,6 +25,7 @@ struct lidx_segset {
 	uint32_t base[LIDX_MAX_SEGS + 1]; /* global id of each segment's story 0; base[n] = all */
 	uint8_t *dead[LIDX_MAX_SEGS];     /* deleted stories (local ids), NULL: none */
 	uint32_t *fmap[LIDX_MAX_SEGS];    /* local file id -> global file id (UINT32_MAX: dead) */
+	uint32_t *gseg, *glocal;          /* global file id -> segment, local file id */
 	lidx_manifest man;                /* as read */
 };
 
@@ -233,6 +234,8 @@ void lidx__segs_free(lidx_segset *ss)
 		lidx__free(ss->dead[s]);
 		lidx__free(ss->fmap[s]);
 	}
+	lidx__free(ss->gseg);
+	lidx__free(ss->glocal);
 	lidx__manifest_clear(&ss->man);
 	lidx__free(ss);
 }
@@ -244,7 +247,9 @@ static int merge_files(lidx_index *v, lidx_segset *ss, const char *path, lidx_er
 	for (uint32_t s = 0; s < ss->n; s++)
 		total += ss->seg[s]->n_files;
 	v->files = lidx__calloc(total ? total : 1, sizeof *v->files);
-	if (!v->files)
+	ss->gseg = lidx__calloc(total ? total : 1, sizeof *ss->gseg);
+	ss->glocal = lidx__calloc(total ? total : 1, sizeof *ss->glocal);
+	if (!v->files || !ss->gseg || !ss->glocal)
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	uint32_t at[LIDX_MAX_SEGS] = { 0 };
 	uint32_t n = 0;
@@ -267,6 +272,8 @@ static int merge_files(lidx_index *v, lidx_segset *ss, const char *path, lidx_er
 			break;
 		lidx_file_info fi = ss->seg[best]->files[at[best]];
 		fi.first_story += ss->base[best];
+		ss->gseg[n] = (uint32_t)best;
+		ss->glocal[n] = at[best];
 		ss->fmap[best][at[best]++] = n;
 		v->n_skipped += (uint32_t)fi.skipped;
 		v->files[n++] = fi;
@@ -657,14 +664,8 @@ void lidx__segs_where(lidx_index *ix, uint32_t gfile, uint32_t *seg, uint32_t *l
 		*local = gfile;
 		return;
 	}
-	for (uint32_t s = 0; s < ss->n; s++)
-		for (uint32_t f = 0; f < ss->seg[s]->n_files; f++)
-			if (ss->fmap[s][f] == gfile) {
-				*seg = s;
-				*local = f;
-				return;
-			}
-	*seg = UINT32_MAX;
+	*seg = gfile < ix->n_files ? ss->gseg[gfile] : UINT32_MAX;
+	*local = gfile < ix->n_files ? ss->glocal[gfile] : UINT32_MAX;
 }
 
 int lidx__segs_manifest(lidx_index *ix, lidx_manifest *out)
