@@ -1091,7 +1091,7 @@ static int stale_ix(lidx_index *ix, int orc, scan *s, lidx_sync_report *rep)
 		return 1;
 	}
 	int stale = compare(ix, s, rep) || ix->engine_rev != LIDX_ENGINE_REV;
-	rep->n_stories = lidx_index_story_count(ix);
+	rep->n_stories = ix->n_live;
 	rep->n_skipped = 0;
 	for (uint32_t f = 0; f < ix->n_files; f++)
 		rep->n_skipped += (uint32_t)ix->files[f].skipped;
@@ -1307,7 +1307,11 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	sweep_temps(index_path);
 	/* another process may have built it while we waited */
 	lidx_index *now = NULL;
-	int nrc = lidx_index_open(&now, index_path, 0, NULL);
+	int nrc = lidx_index_open(&now, index_path, 0, err);
+	if (nrc == LIDX_ENOMEM) { /* not a reason to rebuild it all */
+		rc = nrc;
+		goto done;
+	}
 	if (nrc < 0)
 		now = NULL;
 	if (!force && !stale_ix(now, nrc, &s, rep)) {
@@ -1327,7 +1331,11 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 		rep->rebuilt = 1;
 		lidx_index *ix;
 		if (lidx_index_open(&ix, index_path, 0, NULL) == 0) {
-			rep->n_stories = lidx_index_story_count(ix);
+			lidx_stats st;
+			lidx_index_stats(ix, &st);
+			rep->n_stories = st.n_stories; /* live ones, after an update */
+			rep->n_files = st.n_files;
+			rep->n_skipped = st.n_skipped;
 			lidx_index_close(ix);
 		}
 	} else if (!force && rc != LIDX_ENOMEM && old_usable(index_path)) {

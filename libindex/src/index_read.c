@@ -177,8 +177,10 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 		if (rc != LIDX_ECORRUPT || tries >= 3)
 			break;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		*out = NULL;
 		lidx_index_close(ix);
+	}
 	return rc;
 }
 
