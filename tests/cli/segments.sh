@@ -120,5 +120,42 @@ CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
 [ "$(segs)" = 0 ] && [ "$(stat -c "%i %y" "$main")" != "$ino" ] && ok "a large change rebuilds" || bad "a large change rebuilds" "$(ls "$IDX")"
 same_as_fresh "after a large change"
 
+# readers never lock: searches while updates replace manifests and merge
+# segments away all succeed (a reader that misses a removed segment reads
+# the manifest again)
+( k=0; while [ $k -lt 20 ]; do
+	echo "concurrent edit $k kafka" >>"$C/d$((k % 3))/note$((50 + k % 10)).md"
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>>"$TMP/writer.err"
+	k=$((k + 1))
+done ) &
+wpid=$!
+bad_reads=0; k=0
+while [ $k -lt 60 ]; do
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" --no-update -n 3 kafka >/dev/null 2>>"$TMP/reader.err" || bad_reads=$((bad_reads + 1))
+	k=$((k + 1))
+done
+wait $wpid
+[ "$bad_reads" = 0 ] && [ ! -s "$TMP/reader.err" ] && ok "60 searches during 20 updates all succeed" \
+	|| bad "60 searches during 20 updates all succeed" "$bad_reads failed: $(head -3 "$TMP/reader.err")"
+[ ! -s "$TMP/writer.err" ] && ok "the updates said nothing" || bad "the updates said nothing" "$(head -3 "$TMP/writer.err")"
+same_as_fresh "after concurrent updates"
+
+# kill -9 at random moments of an update: the index still opens (the old
+# manifest or the new one), and the next run completes the update
+kills_ok=0; k=0
+while [ $k -lt 12 ]; do
+	echo "killed edit $k kafka" >>"$C/d$((k % 3))/note$((60 + k % 6)).md"
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1 &
+	p=$!
+	sleep "0.0$((k % 5))$((k * 7 % 10))"
+	kill -9 $p 2>/dev/null; wait $p 2>/dev/null
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" --no-update -n 1 kafka >/dev/null 2>&1 && kills_ok=$((kills_ok + 1))
+	k=$((k + 1))
+done
+[ "$kills_ok" = 12 ] && ok "after each of 12 kills the index opens" || bad "after each of 12 kills the index opens" "$kills_ok of 12"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "after killed updates"
+ls "$IDX" | grep -q 'tmp' && bad "no temporary file is left" "$(ls "$IDX")" || ok "no temporary file is left"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
