@@ -8,7 +8,7 @@
 #include "common.h"
 #include "format.h"
 
-/* segments an index may have: the main file and at most 7 more (segments.c) */
+/* segments an index may have: the main file and at most 7 more (segset.c) */
 #define LIDX_MAX_SEGS 8
 
 typedef struct lidx_segset lidx_segset;
@@ -50,7 +50,7 @@ struct lidx_index {
 	uint32_t n_grouped;
 	/* BM25's N: the stories not deleted (n_stories but for a segmented index) */
 	uint32_t n_live;
-	/* segments.c: the main file and the segments beside it, NULL for one
+	/* segset.c: the main file and the segments beside it, NULL for one
 	   file. Then story ids are global (segment base + local id), files[] is
 	   the merged FILES of the live files, and sec[] is unused. */
 	lidx_segset *segs;
@@ -141,7 +141,7 @@ typedef struct lidx_docinfo {
 } lidx_docinfo;
 int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
 
-/* ---- segments.c: an index of several segments ---- */
+/* ---- segset.c: an index of several segments ---- */
 
 /* Open one index file, without the segments beside it. */
 int lidx__index_open_one(lidx_index **out, const char *path, unsigned flags, lidx_err *err);

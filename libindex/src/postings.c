@@ -5,7 +5,7 @@
  * decodes positions only when asked (phrases, snippets), passing the
  * earlier docs' positions in one byte scan. Used by search.c. The
  * layout is in format.h; every read is bounds-checked. For an index of
- * several segments (segments.c) a cursor chains the segments' lists, their
+ * several segments (segset.c) a cursor chains the segments' lists, their
  * doc ids offset by each segment's first story, and leaves deleted stories
  * out of the blocks it decodes.
  */

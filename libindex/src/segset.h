@@ -1,6 +1,16 @@
 /*
  * segset.h -- the manifest of an index of several segments (PATH.live) and
  * what corpus.c needs to write one; the view itself is declared in index.h.
+ * Segment files (PATH.seg.GEN) are index files of format.h's grammar. The
+ * manifest (docs/FORMAT.md, "Segments"; little-endian):
+ *
+ *   live    := magic[8] version:u32 n_seg:u32 next_gen:u32 reserved:u32
+ *              segment{n_seg} crc:u32      (CRC32 of every byte before it)
+ *   segment := gen:u32 n_dead:u32 size:u64 id:u32 reserved:u32
+ *              dead_file:u32{n_dead}       (rising FILES ids, deleted)
+ *   magic = "CVXLIVE\n", version 1, 1 <= n_seg <= 8, segment 0 is PATH
+ *   (gen 0); size and id (CRC32 of the header and section table) are those
+ *   of the file the manifest was written for.
  */
 #ifndef LIDX_SEGSET_H
 #define LIDX_SEGSET_H
