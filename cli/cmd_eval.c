@@ -610,7 +610,10 @@ static int locate_phrases(cli *c, espec *sp)
 	lidx_err err = { 0 };
 	for (uint32_t id = 0; id < n; id++) {
 		lidx_story s;
-		if (lidx_index_story(c->ix, id, &s, &err) < 0) {
+		int r = lidx_index_story(c->ix, id, &s, &err);
+		if (r == LIDX_ENOTFOUND)
+			continue; /* deleted (an index updated by segments) */
+		if (r < 0) {
 			cli_error(c, "%s; run 'cvsearch index' to rebuild it", err.msg);
 			return -1;
 		}

@@ -102,6 +102,9 @@ int cmd_stats(cli *c)
 	printf("index size   %.1f KiB (postings %.1f KiB, story text %.1f KiB)\n", st.index_bytes / 1024.0,
 	       st.postings_bytes / 1024.0, st.store_bytes / 1024.0);
 	printf("build time   %.3f s, at %s\n", st.build_seconds, when);
+	if (st.n_segments > 1) /* updates written beside the index (segments) */
+		printf("segments     %u (the index and %u updates; terms and postings count them all)\n",
+		       st.n_segments, st.n_segments - 1);
 	printf("story size   %.1f words on average\n", st.avg_body_len);
 	return EXIT_RESULTS;
 }

@@ -251,7 +251,8 @@ int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err
 void lidx_index_close(lidx_index *ix);
 
 typedef struct lidx_stats {
-	uint32_t n_stories;
+	uint32_t n_stories;        /**< stories searched (deleted ones of a segmented
+	                                index left out) */
 	uint32_t n_files;          /**< files indexed (not counting skipped) */
 	uint32_t n_skipped;        /**< files seen but not indexed */
 	uint64_t n_terms;
@@ -263,6 +264,10 @@ typedef struct lidx_stats {
 	double build_seconds;
 	int64_t built_at;          /**< Unix time */
 	double avg_title_len, avg_body_len;
+	uint32_t n_segments;       /**< index files: 1, or the main file and the
+	                                segments an update wrote beside it (n_terms,
+	                                n_postings, n_positions are then summed over
+	                                them, deleted stories included) */
 } lidx_stats;
 
 int lidx_index_stats(lidx_index *ix, lidx_stats *out);
@@ -326,6 +331,12 @@ typedef struct lidx_story {
 	                             (its own id if it has none) */
 } lidx_story;
 
+/**
+ * Story ids run from 0 to this count - 1. An index updated by segments
+ * (lidx_corpus_sync) keeps the ids of its changed files' old stories:
+ * lidx_index_story() says LIDX_ENOTFOUND for those, and no search returns
+ * them (lidx_stats.n_stories counts the others).
+ */
 uint32_t lidx_index_story_count(lidx_index *ix);
 int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err);
 void lidx_story_clear(lidx_story *s);
@@ -501,6 +512,8 @@ typedef struct lidx_sync_opts {
 
 typedef struct lidx_sync_report {
 	int rebuilt;              /**< 1 if a new index was written */
+	int updated;              /**< 1 if only the changed files were: a
+	                               segment beside the index (rebuilt is 1 too) */
 	int was_corrupt;          /**< 1 if the old index could not be read */
 	int stale;                /**< 1 if the notes changed but the index could
 	                               not be rebuilt (disk full, read-only or

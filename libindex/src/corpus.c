@@ -20,6 +20,7 @@
 #include <zlib.h>
 #include "index.h"
 #include "safefile.h"
+#include "segset.h"
 
 #define MAX_DEPTH 64
 #define DEFAULT_MAX_FILE (64ull << 20)
@@ -501,6 +502,17 @@ static int same_content(const scan *s, const char *rel, uint64_t size, uint64_t 
 	return same;
 }
 
+/* 1 if scan file f is not what the index's entry fi describes. */
+static int file_changed(const scan *s, const cfile *f, const lidx_file_info *fi)
+{
+	int ix_skip = fi->skip_reason == LIDX_SKIP_FOLDER || fi->skip_reason == LIDX_SKIP_OUTSIDE
+	              ? fi->skip_reason : 0;
+	/* a file that changed or failed while it was read is read again */
+	return f->size != fi->size || f->mtime_ns != fi->mtime_ns || f->ctime_ns != fi->ctime_ns ||
+	       f->ino != fi->ino || f->skip != ix_skip || fi->skip_reason == LIDX_SKIP_CHANGED ||
+	       (fi->hashed && !same_content(s, f->rel, f->size, fi->hash));
+}
+
 /*
  * Does the index describe exactly these files? Counts the differences. A
  * file is unchanged when size, mtime, ctime and inode are (ctime: a chmod
@@ -529,14 +541,7 @@ static int compare(lidx_index *ix, scan *s, lidx_sync_report *rep)
 		} else if (c > 0) {
 			deleted++, j++;
 		} else {
-			const cfile *f = &s->files[i];
-			int ix_skip = fi.skip_reason == LIDX_SKIP_FOLDER || fi.skip_reason == LIDX_SKIP_OUTSIDE
-			              ? fi.skip_reason : 0;
-			/* a file that changed or failed while it was read is read again */
-			if (f->size != fi.size || f->mtime_ns != fi.mtime_ns || f->ctime_ns != fi.ctime_ns ||
-			    f->ino != fi.ino || f->skip != ix_skip || fi.skip_reason == LIDX_SKIP_CHANGED ||
-			    (fi.hashed && !same_content(s, f->rel, f->size, fi.hash)))
-				changed++;
+			changed += file_changed(s, &s->files[i], &fi);
 			i++, j++;
 		}
 	}
@@ -677,7 +682,7 @@ static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, s
  * again, and drops the hash of those that are unchanged. One that changed
  * keeps its (old) hash, which the next check finds different.
  */
-static void settle(const scan *s, lidx_builder *b)
+static void settle(const scan *s, lidx_builder *b, const uint32_t *bfile)
 {
 	if (!s->n_racy)
 		return;
@@ -696,9 +701,65 @@ static void settle(const scan *s, lidx_builder *b)
 		const cfile *f = &s->files[i];
 		if (f->racy && f->mtime_ns + tick_of(f->mtime_ns) < now &&
 		    same_content(s, f->rel, f->size, f->hash))
-			lidx__builder_unhash(b, i);
+			lidx__builder_unhash(b, bfile ? bfile[i] : i);
 	}
 }
+
+/* Read scan file i and add it to the builder (its stories, or the reason it
+   is skipped). */
+static int add_note(scan *s, lidx_builder *b, size_t i, uint64_t max, lidx_sync_report *rep,
+                    lidx_err *err)
+{
+	const lidx_sync_opts *o = s->o;
+	cfile *f = &s->files[i];
+	lidx_file_info fi;
+	memset(&fi, 0, sizeof fi);
+	fi.path = f->rel;
+	fi.size = f->size;
+	fi.mtime_ns = f->mtime_ns;
+	fi.ctime_ns = f->ctime_ns;
+	fi.ino = f->ino;
+	char *text = NULL;
+	size_t len = 0;
+	int r = NOTE_SKIP, rc;
+	if (f->skip) {
+		fi.skip_reason = f->skip; /* a folder or a link, told at the scan */
+	} else {
+		struct stat st;
+		r = read_note(s, f, max, &text, &len, &st, &fi.skip_reason, &fi.hashed, &fi.hash);
+		if (r < 0)
+			return lidx__err(err, r, "out of memory reading %s", f->rel);
+		if (r == NOTE_RETRY)
+			return lidx__err(err, LIDX_EIO, "cannot open %s: %s", f->rel, strerror(errno));
+		if (r == NOTE_OK) { /* what was read is what is recorded */
+			fi.size = (uint64_t)st.st_size;
+			stat_times(&st, &fi.mtime_ns, &fi.ctime_ns);
+		}
+	}
+	(void)o;
+	fi.skipped = r != NOTE_OK;
+	if (fi.hashed) { /* s->files[i] describes the bytes read, for settle() */
+		f->size = fi.size;
+		f->mtime_ns = fi.mtime_ns;
+		f->hash = fi.hash;
+		f->racy = 1;
+		s->n_racy++;
+	}
+	rc = lidx_builder_add_file_info(b, &fi);
+	if (rc < 0) {
+		lidx__err(err, rc, "out of memory");
+	} else if (r == NOTE_OK) {
+		const char *name = strrchr(f->rel, '/');
+		rc = lidx_builder_add_text(b, text, len, name ? name + 1 : f->rel, err);
+		rep->n_files++;
+	} else {
+		rep->n_skipped++;
+	}
+	lidx__free(text);
+	return rc;
+}
+
+static void remove_segments(const char *index_path, const lidx_manifest *keep);
 
 static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_sync_report *rep,
                  lidx_err *err)
@@ -711,64 +772,234 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 	rep->n_files = rep->n_skipped = 0;
 	s->n_racy = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		cfile *f = &s->files[i];
 		if (o && o->progress)
-			o->progress(o->ctx, i, s->n, f->rel);
-		lidx_file_info fi;
-		memset(&fi, 0, sizeof fi);
-		fi.path = f->rel;
-		fi.size = f->size;
-		fi.mtime_ns = f->mtime_ns;
-		fi.ctime_ns = f->ctime_ns;
-		fi.ino = f->ino;
-		char *text = NULL;
-		size_t len = 0;
-		int r = NOTE_SKIP;
-		if (f->skip) {
-			fi.skip_reason = f->skip; /* a folder or a link, told at the scan */
-		} else {
-			struct stat st;
-			r = read_note(s, f, max, &text, &len, &st, &fi.skip_reason, &fi.hashed, &fi.hash);
-			if (r < 0) {
-				rc = lidx__err(err, r, "out of memory reading %s", f->rel);
-				break;
-			}
-			if (r == NOTE_RETRY) {
-				rc = lidx__err(err, LIDX_EIO, "cannot open %s: %s", f->rel, strerror(errno));
-				break;
-			}
-			if (r == NOTE_OK) { /* what was read is what is recorded */
-				fi.size = (uint64_t)st.st_size;
-				stat_times(&st, &fi.mtime_ns, &fi.ctime_ns);
-			}
-		}
-		fi.skipped = r != NOTE_OK;
-		if (fi.hashed) { /* s->files[i] describes the bytes read, for settle() */
-			f->size = fi.size;
-			f->mtime_ns = fi.mtime_ns;
-			f->hash = fi.hash;
-			f->racy = 1;
-			s->n_racy++;
-		}
-		rc = lidx_builder_add_file_info(b, &fi);
-		if (rc < 0) {
-			lidx__err(err, rc, "out of memory");
-		} else if (r == NOTE_OK) {
-			const char *name = strrchr(f->rel, '/');
-			rc = lidx_builder_add_text(b, text, len, name ? name + 1 : f->rel, err);
-			rep->n_files++;
-		} else {
-			rep->n_skipped++;
-		}
-		lidx__free(text);
+			o->progress(o->ctx, i, s->n, s->files[i].rel);
+		rc = add_note(s, b, i, max, rep, err);
 	}
 	if (o && o->progress && rc == 0)
 		o->progress(o->ctx, s->n, s->n, "");
 	if (rc == 0)
-		settle(s, b);
+		settle(s, b, NULL);
 	if (rc == 0)
 		rc = lidx_builder_write(b, index_path, err);
 	lidx_builder_free(b);
+	/* the new main file is not the one a manifest names: the segments of
+	   the old one are dead now (readers already ignore them) */
+	if (rc == 0)
+		remove_segments(index_path, NULL);
+	return rc;
+}
+
+/* ---- updating: a segment of the changed files ---------------------------------------- */
+
+/*
+ * Remove PATH.live (when keep is NULL), the segment files keep does not name
+ * and the temporary files of killed segment or manifest writers. Called
+ * with the build lock held: no other builder is writing one.
+ */
+static void remove_segments(const char *index_path, const lidx_manifest *keep)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(index_path, '/');
+	const char *base = slash ? slash + 1 : index_path;
+	if (slash)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - index_path) + (slash == index_path), index_path);
+	else
+		snprintf(dir, sizeof dir, ".");
+	size_t bl = strlen(base);
+	if (!keep) {
+		char mp[PATH_MAX + 8];
+		snprintf(mp, sizeof mp, "%s.live", index_path);
+		unlink(mp);
+	}
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		if (strncmp(n, base, bl) != 0)
+			continue;
+		n += bl;
+		int drop = 0;
+		if (!strncmp(n, ".live.tmp.", 10)) {
+			drop = 1;
+		} else if (!strncmp(n, ".seg.", 5)) {
+			char *end;
+			errno = 0;
+			unsigned long g = strtoul(n + 5, &end, 10);
+			drop = 1;
+			if (*end == 0 && errno == 0 && keep) /* a segment: kept when named */
+				for (uint32_t k = 1; k < keep->n; k++)
+					if (keep->seg[k].gen == g)
+						drop = 0;
+		}
+		if (drop)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Add file f (local id in its segment) to the segment's deleted files. */
+static int mark_dead(lidx_manifest_seg *e, uint32_t f)
+{
+	uint32_t *p = lidx__realloc(e->dead_files, ((size_t)e->n_dead + 1) * 4);
+	if (!p)
+		return LIDX_ENOMEM;
+	e->dead_files = p;
+	uint32_t k = e->n_dead;
+	while (k > 0 && p[k - 1] > f) {
+		p[k] = p[k - 1];
+		k--;
+	}
+	if (k > 0 && p[k - 1] == f) { /* already dead: undo the shift */
+		memmove(p + k, p + k + 1, (size_t)(e->n_dead - k) * 4);
+		return 0;
+	}
+	p[k] = f;
+	e->n_dead++;
+	return 0;
+}
+
+/* the merge policy (see DESIGN.md, "Incremental updates") */
+#define SEG_MAX_SMALL 4   /* segments beside the main file before they are merged */
+#define SEG_MAX_SHARE 5   /* full rebuild once 1/5 of the main file's files changed */
+
+/*
+ * Write the changed, added and deleted files as a segment beside the index
+ * ix (the current one, checked under the lock): a new segment file with the
+ * changed and added files, their old versions (and the deleted files)
+ * marked deleted in the segments that hold them, then the new manifest by
+ * rename. When there would be more than SEG_MAX_SMALL segments beside the
+ * main file, the new segment also takes the live files of the others
+ * (read again from the notes), which are dropped. Returns 1 when the change
+ * is too large for a segment (the caller rebuilds), 0 when written, or a
+ * negative code.
+ */
+static int update(scan *s, lidx_index *ix, const char *index_path, const lidx_sync_opts *o,
+                  lidx_sync_report *rep, lidx_err *err)
+{
+	lidx_manifest m;
+	memset(&m, 0, sizeof m);
+	lidx_builder *b = NULL;
+	uint8_t *take = lidx__calloc(s->n ? s->n : 1, 1);   /* scan files for the new segment */
+	uint32_t *bfile = lidx__calloc(s->n ? s->n : 1, sizeof *bfile);
+	uint8_t *gdead = lidx__calloc(ix->n_files ? ix->n_files : 1, 1); /* index files to delete */
+	int rc = 0;
+	if (!take || !bfile || !gdead || lidx__segs_manifest(ix, &m) < 0) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* the differences, as compare() finds them */
+	size_t i = 0, j = 0, n_take = 0;
+	uint32_t nf = ix->n_files;
+	while (i < s->n || j < nf) {
+		int c = i >= s->n ? 1 : j >= nf ? -1 : strcmp(s->files[i].rel, ix->files[j].path);
+		if (c < 0) {
+			take[i++] = 1;
+		} else if (c > 0) {
+			gdead[j++] = 1;
+		} else {
+			if (file_changed(s, &s->files[i], &ix->files[j]))
+				take[i] = gdead[j] = 1;
+			i++, j++;
+		}
+	}
+	uint32_t nseg = m.n, merge = nseg - 1 >= SEG_MAX_SMALL;
+	if (merge) { /* the new segment takes the small segments' live files too */
+		for (i = 0, j = 0; i < s->n && j < nf;) {
+			int c = strcmp(s->files[i].rel, ix->files[j].path);
+			if (c == 0) {
+				uint32_t sg, lf;
+				lidx__segs_where(ix, (uint32_t)j, &sg, &lf);
+				if (sg != 0)
+					take[i] = 1;
+			}
+			if (c <= 0)
+				i++;
+			if (c >= 0)
+				j++;
+		}
+		for (uint32_t k = 1; k < m.n; k++)
+			lidx__free(m.seg[k].dead_files);
+		m.n = 1;
+	}
+	for (j = 0; j < nf; j++) {
+		if (!gdead[j])
+			continue;
+		uint32_t sg, lf;
+		lidx__segs_where(ix, (uint32_t)j, &sg, &lf);
+		if (sg >= m.n)
+			continue; /* in a segment the merge drops */
+		if (mark_dead(&m.seg[sg], lf) < 0) {
+			rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	for (i = 0; i < s->n; i++)
+		n_take += take[i];
+	/* too much for a segment: the main file's deleted files and the files
+	   outside it would pass a fifth of its files */
+	lidx_index *main = lidx__segs_seg(ix, 0);
+	uint64_t outside = n_take;
+	if (!merge)
+		for (uint32_t k = 1; k < m.n; k++)
+			outside += lidx__segs_seg(ix, k)->n_files - m.seg[k].n_dead;
+	if ((outside + m.seg[0].n_dead) * SEG_MAX_SHARE > main->n_files ||
+	    (n_take && m.n >= LIDX_MAX_SEGS)) {
+		rc = 1;
+		goto done;
+	}
+	rep->n_files = rep->n_skipped = 0;
+	s->n_racy = 0;
+	if (n_take) {
+		uint32_t gen = m.next_gen++;
+		char sp[PATH_MAX + 32];
+		lidx__segs_seg_path(index_path, gen, sp, sizeof sp);
+		uint64_t max = o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE;
+		if (lidx_builder_new(&b) < 0) {
+			rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+			goto done;
+		}
+		rc = lidx_builder_set_root(b, s->root);
+		uint32_t nb = 0;
+		for (i = 0; i < s->n && rc == 0; i++) {
+			if (!take[i])
+				continue;
+			bfile[i] = nb++;
+			rc = add_note(s, b, i, max, rep, err);
+		}
+		if (rc == 0) {
+			/* settle only the files of this segment */
+			for (i = 0; i < s->n; i++)
+				if (!take[i] && s->files[i].racy)
+					s->files[i].racy = 0;
+			settle(s, b, bfile);
+		}
+		if (rc == 0)
+			rc = lidx_builder_write(b, sp, err);
+		lidx_index *x = NULL;
+		if (rc == 0 && (rc = lidx__index_open_one(&x, sp, 0, err)) == 0) {
+			lidx_manifest_seg *e = &m.seg[m.n++];
+			memset(e, 0, sizeof *e);
+			e->gen = gen;
+			e->size = x->size;
+			e->id = lidx__segs_file_id(x);
+			lidx_index_close(x);
+		}
+		if (rc < 0)
+			goto done;
+	}
+	if ((rc = lidx__manifest_write(index_path, &m, err)) < 0)
+		goto done;
+	remove_segments(index_path, &m);
+	rep->updated = 1;
+done:
+	lidx_builder_free(b);
+	lidx__manifest_clear(&m);
+	lidx__free(take);
+	lidx__free(bfile);
+	lidx__free(gdead);
 	return rc;
 }
 
@@ -860,20 +1091,10 @@ static int stale_ix(lidx_index *ix, int orc, scan *s, lidx_sync_report *rep)
 		return 1;
 	}
 	int stale = compare(ix, s, rep) || ix->engine_rev != LIDX_ENGINE_REV;
-	rep->n_stories = lidx_index_story_count(ix);
+	rep->n_stories = ix->n_live;
 	rep->n_skipped = 0;
 	for (uint32_t f = 0; f < ix->n_files; f++)
 		rep->n_skipped += (uint32_t)ix->files[f].skipped;
-	return stale;
-}
-
-/* The same, for the index at path now (another builder may have replaced it). */
-static int is_stale(const char *index_path, scan *s, lidx_sync_report *rep)
-{
-	lidx_index *ix = NULL;
-	int orc = lidx_index_open(&ix, index_path, 0, NULL);
-	int stale = stale_ix(orc < 0 ? NULL : ix, orc, s, rep);
-	lidx_index_close(ix);
 	return stale;
 }
 
@@ -1085,14 +1306,36 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	}
 	sweep_temps(index_path);
 	/* another process may have built it while we waited */
-	if (!force && !is_stale(index_path, &s, rep))
+	lidx_index *now = NULL;
+	int nrc = lidx_index_open(&now, index_path, 0, err);
+	if (nrc == LIDX_ENOMEM) { /* not a reason to rebuild it all */
+		rc = nrc;
 		goto done;
-	rc = build(&s, index_path, o, rep, err);
+	}
+	if (nrc < 0)
+		now = NULL;
+	if (!force && !stale_ix(now, nrc, &s, rep)) {
+		lidx_index_close(now);
+		goto done;
+	}
+	/* a change to a complete index of this engine: a segment of the
+	   changed files, if small enough; else (or when the notes could not
+	   all be read) the whole index */
+	rc = 1;
+	if (now && !force && !s.incomplete && now->engine_rev == LIDX_ENGINE_REV)
+		rc = update(&s, now, index_path, o, rep, err);
+	lidx_index_close(now);
+	if (rc == 1)
+		rc = build(&s, index_path, o, rep, err);
 	if (rc == 0) {
 		rep->rebuilt = 1;
 		lidx_index *ix;
 		if (lidx_index_open(&ix, index_path, 0, NULL) == 0) {
-			rep->n_stories = lidx_index_story_count(ix);
+			lidx_stats st;
+			lidx_index_stats(ix, &st);
+			rep->n_stories = st.n_stories; /* live ones, after an update */
+			rep->n_files = st.n_files;
+			rep->n_skipped = st.n_skipped;
 			lidx_index_close(ix);
 		}
 	} else if (!force && rc != LIDX_ENOMEM && old_usable(index_path)) {

@@ -121,6 +121,8 @@ int lidx__mh_groups(const lidx_sig *sigs, size_t n, uint32_t n_stories, uint32_t
 
 uint32_t lidx__story_group(lidx_index *ix, uint32_t id)
 {
+	if (ix->segs)
+		return lidx__segs_group(ix, id);
 	const lidx_section *s = &ix->sec[SEC_SINFO];
 	if (!s->p || id >= ix->n_stories)
 		return id;

@@ -60,6 +60,9 @@
  *               Optional for a reader: an index without it has no flags
  *               and no near-duplicates.
  *
+ * An index updated in place is this file plus segment files of the same
+ * grammar and a manifest naming them (segset.h, FORMAT.md "Segments").
+ *
  * A reader checks the header and every section's CRC except POST's and
  * STORE's at open (all of them with LIDX_OPEN_VERIFY); a postings list is
  * checked against its post_crc when first read, a store block by zlib.

@@ -8,6 +8,11 @@
 #include "common.h"
 #include "format.h"
 
+/* segments an index may have: the main file and at most 7 more (segset.c) */
+#define LIDX_MAX_SEGS 8
+
+typedef struct lidx_segset lidx_segset;
+
 typedef struct lidx_section {
 	const uint8_t *p;
 	uint64_t len;
@@ -43,18 +48,34 @@ struct lidx_index {
 	uint8_t *post_checked;
 	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */
 	uint32_t n_grouped;
+	/* BM25's N: the stories not deleted (n_stories but for a segmented index) */
+	uint32_t n_live;
+	/* segset.c: the main file and the segments beside it, NULL for one
+	   file. Then story ids are global (segment base + local id), files[] is
+	   the merged FILES of the live files, and sec[] is unused. */
+	lidx_segset *segs;
 };
 
 /* The near-duplicate group of a story (its own id if none). */
 uint32_t lidx__story_group(lidx_index *ix, uint32_t id);
 
+/* One segment's postings list of a term (segmented index). */
+typedef struct lidx_term_part {
+	const uint8_t *post;
+	uint64_t post_len, ord;
+	uint32_t post_crc, seg;
+} lidx_term_part;
+
 /* A term found in the lexicon. */
 typedef struct lidx_term {
 	uint64_t ord;         /* rank in byte order */
-	uint32_t df;
+	uint32_t df;          /* stories holding it (not deleted ones) */
 	const uint8_t *post;  /* postings bytes */
 	uint64_t post_len;
 	uint32_t post_crc;
+	/* a segmented index: the lists to chain, in segment order (0: one file) */
+	uint32_t n_parts;
+	lidx_term_part part[LIDX_MAX_SEGS];
 } lidx_term;
 
 /* Find a term; LIDX_ENOTFOUND if absent, LIDX_ECORRUPT if the lexicon is bad. */
@@ -81,8 +102,16 @@ typedef struct lidx_cursor {
 	int started, have_block;
 	int corrupt;
 	uint32_t df;
-	/* the current block, decoded (not zeroed at open) */
+	/* segments: the lists chained after this one, each with the offset of
+	   its doc ids and its deleted stories (a bitmap of local ids, NULL for
+	   none); the current list's are base and dead */
+	uint32_t base, part, n_parts;
+	const uint8_t *dead;
+	struct { const uint8_t *p, *end, *dead; uint32_t base; } parts[LIDX_MAX_SEGS];
+	/* the current block, decoded (not zeroed at open); deleted docs are left
+	   out, pskip[k] counts the positions of those just before doc k */
 	uint32_t docs[LIDX_POST_BLOCK], tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK];
+	uint32_t pskip[LIDX_POST_BLOCK];
 } lidx_cursor;
 
 /* Open a cursor on t's postings (checks the CRC the first time). */
@@ -94,6 +123,7 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 	/* the next doc of a decoded block: an index step (most calls) */
 	uint32_t k = c->i + 1;
 	if (c->started && k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
+		/* (a block holds its kept docs only: none is deleted) */
 		c->i = k;
 		c->doc = c->docs[k];
 		c->tf_title = c->tft[k];
@@ -110,5 +140,25 @@ typedef struct lidx_docinfo {
 	uint32_t file_id, line_start, line_end, title_len, body_len;
 } lidx_docinfo;
 int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
+
+/* ---- segset.c: an index of several segments ---- */
+
+/* Open one index file, without the segments beside it. */
+int lidx__index_open_one(lidx_index **out, const char *path, unsigned flags, lidx_err *err);
+/* Open the segments named by PATH.live beside the main file main: *out is
+   main itself (no manifest, or one of another main file) or a view that
+   owns it; a negative code leaves main to the caller. */
+int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err *err);
+void lidx__segs_stats(lidx_index *ix, lidx_stats *o);
+void lidx__segs_free(lidx_segset *ss);
+int lidx__segs_doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
+int lidx__segs_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err);
+uint32_t lidx__segs_group(lidx_index *ix, uint32_t id);
+int lidx__segs_term_find(lidx_index *ix, const char *term, size_t len, lidx_term *out);
+int lidx__segs_term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max,
+                           lidx_term_fn fn, void *ctx);
+int lidx__segs_cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
+int lidx__segs_check_stories(lidx_index *ix, lidx_err *err);
+int lidx__segs_verify(lidx_index *ix, lidx_err *err);
 
 #endif

@@ -4,6 +4,7 @@
  * store. Every decoder takes an end bound: a damaged file is LIDX_ECORRUPT,
  * never a crash. The byte grammar is in format.h.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -86,6 +87,7 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		return CORRUPT("META root");
 	if (!(ix->root = lidx__strndup((const char *)p + LIDX_META_FIXED, rl)))
 		return LIDX_ENOMEM;
+	ix->n_live = ix->n_stories;
 	if (ix->sec[SEC_DOCS].len != (uint64_t)ix->n_stories * LIDX_DOC_SIZE)
 		return CORRUPT("DOCS size");
 	if (ix->sec[SEC_SINFO].p) {
@@ -162,6 +164,28 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 
 int lidx_index_open(lidx_index **out, const char *path, unsigned flags, lidx_err *err)
 {
+	lidx_index *ix;
+	int rc = lidx__index_open_one(&ix, path, flags, err);
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	/* a reader never locks: a merge may replace the manifest and remove a
+	   segment it named between our reading it and opening the segment, so
+	   a missing segment is looked for again in the new manifest */
+	for (int tries = 0;; tries++) {
+		rc = lidx__segs_open(ix, flags, out, err);
+		if (rc != LIDX_ECORRUPT || tries >= 3)
+			break;
+	}
+	if (rc < 0) {
+		*out = NULL;
+		lidx_index_close(ix);
+	}
+	return rc;
+}
+
+int lidx__index_open_one(lidx_index **out, const char *path, unsigned flags, lidx_err *err)
+{
 	*out = NULL;
 	lidx_index *ix = lidx__calloc(1, sizeof *ix);
 	if (!ix)
@@ -233,6 +257,7 @@ void lidx_index_close(lidx_index *ix)
 	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
 		lidx__free(ix->block[k]);
 	lidx__free(ix->post_checked);
+	lidx__segs_free(ix->segs);
 	lidx__free(ix);
 }
 
@@ -252,6 +277,9 @@ int lidx_index_stats(lidx_index *ix, lidx_stats *o)
 	o->built_at = ix->built_at;
 	o->avg_title_len = ix->avg_title;
 	o->avg_body_len = ix->avg_body;
+	o->n_segments = 1;
+	if (ix->segs)
+		lidx__segs_stats(ix, o);
 	return 0;
 }
 
@@ -280,6 +308,8 @@ uint32_t lidx_index_story_count(lidx_index *ix)
 
 int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *o)
 {
+	if (ix->segs)
+		return lidx__segs_doc_info(ix, doc, o);
 	if (doc >= ix->n_stories)
 		return LIDX_EINVAL;
 	const uint8_t *d = ix->sec[SEC_DOCS].p + (uint64_t)doc * LIDX_DOC_SIZE;
@@ -368,6 +398,8 @@ void lidx_story_clear(lidx_story *s)
 
 int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err)
 {
+	if (ix->segs)
+		return lidx__segs_story(ix, id, out, err);
 	memset(out, 0, sizeof *out);
 	if (id >= ix->n_stories)
 		return lidx__err(err, LIDX_ENOTFOUND, "no story %u (the index has %u)", id, ix->n_stories);
@@ -461,6 +493,7 @@ static int lex_next(lidx_index *ix, lexpos *lp, lidx_term *t)
 	if (off > ps->len || len > ps->len - off || df == 0 || df > ix->n_stories)
 		return LIDX_ECORRUPT;
 	t->df = (uint32_t)df;
+	t->n_parts = 0;
 	t->post = ps->p + off;
 	t->post_len = len;
 	return 0;
@@ -509,6 +542,9 @@ static int lex_find_block(lidx_index *ix, const char *key, size_t kl, uint64_t *
 
 int lidx__term_find(lidx_index *ix, const char *term, size_t len, lidx_term *out)
 {
+	if (ix->segs)
+		return lidx__segs_term_find(ix, term, len, out);
+	out->n_parts = 0;
 	if (!ix->n_terms)
 		return LIDX_ENOTFOUND;
 	uint64_t blk;
@@ -524,7 +560,7 @@ int lidx__term_find(lidx_index *ix, const char *term, size_t len, lidx_term *out
 		int c = cmp_term(lp.term, lp.len, term, len);
 		if (c == 0) {
 			t.ord = blk * LIDX_LEX_BLOCK + k;
-			*out = t;
+			memcpy(out, &t, offsetof(lidx_term, part)); /* one file: no parts */
 			return 0;
 		}
 		if (c > 0)
@@ -536,6 +572,8 @@ int lidx__term_find(lidx_index *ix, const char *term, size_t len, lidx_term *out
 int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max,
                       lidx_term_fn fn, void *ctx)
 {
+	if (ix->segs)
+		return lidx__segs_term_prefix(ix, prefix, len, max, fn, ctx);
 	if (!ix->n_terms)
 		return 0;
 	uint64_t blk;
@@ -568,6 +606,8 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
 
 int lidx_index_check_stories(lidx_index *ix, lidx_err *err)
 {
+	if (ix->segs)
+		return lidx__segs_check_stories(ix, err);
 	const char *path = ix->path;
 	if (check_section(&ix->sec[SEC_STORE]) < 0 || check_section(&ix->sec[SEC_SIDX]) < 0)
 		return CORRUPT("story store checksum");
@@ -576,6 +616,8 @@ int lidx_index_check_stories(lidx_index *ix, lidx_err *err)
 
 int lidx_index_verify(lidx_index *ix, lidx_err *err)
 {
+	if (ix->segs)
+		return lidx__segs_verify(ix, err);
 	const char *path = ix->path;
 	for (int id = 1; id <= SEC_MAX; id++)
 		if (check_section(&ix->sec[id]) < 0)

@@ -1373,7 +1373,7 @@ static int analyze_item(lidx_match *m, const lidx_jd_item *it, utoks *u)
  */
 static double term_idf(lidx_match *m, const char *term, uint32_t df)
 {
-	return lidx__idf(m->ix->n_stories, df) * lidx__bg_specificity(term);
+	return lidx__idf(m->ix->n_live, df) * lidx__bg_specificity(term);
 }
 
 static double unit_weight(lidx_match *m, const tstat *t)
@@ -1479,7 +1479,7 @@ static int is_query_item(const lidx_jd_item *it)
 
 static int common_df(lidx_match *m, uint32_t df)
 {
-	return m->ix->n_stories >= COMMON_MIN_STORIES && df > m->ix->n_stories / COMMON_DF;
+	return m->ix->n_live >= COMMON_MIN_STORIES && df > m->ix->n_live / COMMON_DF;
 }
 
 static int build_query(lidx_match *m, lidx_err *err)

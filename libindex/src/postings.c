@@ -4,7 +4,10 @@
  * the block it stops in at once (doc ids and frequencies into arrays), and
  * decodes positions only when asked (phrases, snippets), passing the
  * earlier docs' positions in one byte scan. Used by search.c. The
- * layout is in format.h; every read is bounds-checked.
+ * layout is in format.h; every read is bounds-checked. For an index of
+ * several segments (segset.c) a cursor chains the segments' lists, their
+ * doc ids offset by each segment's first story, and leaves deleted stories
+ * out of the blocks it decodes.
  */
 #include <stddef.h>
 #include <zlib.h>
@@ -12,7 +15,9 @@
 
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 {
-	memset(c, 0, offsetof(lidx_cursor, docs)); /* the block arrays are filled when decoded */
+	if (ix->segs)
+		return lidx__segs_cursor_open(ix, t, c);
+	memset(c, 0, offsetof(lidx_cursor, parts)); /* the rest is filled when used */
 	c->doc = UINT32_MAX;
 	uint8_t bit = (uint8_t)(1u << (t->ord & 7));
 	if (!(ix->post_checked[t->ord >> 3] & bit)) {
@@ -27,6 +32,21 @@ int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 	c->doc = 0;
 	/* position on the first doc */
 	return lidx__cursor_seek(c, 0);
+}
+
+/* Move to the next chained list (segments): 1 if there is none. */
+static int next_part(lidx_cursor *c)
+{
+	if (c->part + 1 >= c->n_parts)
+		return 1;
+	c->part++;
+	c->p = c->parts[c->part].p;
+	c->end = c->parts[c->part].end;
+	c->dead = c->parts[c->part].dead;
+	c->base = c->parts[c->part].base;
+	c->have_block = 0;
+	c->block_last = c->prev_last = 0;
+	return 0;
 }
 
 /* Read the next block's header (its docs are not decoded); 1 if there is none. */
@@ -75,6 +95,22 @@ static int decode_block(lidx_cursor *c, int first)
 		return LIDX_ECORRUPT;
 	c->p = c->pend;
 	c->pos_i = 0;
+	if (c->n_parts) { /* a segment: global ids, deleted stories left out */
+		uint32_t kept = 0, skip = 0;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t d = c->docs[k];
+			if (c->dead && (c->dead[d >> 3] >> (d & 7) & 1)) {
+				skip += c->tfb[k];
+				continue;
+			}
+			c->docs[kept] = d + c->base;
+			c->tft[kept] = c->tft[k];
+			c->tfb[kept] = c->tfb[k];
+			c->pskip[kept++] = skip;
+			skip = 0;
+		}
+		c->n_in_block = kept;
+	}
 	return 0;
 }
 
@@ -85,13 +121,15 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 	if (c->doc == UINT32_MAX || (c->started && c->doc >= target))
 		return 0;
 	uint32_t k = c->i + 1;
-	if (!c->started || k >= c->n_in_block || c->block_last < target) {
+	if (!c->started || k >= c->n_in_block || c->docs[c->n_in_block - 1] < target) {
 		/* enter the next block, skipping those that end before target */
 		for (;;) {
 			int first = !c->have_block;
 			c->prev_last = c->have_block ? c->block_last : 0;
 			int r = enter_block(c);
 			if (r == 1) {
+				if (next_part(c) == 0)
+					continue;
 				c->doc = UINT32_MAX;
 				return 0;
 			}
@@ -99,10 +137,13 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 				goto corrupt;
 			c->have_block = 1;
 			c->started = 1; /* a skipped block's docs count as seen */
-			if (c->block_last >= target) {
+			if ((uint64_t)c->block_last + c->base >= target) {
 				if (decode_block(c, first) < 0)
 					goto corrupt;
-				break;
+				/* a segment's block may keep no doc >= target (deleted) */
+				if (c->n_in_block && c->docs[c->n_in_block - 1] >= target)
+					break;
+				continue;
 			}
 			c->p = c->pend;
 		}
@@ -130,6 +171,9 @@ int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 	uint64_t owed = 0;
 	for (uint32_t k = c->pos_i; k < c->i; k++)
 		owed += c->tfb[k];
+	if (c->n_parts) /* the positions of deleted docs (segments) */
+		for (uint32_t k = c->pos_i; k <= c->i; k++)
+			owed += c->pskip[k];
 	const uint8_t *pp = c->pp, *pend = c->pend;
 	while (owed && pp < pend)
 		owed -= !(*pp++ & 0x80);

@@ -156,7 +156,7 @@ int lidx__query_add_alt(lidx_query *q, size_t gi, char *const *terms, const uint
 				al->present = 0;
 				al->t[k].df = 0;
 			} else {
-				al->idf += lidx__idf(q->ix->n_stories, al->t[k].df);
+				al->idf += lidx__idf(q->ix->n_live, al->t[k].df);
 			}
 		}
 	}

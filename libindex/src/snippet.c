@@ -76,7 +76,7 @@ static int collect_terms(lidx_query *q, hl *h)
 			for (uint32_t k = 0; k < al->n_terms; k++) {
 				size_t len = strlen(al->terms[k]), j = term_lookup(h, al->terms[k], len);
 				if (j == SIZE_MAX) {
-					double idf = al->t[k].df && q->ix ? lidx__idf(q->ix->n_stories, al->t[k].df) : 0.1;
+					double idf = al->t[k].df && q->ix ? lidx__idf(q->ix->n_live, al->t[k].df) : 0.1;
 					j = h->n_terms++;
 					h->terms[j] = (qterm){ al->terms[k], idf * q->groups[g].weight, 0, NULL, 0, 0 };
 					size_t i = lidx_hash(al->terms[k], len) & (h->n_slot - 1);

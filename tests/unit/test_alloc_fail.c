@@ -2,7 +2,8 @@
  * test_alloc_fail.c -- fail every allocation in turn (curl's "torture"
  * tests, SQLite's fts5fault tests): an index build through
  * lidx_corpus_sync(), and open + parse + search + stories + snippets +
- * highlight + explain + verify. For each N the operation must either
+ * highlight + explain + verify, and the same on an index updated by a
+ * segment, and the update itself. For each N the operation must either
  * succeed or return LIDX_ENOMEM with a message, leave nothing allocated
  * (LeakSanitizer checks at exit) and leave the index file as it was.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "libindex.h"
@@ -220,6 +222,61 @@ static void test_alloc_fail_match(void **state)
 	torture("match", match_all);
 }
 
+/* ---- an update written as a segment (segset.c, corpus.c) ---- */
+
+/* Write notes/name with an mtime in 2020: changed (size, ctime), never racy,
+   so every run reads the same files (the allocation count is deterministic). */
+static void put_old(const char *name, const char *text)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/%s", notes, name);
+	FILE *f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	fclose(f);
+	struct timespec ts[2] = { { 1577836800, 0 }, { 1577836800, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+/* the index before the update, restored before each try */
+static int op_update(lidx_err *err)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "rm -f '%s'.live '%s'.seg.* && cp '%s/saved.cvx' '%s'", ixpath, ixpath,
+	         tmpdir, ixpath);
+	assert_int_equal(system(cmd), 0);
+	lidx_sync_opts so = { 0 };
+	lidx_sync_report rep;
+	int rc = lidx_corpus_sync(notes, ixpath, &so, &rep, err);
+	if (rc == 0 && !rep.updated)
+		fail_msg("the change was not written as a segment (rebuilt %d, %u added, %u changed, %u deleted)", rep.rebuilt, rep.n_added, rep.n_changed, rep.n_deleted);
+	return rc;
+}
+
+static void test_alloc_fail_update(void **state)
+{
+	(void)state;
+	lidx_err err = { 0 };
+	/* enough notes that two changed ones are a segment, not a rebuild */
+	for (int i = 0; i < 16; i++) {
+		char name[32], text[96];
+		snprintf(name, sizeof name, "fill%02d.md", i);
+		snprintf(text, sizeof text, "# Note %d\n\nOn-call week %d: a kafka lag alert, a redis restart.\n", i, i);
+		put_old(name, text);
+	}
+	assert_int_equal(sync_once(1, &err), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s/saved.cvx'", ixpath, tmpdir);
+	assert_int_equal(system(cmd), 0);
+	put_old("star.md", "# STAR stories\n\n## Led the Kafka migration\nSituation: queues backed up.\n"
+	                   "Action: a bridge; on-call.\n\n## Mentored two engineers\nWeekly code review.\n");
+	put_old("new.md", "# Redis caching\n\nA GraphQL gateway with a Redis cache, kafka consumers.\n");
+	torture("update by a segment", op_update);
+	/* and everything a search does, on the index of several segments */
+	torture("search with segments", search_all);
+	torture("match with segments", match_all);
+}
+
 static void test_alloc_fail_segment(void **state)
 {
 	(void)state;
@@ -271,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_fail_build),
 		cmocka_unit_test(test_alloc_fail_search),
 		cmocka_unit_test(test_alloc_fail_match),
+		cmocka_unit_test(test_alloc_fail_update),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,161 @@
+#!/bin/sh
+# tests/cli/segments.sh -- an update writes a segment of the changed notes
+# beside the index (PATH.seg.N, PATH.live) instead of rebuilding it, and
+# searches it exactly as a fresh rebuild of the same notes: the same stories
+# with the same scores (near-duplicates folded or not), the same totals.
+set -u
+. "$(dirname "$0")/lib/common.sh"
+TMP=$(mktemp -d /tmp/cvs-seg-XXXX)
+[ -n "${SEG_KEEP:-}" ] || trap 'rm -rf "$TMP"' EXIT
+IDX="$TMP/idx"; FRESH="$TMP/fresh"; C="$TMP/notes"
+mkdir -p "$IDX" "$FRESH" "$C"
+# 100 notes from three paragraph pools (some near-duplicates on purpose)
+i=0
+while [ $i -lt 100 ]; do
+	d="$C/d$((i % 3))"; mkdir -p "$d"
+	{
+		printf '# Note %d\n\n' $i
+		printf 'We moved the billing service onto kafka streaming, consumer lag fell and throughput rose %d.\n\n' $((i % 7))
+		printf 'Mentoring: I paired with a junior engineer on postgres migrations for %d weeks.\n\n' $((i % 5))
+		printf 'Incident %d: the cache stampede after a deploy; we added request coalescing and jitter.\n' $((i % 4))
+	} >"$d/note$i.md"
+	i=$((i + 1))
+done
+Q1='kafka throughput'
+Q2='postgres migrations mentoring'
+Q3='"request coalescing" cache'
+Q4='stampede OR lag'
+Q5='migrat*'
+# same stories, same scores: every hit and folded duplicate as "score path lines", sorted
+norm() {
+	python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+rows=[]
+for h in d["results"]:
+    rows.append("%.4f %s %d-%d" % (h["score"], h["file"], h["line_start"], h["line_end"]))
+    for x in h.get("duplicates", []):
+        rows.append("%.4f %s %d-%d" % (x["score"], x["path"].split("/notes/")[1], x["line_start"], x["line_end"]))
+print(d["total"]); print("\n".join(sorted(rows)))'
+}
+# compare the updated index with a fresh one, for each query
+same_as_fresh() {
+	rm -f "$FRESH"/*
+	CVSEARCH_INDEX_DIR=$FRESH "$BIN" index -q -c "$C" >/dev/null 2>&1
+	for q in "$Q1" "$Q2" "$Q3" "$Q4" "$Q5"; do
+		a=$(CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" -n 100 --json "$q" 2>/dev/null | norm)
+		b=$(CVSEARCH_INDEX_DIR=$FRESH "$BIN" -c "$C" -n 100 --json "$q" 2>/dev/null | norm)
+		if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1: '$q' as a fresh rebuild"
+		else bad "$1: '$q' as a fresh rebuild" "$(printf 'updated:\n%s\nfresh:\n%s' "$a" "$b")"; fi
+	done
+}
+segs() { ls "$IDX" | grep -c '\.seg\.' ; }
+CVSEARCH_INDEX_DIR=$IDX "$BIN" index -q -c "$C" >/dev/null 2>&1
+main=$(ls "$IDX"/*.cvx)
+ino=$(stat -c "%i %y" "$main")
+
+echo "Our kafka consumer now batches writes for throughput." >>"$C/d1/note4.md"
+run env CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka
+expect_rc 0 "search after appending a line"
+[ "$(stat -c "%i %y" "$main")" = "$ino" ] && ok "the main file is not rewritten" || bad "the main file is not rewritten"
+[ "$(segs)" = 1 ] && [ -f "$main.live" ] && ok "one segment and a manifest" || bad "one segment and a manifest" "$(ls "$IDX")"
+same_as_fresh "one line appended"
+run env CVSEARCH_INDEX_DIR=$IDX "$BIN" stats -c "$C"
+contains "segments     2" "stats counts the segments"
+contains "stories      100" "stats counts the live stories (the note's old story left out)"
+
+rm "$C/d2/note5.md"
+printf '# Kafka rollout\n\nA new note: kafka throughput doubled after we tuned the postgres migrations.\n' >"$C/d0/new.md"
+mv "$C/d1/note7.md" "$C/d1/renamed7.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+[ "$(segs)" = 2 ] && ok "a second segment" || bad "a second segment" "$(ls "$IDX")"
+same_as_fresh "removed, added, renamed"
+
+echo "kafka again, edited a second time" >>"$C/d1/note4.md"
+printf '# Note 10\n\nNothing about the topics now, only gardening.\n' >"$C/d1/note10.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "a note of a segment edited again"
+
+# a segment holding only deletions: no new segment file, the manifest changes
+rm "$C/d0/note0.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "a deletion only"
+
+# more segments than the policy keeps: merged into one
+for k in 12 13 14 15; do
+	echo "edit $k kafka" >>"$C/d$((k % 3))/note$k.md"
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+done
+n=$(segs)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] && [ -f "$main.seg.5" ] && ok "small segments merged ($n left)" || bad "small segments merged" "$(ls "$IDX")"
+same_as_fresh "after a merge"
+[ "$(stat -c "%i %y" "$main")" = "$ino" ] && ok "still the same main file" || bad "still the same main file"
+
+# a damaged segment is caught and the index rebuilt from the notes
+seg=$(ls "$IDX"/*.seg.* | head -1)
+printf 'XXXX' | dd of="$seg" bs=1 seek=200 conv=notrunc 2>/dev/null
+run env CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka
+expect_rc 0 "a damaged segment: rebuilt"
+[ "$(segs)" = 0 ] && [ ! -f "$main.live" ] && ok "the rebuild removed the segments" || bad "the rebuild removed the segments" "$(ls "$IDX")"
+same_as_fresh "after the rebuild"
+
+# a stale manifest (of an older main file) is ignored; an orphan segment removed
+echo "kafka once more" >>"$C/d1/note4.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+cp "$main.live" "$TMP/old.live"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" index -q -c "$C" >/dev/null 2>&1
+cp "$TMP/old.live" "$main.live"
+echo junk >"$main.seg.99"; echo junk >"$main.live.tmp.AbC123"
+same_as_fresh "a manifest of an older main file is ignored"
+echo "kafka and more" >>"$C/d1/note4.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+[ ! -f "$main.seg.99" ] && [ ! -f "$main.live.tmp.AbC123" ] && ok "an orphan segment is removed by the next update" || bad "an orphan segment is removed" "$(ls "$IDX")"
+same_as_fresh "after cleaning"
+
+# a big change is a full rebuild, not a segment
+for k in $(seq 20 45); do
+	echo "bulk edit kafka" >>"$C/d$((k % 3))/note$k.md"
+done
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+[ "$(segs)" = 0 ] && [ "$(stat -c "%i %y" "$main")" != "$ino" ] && ok "a large change rebuilds" || bad "a large change rebuilds" "$(ls "$IDX")"
+same_as_fresh "after a large change"
+
+# readers never lock: searches while updates replace manifests and merge
+# segments away all succeed (a reader that misses a removed segment reads
+# the manifest again)
+( k=0; while [ $k -lt 20 ]; do
+	echo "concurrent edit $k kafka" >>"$C/d$((k % 3))/note$((50 + k % 10)).md"
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>>"$TMP/writer.err"
+	k=$((k + 1))
+done ) &
+wpid=$!
+bad_reads=0; k=0
+while [ $k -lt 60 ]; do
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" --no-update -n 3 kafka >/dev/null 2>>"$TMP/reader.err" || bad_reads=$((bad_reads + 1))
+	k=$((k + 1))
+done
+wait $wpid
+[ "$bad_reads" = 0 ] && [ ! -s "$TMP/reader.err" ] && ok "60 searches during 20 updates all succeed" \
+	|| bad "60 searches during 20 updates all succeed" "$bad_reads failed: $(head -3 "$TMP/reader.err")"
+[ ! -s "$TMP/writer.err" ] && ok "the updates said nothing" || bad "the updates said nothing" "$(head -3 "$TMP/writer.err")"
+same_as_fresh "after concurrent updates"
+
+# kill -9 at random moments of an update: the index still opens (the old
+# manifest or the new one), and the next run completes the update
+kills_ok=0; k=0
+while [ $k -lt 12 ]; do
+	echo "killed edit $k kafka" >>"$C/d$((k % 3))/note$((60 + k % 6)).md"
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1 &
+	p=$!
+	sleep "0.0$((k % 5))$((k * 7 % 10))"
+	kill -9 $p 2>/dev/null; wait $p 2>/dev/null
+	CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" --no-update -n 1 kafka >/dev/null 2>&1 && kills_ok=$((kills_ok + 1))
+	k=$((k + 1))
+done
+[ "$kills_ok" = 12 ] && ok "after each of 12 kills the index opens" || bad "after each of 12 kills the index opens" "$kills_ok of 12"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "after killed updates"
+ls "$IDX" | grep -q 'tmp' && bad "no temporary file is left" "$(ls "$IDX")" || ok "no temporary file is left"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,336 @@
+/*
+ * test_segset.c -- updates by segments (segset.c, corpus.c's update()):
+ * after random edits, additions and deletions of notes, the index updated
+ * by segments ranks every query exactly as an index built afresh from the
+ * same notes (the same stories, scores within float rounding, the same
+ * totals), with each search algorithm; the on-disk set is what the policy
+ * says (segments, a merge, a full rebuild); a damaged manifest or segment
+ * is found and rebuilt; a stale manifest and orphan segments are ignored
+ * and removed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "libindex.h"
+
+static char dir[64], notes[96], ixpath[128], fresh[128];
+static lidx_analyzer *an;
+
+static const char *words[] = {
+	"kafka", "postgres", "migration", "latency", "mentor", "incident", "cache", "deploy",
+	"billing", "search", "index", "review", "rollout", "schema", "queue", "budget",
+	"hiring", "oncall", "roadmap", "customer", "outage", "throughput", "design", "team",
+	"platform", "terraform", "kubernetes", "alerting", "backlog", "estimate",
+};
+#define NW (sizeof words / sizeof *words)
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) & 0xffffff;
+}
+
+static void write_note(int i)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/d%d", notes, i % 4);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/d%d/n%03d.md", notes, i % 4, i);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	int sections = 1 + (int)(rnd() % 3);
+	for (int s = 0; s < sections; s++) {
+		fprintf(f, "# %s %s %d\n\n", words[rnd() % NW], words[rnd() % NW], s);
+		int n = 5 + (int)(rnd() % 40);
+		for (int w = 0; w < n; w++)
+			fprintf(f, "%s%s", words[rnd() % NW], w % 12 == 11 ? ".\n" : " ");
+		fprintf(f, "\n\n");
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+static void remove_note(int i)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/d%d/n%03d.md", notes, i % 4, i);
+	unlink(p);
+}
+
+static void sync_to(const char *path, int force, lidx_sync_report *rep)
+{
+	lidx_sync_opts so;
+	memset(&so, 0, sizeof so);
+	so.force = force;
+	lidx_err err = { 0 };
+	int rc = lidx_corpus_sync(notes, path, &so, rep, &err);
+	if (rc < 0)
+		fail_msg("sync %s: %s", path, err.msg);
+}
+
+static int n_segments(void)
+{
+	lidx_index *ix;
+	lidx_stats st;
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	lidx_index_stats(ix, &st);
+	lidx_index_close(ix);
+	return (int)st.n_segments;
+}
+
+typedef struct row {
+	char key[160];
+	double score;
+} row;
+
+static int row_cmp(const void *a, const void *b)
+{
+	const row *x = a, *y = b;
+	return strcmp(x->key, y->key);
+}
+
+/* Every hit of q on ix, as "path:lines" -> score, sorted by key; *total. */
+static size_t hits(lidx_index *ix, const char *q, int algo, row *out, size_t max, uint64_t *total)
+{
+	lidx_query *qq;
+	lidx_err err = { 0 };
+	int rc = lidx_query_parse(&qq, ix, an, q, strlen(q), 0, &err);
+	if (rc == LIDX_EEMPTY) {
+		*total = 0;
+		return 0;
+	}
+	if (rc != 0)
+		fail_msg("parse \"%s\": %s", q, err.msg);
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	o.limit = max;
+	o.algo = algo;
+	lidx_results r;
+	rc = lidx_search(ix, qq, &o, &r, &err);
+	if (rc != 0)
+		fail_msg("search \"%s\": %s", q, err.msg);
+	for (size_t i = 0; i < r.n_hits; i++) {
+		lidx_story s;
+		assert_int_equal(lidx_index_story(ix, r.hits[i].story, &s, NULL), 0);
+		snprintf(out[i].key, sizeof out[i].key, "%s:%u-%u", s.path, s.line_start, s.line_end);
+		out[i].score = r.hits[i].score;
+		lidx_story_clear(&s);
+	}
+	size_t n = r.n_hits;
+	*total = r.total;
+	lidx_results_clear(&r);
+	lidx_query_free(qq);
+	qsort(out, n, sizeof *out, row_cmp);
+	return n;
+}
+
+/* The updated index answers as a fresh build of the same notes. */
+static void same_as_fresh(const char *when)
+{
+	lidx_sync_report rep;
+	unlink(fresh);
+	sync_to(fresh, 1, &rep);
+	lidx_index *a, *b;
+	assert_int_equal(lidx_index_open(&a, ixpath, 0, NULL), 0);
+	assert_int_equal(lidx_index_open(&b, fresh, 0, NULL), 0);
+	lidx_stats sa, sb;
+	lidx_index_stats(a, &sa);
+	lidx_index_stats(b, &sb);
+	assert_int_equal(sa.n_stories, sb.n_stories);
+	assert_int_equal(sa.n_files, sb.n_files);
+	assert_true(fabs(sa.avg_body_len - sb.avg_body_len) < 1e-9);
+	assert_true(fabs(sa.avg_title_len - sb.avg_title_len) < 1e-9);
+	assert_int_equal(lidx_index_verify(a, NULL), 0);
+	static row ra[512], rb[512];
+	char q[128];
+	for (int k = 0; k < 40; k++) {
+		switch (k % 5) {
+		case 0: snprintf(q, sizeof q, "%s", words[rnd() % NW]); break;
+		case 1: snprintf(q, sizeof q, "%s %s", words[rnd() % NW], words[rnd() % NW]); break;
+		case 2: snprintf(q, sizeof q, "\"%s %s\"", words[rnd() % NW], words[rnd() % NW]); break;
+		case 3: snprintf(q, sizeof q, "%.3s* %s", words[rnd() % NW], words[rnd() % NW]); break;
+		default:
+			snprintf(q, sizeof q, "%s %s %s -%s", words[rnd() % NW], words[rnd() % NW],
+			         words[rnd() % NW], words[rnd() % NW]);
+		}
+		for (int algo = LIDX_ALGO_MAXSCORE; algo <= LIDX_ALGO_EXHAUSTIVE; algo++) {
+			uint64_t ta, tb;
+			size_t na = hits(a, q, algo, ra, 512, &ta), nb = hits(b, q, algo, rb, 512, &tb);
+			if (na != nb || ta != tb)
+				fail_msg("%s: \"%s\" (algo %d): %zu hits of %llu, fresh %zu of %llu", when, q, algo,
+				         na, (unsigned long long)ta, nb, (unsigned long long)tb);
+			for (size_t i = 0; i < na; i++)
+				if (strcmp(ra[i].key, rb[i].key) || fabs(ra[i].score - rb[i].score) > 1e-9 * (1 + rb[i].score))
+					fail_msg("%s: \"%s\": %s %.12f, fresh %s %.12f", when, q, ra[i].key, ra[i].score,
+					         rb[i].key, rb[i].score);
+		}
+	}
+	lidx_index_close(a);
+	lidx_index_close(b);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/cvsearch-tseg.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(notes, sizeof notes, "%s/notes", dir);
+	snprintf(ixpath, sizeof ixpath, "%s/notes.cvx", dir);
+	snprintf(fresh, sizeof fresh, "%s/fresh.cvx", dir);
+	assert_int_equal(mkdir(notes, 0700), 0);
+	return lidx_analyzer_new(&an);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	lidx_analyzer_free(an);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+#define NOTES 200
+
+static void test_segset_random_updates(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	for (int i = 0; i < NOTES; i++)
+		write_note(i);
+	sync_to(ixpath, 1, &rep);
+	int present[NOTES + 40];
+	for (int i = 0; i < NOTES + 40; i++)
+		present[i] = i < NOTES;
+	int next = NOTES, saw_merge = 0, max_segs = 1;
+	for (int round = 0; round < 12; round++) {
+		/* 1-3 edits: rewrite, delete or add a note */
+		int n = 1 + (int)(rnd() % 3);
+		for (int e = 0; e < n; e++) {
+			int what = (int)(rnd() % 3), i = (int)(rnd() % NOTES);
+			if (what == 0 && present[i]) {
+				write_note(i);
+			} else if (what == 1 && present[i]) {
+				remove_note(i);
+				present[i] = 0;
+			} else if (next < NOTES + 40) {
+				present[next] = 1;
+				write_note(next++);
+			}
+		}
+		int before = n_segments();
+		sync_to(ixpath, 0, &rep);
+		assert_int_equal(rep.rebuilt, 1);
+		assert_int_equal(rep.updated, 1); /* at most 36 notes of 200 changed: under a fifth, never a full rebuild */
+		int after = n_segments();
+		if (after < before)
+			saw_merge = 1;
+		if (after > max_segs)
+			max_segs = after;
+		char when[32];
+		snprintf(when, sizeof when, "round %d", round);
+		same_as_fresh(when);
+	}
+	assert_true(max_segs >= 3);
+	assert_true(max_segs <= 5); /* the main file and at most 4 small segments */
+	assert_true(saw_merge);
+	/* unchanged: nothing written */
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.rebuilt, 0);
+}
+
+static void test_segset_large_change_rebuilds(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	for (int i = 0; i < NOTES; i += 3) /* 67 of 200 notes */
+		write_note(i);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.rebuilt, 1);
+	assert_int_equal(rep.updated, 0);
+	assert_int_equal(n_segments(), 1);
+	char p[256];
+	snprintf(p, sizeof p, "%s.live", ixpath);
+	assert_int_not_equal(access(p, F_OK), 0); /* the manifest went with the old main file */
+	same_as_fresh("after a full rebuild");
+}
+
+static void test_segset_damage(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	write_note(1);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	/* a damaged manifest: the index is corrupt, and the next sync rebuilds it */
+	char mp[256];
+	snprintf(mp, sizeof mp, "%s.live", ixpath);
+	FILE *f = fopen(mp, "r+");
+	assert_non_null(f);
+	fseek(f, 20, SEEK_SET);
+	fputc(0x5a, f);
+	fclose(f);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), LIDX_ECORRUPT);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.rebuilt, 1);
+	assert_int_equal(rep.was_corrupt, 1);
+	assert_int_equal(n_segments(), 1);
+	same_as_fresh("after a damaged manifest");
+	/* a segment swapped for another file: refused */
+	write_note(2);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	char sp[1024], other[256];
+	int gen = 0;
+	for (int g = 1; g < 64 && !gen; g++) {
+		snprintf(sp, sizeof sp, "%s.seg.%d", ixpath, g);
+		if (access(sp, F_OK) == 0)
+			gen = g;
+	}
+	assert_true(gen > 0);
+	write_note(3);
+	sync_to(fresh, 1, &rep); /* any other valid index file */
+	snprintf(other, sizeof other, "%s", fresh);
+	assert_int_equal(rename(other, sp), 0);
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), LIDX_ECORRUPT);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.was_corrupt, 1);
+	same_as_fresh("after a swapped segment");
+	/* a manifest of an older main file is ignored; orphans are removed */
+	write_note(4);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	char saved[256];
+	snprintf(saved, sizeof saved, "%s/saved.live", dir);
+	snprintf(sp, sizeof sp, "cp '%s' '%s'", mp, saved);
+	assert_int_equal(system(sp), 0);
+	sync_to(ixpath, 1, &rep); /* a full rebuild */
+	snprintf(sp, sizeof sp, "cp '%s' '%s'; echo junk > '%s.seg.77'", saved, mp, ixpath);
+	assert_int_equal(system(sp), 0);
+	same_as_fresh("with a stale manifest");
+	write_note(5);
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	snprintf(sp, sizeof sp, "%s.seg.77", ixpath);
+	assert_int_not_equal(access(sp, F_OK), 0);
+	same_as_fresh("after the orphans were removed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_segset_random_updates),
+		cmocka_unit_test(test_segset_large_change_rebuilds),
+		cmocka_unit_test(test_segset_damage),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
