@@ -12,6 +12,8 @@
 #include <fnmatch.h>
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -33,6 +35,7 @@ typedef struct cfile {
 	int skip;           /* LIDX_SKIP_FOLDER or _OUTSIDE, decided at the scan; else 0 */
 	int racy;           /* read by the build within a tick of its mtime: hash kept */
 	uint64_t hash;      /* ... of the bytes read, whose size and mtime are above */
+	size_t rel_off;     /* where rel is in the scan's paths */
 } cfile;
 
 /* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
@@ -42,10 +45,15 @@ typedef struct ipat {
 	int anchored;       /* it started with '/' or has a '/' inside: the whole path */
 } ipat;
 
+typedef struct statter statter;
+
 typedef struct scan {
 	char *root;
 	cfile *files;
 	size_t n, cap;
+	char *paths;        /* the files' paths, each NUL-terminated */
+	size_t n_paths, cap_paths;
+	statter *par;       /* the helper thread of stat_ahead() */
 	ipat *ignore;       /* patterns from .cvsearchignore */
 	size_t n_ignore, cap_ignore;
 	dev_t *dev;         /* folders on the current path, against loops */
@@ -132,8 +140,7 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err)
 
 static void scan_free(scan *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		lidx__free(s->files[i].rel);
+	lidx__free(s->paths);
 	lidx__free(s->files);
 	for (size_t i = 0; i < s->n_ignore; i++)
 		lidx__free(s->ignore[i].glob);
@@ -272,16 +279,20 @@ static void stat_times(const struct stat *st, int64_t *mt, int64_t *ct)
 #endif
 }
 
-static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
+/* Append a file's entry. Its path goes into one buffer for the whole scan
+   (s->paths) instead of a string of its own per file: the pointers are set
+   when the scan is done (fix_paths), since the buffer moves as it grows. */
+static int add_entry(scan *s, const char *rel, size_t rel_len, const struct stat *st, int skip)
 {
-	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0)
+	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0 || LIDX_GROW(s->paths, s->cap_paths, s->n_paths + rel_len + 1) < 0)
 		return LIDX_ENOMEM;
-	char *r = lidx__strndup(rel, strlen(rel));
-	if (!r)
-		return LIDX_ENOMEM;
+	memcpy(s->paths + s->n_paths, rel, rel_len);
+	s->paths[s->n_paths + rel_len] = 0;
 	int64_t mt, ct;
 	stat_times(st, &mt, &ct);
-	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip, 0, 0 };
+	s->files[s->n++] = (cfile){ NULL, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip, 0, 0,
+	                            s->n_paths };
+	s->n_paths += rel_len + 1;
 	return 0;
 }
 
@@ -298,6 +309,247 @@ static void set_incomplete(scan *s, const char *rel, int e)
 	s->incomplete = 1;
 }
 
+/* ---- stat'ing a folder's entries on two threads ------------------------------------- */
+
+/*
+ * The check's cost is one fstatat() per note (issue #10: on 8,000 notes
+ * the stats are ~60 % of a fresh search). A folder's entries that readdir
+ * says are files or folders are stat'ed ahead, before they are looked at
+ * one by one: the second half by a helper thread while this thread does
+ * the first. The helper only stats into slots of the folder's array that
+ * this thread does not touch until it has waited for it (mutex + condition
+ * variable); it allocates nothing and reports nothing, so warnings,
+ * allocations and their order stay on the calling thread as before. The
+ * helper starts at the first folder with PAR_MIN such entries; a smaller
+ * folder is not worth the hand-off, and a notes folder without one never
+ * starts a thread.
+ */
+#define PAR_MIN 48
+
+typedef struct dent {
+	size_t name;        /* offset of its NUL-terminated name in the folder's names */
+	unsigned char type; /* d_type */
+	unsigned char dir;  /* sorts as a folder: its name and a '/' */
+	int err;            /* stat ahead: 0 (st is valid), an errno, or -1 (not stat'ed ahead) */
+	struct stat st;     /* fstatat(..., AT_SYMLINK_NOFOLLOW) */
+} dent;
+
+struct statter {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running;        /* the thread was started */
+	int quit;
+	int posted;         /* a folder was handed over ... */
+	int taken;          /* ... the helper took it ... */
+	int done;           /* ... and has no entry in hand any more */
+	int fd;             /* the folder */
+	dent *e;            /* its entries e[0, n) */
+	size_t n;
+	const char *names;
+	atomic_size_t next; /* the first entry that no thread has claimed */
+};
+
+static int pre_stat_type(unsigned char t)
+{
+	return t == DT_REG || t == DT_DIR;
+}
+
+static void stat_one(int fd, dent *e, const char *names)
+{
+	if (!pre_stat_type(e->type)) {
+		e->err = -1;
+		return;
+	}
+	e->err = fstatat(fd, names + e->name, &e->st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+	if (e->err == 0)
+		e->dir = S_ISDIR(e->st.st_mode);
+}
+
+/* Stat the entries not yet claimed, STAT_CHUNK at a time, until none is left. */
+#define STAT_CHUNK 8
+static void stat_claim(statter *w, int fd, dent *e, size_t n, const char *names)
+{
+	for (;;) {
+		size_t lo = atomic_fetch_add(&w->next, STAT_CHUNK);
+		if (lo >= n)
+			break;
+		size_t hi = n - lo < STAT_CHUNK ? n : lo + STAT_CHUNK;
+		for (size_t i = lo; i < hi; i++)
+			stat_one(fd, &e[i], names);
+	}
+}
+
+static void *statter_main(void *arg)
+{
+	statter *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!(w->posted && !w->taken) && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		w->taken = 1;
+		int fd = w->fd;
+		dent *e = w->e;
+		size_t n = w->n;
+		const char *names = w->names;
+		pthread_mutex_unlock(&w->mu);
+		stat_claim(w, fd, e, n, names);
+		pthread_mutex_lock(&w->mu);
+		w->done = 1;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* 0 when the helper runs; -1 when it could not start (all is done on this thread). */
+static int statter_start(statter *w)
+{
+	if (w->running)
+		return 0;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->quit = w->posted = w->taken = w->done = 0;
+	if (pthread_create(&w->thread, NULL, statter_main, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->running = 1;
+	return 0;
+}
+
+static void statter_stop(statter *w)
+{
+	if (!w || !w->running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->running = 0;
+}
+
+/*
+ * Stat e[0, n) of the folder fd ahead, on two threads when it is worth it.
+ * Both threads claim chunks of entries from one counter, so a helper that
+ * the scheduler runs late (2 cores shared with a build) costs nothing: this
+ * thread has claimed everything by then, and the hand-over is called off.
+ * It only waits for a helper that took the folder and may hold a chunk.
+ */
+static void stat_ahead(scan *s, int fd, dent *e, size_t n, const char *names)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += pre_stat_type(e[i].type);
+	statter *w = s->par;
+	if (k < PAR_MIN || !w || statter_start(w) < 0) {
+		for (size_t i = 0; i < n; i++)
+			stat_one(fd, &e[i], names);
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->fd = fd;
+	w->e = e;
+	w->n = n;
+	w->names = names;
+	atomic_store(&w->next, 0);
+	w->posted = 1;
+	w->taken = w->done = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	stat_claim(w, fd, e, n, names);
+	pthread_mutex_lock(&w->mu);
+	if (w->taken)
+		while (!w->done)
+			pthread_cond_wait(&w->cv, &w->mu);
+	w->posted = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- walking the folders ------------------------------------------------------------ */
+
+static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+                      size_t dir_len, size_t rootlen);
+
+/* set_incomplete for the folder whose path is the first dir_len bytes of sub */
+static void incomplete_at(scan *s, char *sub, size_t dir_len, int e)
+{
+	char c = sub[dir_len];
+	sub[dir_len] = 0;
+	set_incomplete(s, sub, e);
+	sub[dir_len] = c;
+}
+
+/*
+ * A folder's entries in the order their paths sort (strcmp), so that the
+ * scan's list comes out sorted without sorting it whole: a folder "a" is
+ * compared as "a/" (its files are "a/..."), so "a.md" < "a" < "a-b". The
+ * order is checked when the scan is done (an entry that changed type since
+ * readdir may sort otherwise) and the list is sorted then if need be.
+ */
+typedef struct okey {
+	const char *name;
+	size_t i;
+	unsigned char dir;
+} okey;
+
+static int okey_cmp(const void *a, const void *b)
+{
+	const okey *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	while (*p && *p == *q)
+		p++, q++;
+	int cp = *p ? *p : x->dir ? '/' : 0;
+	int cq = *q ? *q : y->dir ? '/' : 0;
+	return cp - cq;
+}
+
+/* The folder's entries (but "." and ".."), names in *names. 0, LIDX_ENOMEM, or an errno (> 0) of readdir. */
+static int read_folder(DIR *d, dent **e_out, size_t *n_out, char **names_out)
+{
+	dent *e = NULL;
+	char *names = NULL;
+	size_t n = 0, cap = 0, len = 0, cap_names = 0;
+	int rc = 0;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			rc = errno;
+			break;
+		}
+		const char *nm = de->d_name;
+		if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+			continue;
+		size_t l = strlen(nm);
+		if (LIDX_GROW(e, cap, n + 1) < 0 || LIDX_GROW(names, cap_names, len + l + 1) < 0) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		memcpy(names + len, nm, l + 1);
+		e[n].name = len;
+		e[n].type = de->d_type;
+		e[n].dir = de->d_type == DT_DIR;
+		e[n].err = -1;
+		n++;
+		len += l + 1;
+	}
+	*e_out = e;
+	*n_out = n;
+	*names_out = names;
+	return rc;
+}
+
 /*
  * Walk one folder, opened relative to its parent's descriptor (pfd; the
  * root by its path): every stat is an fstatat() of a bare name in an open
@@ -308,115 +560,165 @@ static void set_incomplete(scan *s, const char *rel, int e)
  * the reason is lasting (permissions), and marks the scan incomplete when it
  * is passing (too many open files): an index built from an incomplete scan
  * would silently lose the folder's notes. Symbolic links are followed only
- * while they stay inside the notes folder.
+ * while they stay inside the notes folder. rel (rel_len bytes) is the
+ * folder's path from the root, in a buffer of PATH_MAX bytes that sub-folders
+ * extend in place.
  */
-static int walk(scan *s, int pfd, const char *name, const char *rel, const struct stat *dst, int link)
+static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, const struct stat *dst, int link)
 {
 	/* a folder that was no link when stat'ed is not followed if it became one */
 	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | (link ? 0 : O_NOFOLLOW);
-	int fd = *rel ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
+	int fd = rel_len ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		if (transient(e) || !*rel) {
+		if (transient(e) || !rel_len) {
 			set_incomplete(s, rel, e);
-			warn(s->o, *rel ? rel : s->root, strerror(e));
+			warn(s->o, rel_len ? rel : s->root, strerror(e));
 			return 0;
 		}
 		char msg[160];
 		snprintf(msg, sizeof msg, "cannot open folder: %s; skipped", strerror(e));
 		warn(s->o, rel, msg);
-		return add_entry(s, rel, dst, LIDX_SKIP_FOLDER);
+		return add_entry(s, rel, rel_len, dst, LIDX_SKIP_FOLDER);
 	}
-	int rc = 0;
+	dent *ents;
+	size_t n_ents;
+	char *names;
+	okey *ord = NULL;
+	int rc = read_folder(d, &ents, &n_ents, &names);
+	if (rc > 0) { /* a readdir error: what was read is looked at */
+		set_incomplete(s, rel, rc);
+		rc = 0;
+	}
+	if (rc < 0)
+		goto done;
+	stat_ahead(s, fd, ents, n_ents, names);
+	if (n_ents && !(ord = lidx__malloc(n_ents * sizeof *ord))) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n_ents; i++)
+		ord[i] = (okey){ names + ents[i].name, i, ents[i].dir };
+	if (n_ents > 1)
+		qsort(ord, n_ents, sizeof *ord, okey_cmp);
 	size_t rootlen = strlen(s->root);
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (!de) {
-			if (errno)
-				set_incomplete(s, rel, errno);
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char sub[PATH_MAX];
-		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof sub ||
-		    rootlen + 1 + strlen(sub) >= PATH_MAX) {
-			warn(s->o, de->d_name, "path too long, skipped");
+	for (size_t k = 0; k < n_ents && rc == 0; k++) {
+		dent *de = &ents[ord[k].i];
+		const char *d_name = ord[k].name;
+		size_t nl = strlen(d_name);
+		size_t sub_len = rel_len + (rel_len ? 1 : 0) + nl;
+		if (sub_len >= PATH_MAX || rootlen + 1 + sub_len >= PATH_MAX) {
+			warn(s->o, d_name, "path too long, skipped");
 			continue;
 		}
-		struct stat st, lst;
-		/* lstat only what may be a link (d_type saves a call per file); a
-		   name that d_type says is no link is stat'ed without following */
-		int maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
-		if (maybe_link && fstatat(fd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
-			if (transient(errno))
-				set_incomplete(s, rel, errno);
-			warn(s->o, sub, strerror(errno));
-			continue;
-		}
-		if (fstatat(fd, de->d_name, &st, maybe_link ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
-			if (transient(errno))
-				set_incomplete(s, rel, errno);
-			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
-			continue;
-		}
-		if (!maybe_link && S_ISLNK(st.st_mode)) { /* replaced by a link since readdir */
-			lst = st;
-			maybe_link = 1;
-			if (fstatat(fd, de->d_name, &st, 0) != 0) {
-				warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
-				continue;
-			}
-		}
-		if (maybe_link && S_ISLNK(lst.st_mode) &&
-		    !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
-			/* a link out of the notes folder (to /etc, to ~) is not followed:
-			   the notes are what is inside the folder given */
-			char full[PATH_MAX], real[PATH_MAX];
-			if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full ||
-			    !realpath(full, real) ||
-			    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
-			                                              (rootlen == 1 && s->root[0] == '/')))) {
-				warn(s->o, sub, "a link out of the notes folder; not followed");
-				if ((rc = add_entry(s, sub, &lst, LIDX_SKIP_OUTSIDE)) < 0)
-					break;
-				continue;
-			}
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (ignored(s, sub, de->d_name, 1))
-				continue;
-			int loop = 0;
-			for (int k = 0; k < s->depth; k++)
-				loop |= s->dev[k] == st.st_dev && s->ino[k] == st.st_ino;
-			if (loop) {
-				warn(s->o, sub, "folder link loop, skipped");
-				continue;
-			}
-			if (s->depth >= MAX_DEPTH) {
-				warn(s->o, sub, "folders nested too deep, skipped");
-				continue;
-			}
-			s->dev[s->depth] = st.st_dev;
-			s->ino[s->depth] = st.st_ino;
-			s->depth++;
-			rc = walk(s, fd, de->d_name, sub, &st, maybe_link && S_ISLNK(lst.st_mode));
-			s->depth--;
-			if (rc < 0)
-				break;
-			continue;
-		}
-		if (!S_ISREG(st.st_mode) || ignored(s, sub, de->d_name, 0))
-			continue;
-		if ((rc = add_entry(s, sub, &st, 0)) < 0)
-			break;
+		/* rel + "/" + name, in place: rel[rel_len] is restored below */
+		char *sub = rel;
+		if (rel_len)
+			sub[rel_len] = '/';
+		memcpy(sub + sub_len - nl, d_name, nl + 1);
+		rc = walk_entry(s, fd, de, d_name, sub, sub_len, rel_len, rootlen);
+		rel[rel_len] = 0;
 	}
+done:
+	lidx__free(ord);
+	lidx__free(ents);
+	lidx__free(names);
 	closedir(d);
 	return rc;
+}
+
+/* One entry of a folder (see walk): sub is its path from the root. */
+static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+                      size_t dir_len, size_t rootlen)
+{
+	struct stat st, lst;
+	/* lstat only what may be a link (d_type saves a call per file); a
+	   name that d_type says is no link is stat'ed without following
+	   (ahead, by stat_ahead) */
+	int maybe_link = de->type == DT_LNK || de->type == DT_UNKNOWN;
+	if (maybe_link && fstatat(fd, d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+		int e = errno;
+		if (transient(e))
+			incomplete_at(s, sub, dir_len, e);
+		warn(s->o, sub, strerror(e));
+		return 0;
+	}
+	if (maybe_link || de->err < 0) {
+		if (fstatat(fd, d_name, &st, maybe_link ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+			goto stat_failed;
+	} else if (de->err > 0) {
+		errno = de->err;
+		goto stat_failed;
+	} else {
+		st = de->st;
+	}
+	if (!maybe_link && S_ISLNK(st.st_mode)) { /* replaced by a link since readdir */
+		lst = st;
+		maybe_link = 1;
+		if (fstatat(fd, d_name, &st, 0) != 0) {
+			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
+			return 0;
+		}
+	}
+	if (maybe_link && S_ISLNK(lst.st_mode) && !ignored(s, sub, d_name, S_ISDIR(st.st_mode))) {
+		/* a link out of the notes folder (to /etc, to ~) is not followed:
+		   the notes are what is inside the folder given */
+		char full[PATH_MAX], real[PATH_MAX];
+		if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full ||
+		    !realpath(full, real) ||
+		    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
+		                                              (rootlen == 1 && s->root[0] == '/')))) {
+			warn(s->o, sub, "a link out of the notes folder; not followed");
+			return add_entry(s, sub, sub_len, &lst, LIDX_SKIP_OUTSIDE);
+		}
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (ignored(s, sub, d_name, 1))
+			return 0;
+		int loop = 0;
+		for (int k = 0; k < s->depth; k++)
+			loop |= s->dev[k] == st.st_dev && s->ino[k] == st.st_ino;
+		if (loop) {
+			warn(s->o, sub, "folder link loop, skipped");
+			return 0;
+		}
+		if (s->depth >= MAX_DEPTH) {
+			warn(s->o, sub, "folders nested too deep, skipped");
+			return 0;
+		}
+		s->dev[s->depth] = st.st_dev;
+		s->ino[s->depth] = st.st_ino;
+		s->depth++;
+		int rc = walk(s, fd, d_name, sub, sub_len, &st, maybe_link && S_ISLNK(lst.st_mode));
+		s->depth--;
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || ignored(s, sub, d_name, 0))
+		return 0;
+	return add_entry(s, sub, sub_len, &st, 0);
+stat_failed:;
+	int e = errno;
+	if (transient(e))
+		incomplete_at(s, sub, dir_len, e);
+	warn(s->o, sub, e == ELOOP ? "symbolic link loop, skipped" : strerror(e));
+	return 0;
+}
+
+/* Point each file at its path, once s->paths no longer moves; sort the
+   list if walk's order was not the sorted one (see okey). */
+static void fix_paths(scan *s)
+{
+	int sorted = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		s->files[i].rel = s->paths + s->files[i].rel_off;
+		if (i && strcmp(s->files[i - 1].rel, s->files[i].rel) >= 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
 }
 
 static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o, lidx_err *err)
@@ -440,13 +742,18 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	s->t_scan_ns = ns_of(now);
+	statter par;
+	memset(&par, 0, sizeof par);
+	s->par = &par;
 	int rc = load_ignore(s);
+	char rel[PATH_MAX] = "";
 	if (rc == 0)
-		rc = walk(s, AT_FDCWD, "", "", &st, 1);
+		rc = walk(s, AT_FDCWD, "", rel, 0, &st, 1);
+	statter_stop(&par);
+	s->par = NULL;
+	fix_paths(s);
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
-	if (s->n) /* qsort(NULL, 0, ...) is undefined */
-		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "libindex.h"
@@ -221,6 +222,124 @@ static void test_corpus_settle_sees_edit(void **state)
 	lidx__test_coarse_times(0);
 }
 
+/* ---- every kind of change is seen (issue #10: the check was made cheaper) ---- */
+
+#define BIG 120 /* files in tree/big: more than PAR_MIN, so two threads stat them */
+
+/* Write notes/rel (in place if it exists) with an mtime of 2020, so that it is not racy. */
+static void put_old(const char *rel, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", notes, rel);
+	FILE *f = fopen(p, "r+");
+	if (!f)
+		f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	struct timespec ts[2] = { { 1577880000, 123456789 }, { 1577880000, 123456789 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+static void mkdir_rel(const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", notes, rel);
+	assert_int_equal(mkdir(p, 0700), 0);
+}
+
+/* Sync; the check must have seen exactly these differences (and rebuilt if any). */
+static void expect_sync(uint32_t added, uint32_t changed, uint32_t deleted, int line)
+{
+	lidx_sync_report rep;
+	assert_int_equal(sync_notes(&rep), 0);
+	if (rep.n_added != added || rep.n_changed != changed || rep.n_deleted != deleted ||
+	    rep.rebuilt != (added || changed || deleted))
+		fail_msg("line %d: %u added, %u changed, %u deleted, rebuilt %d; expected %u, %u, %u", line,
+		         rep.n_added, rep.n_changed, rep.n_deleted, rep.rebuilt, added, changed, deleted);
+}
+#define EXPECT_SYNC(a, c, d) expect_sync(a, c, d, __LINE__)
+
+static void test_corpus_sees_every_change(void **state)
+{
+	(void)state;
+	char rel[256], text[64];
+	mkdir_rel("tree");
+	mkdir_rel("tree/big");
+	mkdir_rel("tree/a");
+	mkdir_rel("tree/a-b");
+	mkdir_rel("tree/a/deep");
+	for (int i = 0; i < BIG; i++) {
+		snprintf(rel, sizeof rel, "tree/big/n%03d.md", i);
+		snprintf(text, sizeof text, "# N%03d\nnote body %03d\n", i, i);
+		put_old(rel, text);
+	}
+	/* names whose paths sort around a folder's: "a.md" < "a/..." < "a-b/..." is strcmp's order
+	   of the paths, not of the names */
+	put_old("tree/a.md", "# a.md\n");
+	put_old("tree/a/x.md", "# x\n");
+	put_old("tree/a-b/y.md", "# y\n");
+	put_old("tree/a0.md", "# a0\n");
+	put_old("tree/a b.md", "# a b\n");
+	put_old("tree/a/deep/z.md", "# z\n");
+	lidx_sync_report rep;
+	assert_int_equal(sync_notes(&rep), 0);
+	EXPECT_SYNC(0, 0, 0); /* the scan's order is the index's: nothing seen as added or deleted */
+
+	/* an in-place edit of the same size, its mtime put back: the ctime tells */
+	put_old("tree/big/n077.md", "# N077\nnote BODY 077\n");
+	EXPECT_SYNC(0, 1, 0);
+	put_old("tree/big/n000.md", "# N000\nnote BODY 000\n");
+	put_old("tree/big/n119.md", "# N119\nnote BODY 119\n");
+	put_old("tree/a/deep/z.md", "# Z\n");
+	EXPECT_SYNC(0, 3, 0);
+	/* an added file in a sub-folder, deep and in the big one */
+	put_old("tree/a/deep/new.md", "# new\n");
+	put_old("tree/big/n500.md", "# N500\n");
+	EXPECT_SYNC(2, 0, 0);
+	/* a removed file */
+	snprintf(rel, sizeof rel, "%s/tree/big/n050.md", notes);
+	assert_int_equal(unlink(rel), 0);
+	EXPECT_SYNC(0, 0, 1);
+	/* a renamed folder: its files are gone under the old name, new under the new one */
+	char from[512], to[512];
+	snprintf(from, sizeof from, "%s/tree/a", notes);
+	snprintf(to, sizeof to, "%s/tree/c", notes);
+	assert_int_equal(rename(from, to), 0);
+	EXPECT_SYNC(3, 0, 3);
+	/* a file replaced by another of the same size and mtime (a new inode) */
+	snprintf(from, sizeof from, "%s/tree/big/n010.md", notes);
+	snprintf(to, sizeof to, "%s/tree/big/n010.md.tmp", notes);
+	put_old("tree/big/n010.md.tmp", "# N010\nnote BODY 010\n");
+	assert_int_equal(rename(to, from), 0);
+	EXPECT_SYNC(0, 1, 0);
+	/* a permission change (chmod changes the ctime only) */
+	snprintf(rel, sizeof rel, "%s/tree/big/n020.md", notes);
+	assert_int_equal(chmod(rel, 0400), 0);
+	EXPECT_SYNC(0, 1, 0);
+	/* a file replaced by a folder of the same name, and back */
+	assert_int_equal(unlink(rel), 0);
+	assert_int_equal(mkdir(rel, 0700), 0);
+	put_old("tree/big/n020.md/inner.md", "# inner\n");
+	EXPECT_SYNC(1, 0, 1);
+	/* a folder that cannot be read (not for root, who reads it all the same) */
+	if (geteuid() != 0) {
+		snprintf(rel, sizeof rel, "%s/tree/c/deep", notes);
+		assert_int_equal(chmod(rel, 0), 0);
+		lidx_sync_report r2;
+		assert_int_equal(sync_notes(&r2), 0);
+		assert_int_equal(r2.rebuilt, 1);
+		assert_int_equal(chmod(rel, 0700), 0);
+		assert_int_equal(sync_notes(&r2), 0);
+		assert_int_equal(r2.rebuilt, 1);
+	}
+	EXPECT_SYNC(0, 0, 0);
+	assert_int_equal(system("true"), 0);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/tree'", notes);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_skip_reason),
 		cmocka_unit_test(test_corpus_settle_fine),
 		cmocka_unit_test(test_corpus_settle_sees_edit),
+		cmocka_unit_test(test_corpus_sees_every_change),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
