@@ -46,6 +46,7 @@ typedef struct ipat {
 } ipat;
 
 typedef struct statter statter;
+typedef struct dcache dcache;
 
 typedef struct scan {
 	char *root;
@@ -54,6 +55,7 @@ typedef struct scan {
 	char *paths;        /* the files' paths, each NUL-terminated */
 	size_t n_paths, cap_paths;
 	statter *par;       /* the helper thread of stat_ahead() */
+	dcache *dc;         /* the folders' names kept from the last scan (NULL: none) */
 	ipat *ignore;       /* patterns from .cvsearchignore */
 	size_t n_ignore, cap_ignore;
 	dev_t *dev;         /* folders on the current path, against loops */
@@ -262,6 +264,19 @@ void lidx__test_settle_wait_ms(long ms)
 {
 	settle_wait_ms = ms;
 }
+static long dir_hits, par_folders;
+long lidx__test_dir_hits(void)
+{
+	long n = dir_hits;
+	dir_hits = 0;
+	return n;
+}
+long lidx__test_par_folders(void)
+{
+	long n = par_folders;
+	par_folders = 0;
+	return n;
+}
 #endif
 
 /* A file's mtime and ctime in ns. Tests can pretend a file system with
@@ -457,6 +472,9 @@ static void stat_ahead(scan *s, int fd, dent *e, size_t n, const char *names)
 			stat_one(fd, &e[i], names);
 		return;
 	}
+#ifdef LIDX_TESTING
+	par_folders++;
+#endif
 	pthread_mutex_lock(&w->mu);
 	w->fd = fd;
 	w->e = e;
@@ -474,6 +492,315 @@ static void stat_ahead(scan *s, int fd, dent *e, size_t n, const char *names)
 			pthread_cond_wait(&w->cv, &w->mu);
 	w->posted = 0;
 	pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- the folder listing cache ---------------------------------------------------- */
+
+static int64_t tick_of(int64_t mtime_ns);
+static int64_t now_ns(void);
+
+/*
+ * Reading a folder (getdents) costs about a quarter of the check on a large
+ * notes folder (ext4 hashes and sorts every name of an indexed folder). A
+ * folder's list of names changes only when an entry is created, removed or
+ * renamed in it, and each of those sets the folder's mtime and ctime to
+ * now (POSIX: link, unlink, rename, mkdir, rmdir, creat, symlink). So the
+ * names of each folder are kept in INDEX.dirs with the folder's device,
+ * inode, mtime and ctime as fstat() gave them before the names were read,
+ * and reused while all four are the same. Only the list is reused: every
+ * entry is still stat'ed (an edit in place changes no folder), every
+ * ignore rule applied again. The racy case is the files' (see racy()): a
+ * folder changed within a timestamp tick before it was read could change
+ * again and keep its times, so such a folder's names are not kept. A
+ * damaged or foreign cache file is ignored (CRC32, bounds), and rewritten.
+ *
+ * INDEX.dirs: "CVXDIRS\1", u32 version (1), u32 folders, u32 CRC32 of the
+ * rest, u32 0; then per folder: u32 path length, the path (relative to the
+ * root, "" for the root), u64 dev, u64 inode, i64 mtime ns, i64 ctime ns,
+ * u32 entries, u32 names length, one d_type byte per entry, the names
+ * (each NUL-terminated). All little-endian.
+ */
+#define DC_MAGIC "CVXDIRS\1"
+#define DC_VERSION 1
+#define DC_HEAD 24
+#define DC_MAX (256u << 20)
+
+typedef struct drec {
+	const uint8_t *raw; /* the record's bytes in the file read */
+	size_t raw_len;
+	const char *rel;
+	uint32_t rel_len;
+	uint64_t dev, ino;
+	int64_t mtime_ns, ctime_ns;
+	uint32_t n, names_len;
+	const uint8_t *types;
+	const char *names;
+} drec;
+
+/* what the next INDEX.dirs holds of one folder of this scan: a record of the old one, or new bytes */
+typedef struct dref {
+	const drec *old;
+	uint8_t *bytes;
+	size_t len;
+} dref;
+
+struct dcache {
+	char *path;
+	uint8_t *file;      /* INDEX.dirs as read */
+	drec *recs;         /* its folders, sorted by path */
+	size_t n_recs;
+	dref *refs;         /* the folders of this scan, as listed */
+	size_t n_refs, cap_refs;
+	size_t n_hits;      /* folders whose names came from the cache */
+	int dirty;          /* a folder was read: write the cache again */
+};
+
+static int drec_cmp(const void *a, const void *b)
+{
+	const drec *x = a, *y = b;
+	uint32_t n = x->rel_len < y->rel_len ? x->rel_len : y->rel_len;
+	int c = memcmp(x->rel, y->rel, n);
+	return c ? c : (x->rel_len > y->rel_len) - (x->rel_len < y->rel_len);
+}
+
+/* Parse the cache file into dc->recs; 0, or -1 when it is not a whole cache file. */
+static int dcache_parse(dcache *dc, const uint8_t *p, size_t len)
+{
+	if (len < DC_HEAD || memcmp(p, DC_MAGIC, 8) != 0 || lidx_rd32(p + 8) != DC_VERSION)
+		return -1;
+	uint32_t n = lidx_rd32(p + 12);
+	if ((uint32_t)crc32_z(0, p + DC_HEAD, len - DC_HEAD) != lidx_rd32(p + 16) || n > (len - DC_HEAD) / 44)
+		return -1;
+	if (n && !(dc->recs = lidx__calloc(n, sizeof *dc->recs)))
+		return LIDX_ENOMEM;
+	const uint8_t *q = p + DC_HEAD, *end = p + len;
+	for (uint32_t i = 0; i < n; i++) {
+		drec *r = &dc->recs[i];
+		if ((size_t)(end - q) < 4)
+			return -1;
+		r->raw = q;
+		r->rel_len = lidx_rd32(q);
+		q += 4;
+		if ((size_t)(end - q) < (size_t)r->rel_len + 40)
+			return -1;
+		r->rel = (const char *)q;
+		q += r->rel_len;
+		r->dev = lidx_rd64(q);
+		r->ino = lidx_rd64(q + 8);
+		r->mtime_ns = (int64_t)lidx_rd64(q + 16);
+		r->ctime_ns = (int64_t)lidx_rd64(q + 24);
+		r->n = lidx_rd32(q + 32);
+		r->names_len = lidx_rd32(q + 36);
+		q += 40;
+		if ((size_t)(end - q) < (uint64_t)r->n + r->names_len)
+			return -1;
+		r->types = q;
+		r->names = (const char *)q + r->n;
+		q += r->n + r->names_len;
+		r->raw_len = (size_t)(q - r->raw);
+		if (r->names_len && r->names[r->names_len - 1] != 0)
+			return -1; /* the last name ends in the record (the count is checked on use) */
+	}
+	if (q != end)
+		return -1;
+	dc->n_recs = n;
+	if (n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(dc->recs, n, sizeof *dc->recs, drec_cmp);
+	return 0;
+}
+
+/*
+ * The cache for the index at index_path (NULL when none can be used: the
+ * index folder is not ours, out of memory). A missing or damaged file gives
+ * an empty cache, to be written at the end of the scan.
+ */
+static dcache *dcache_open(const char *index_path)
+{
+	dcache *dc = lidx__calloc(1, sizeof *dc);
+	size_t pl = strlen(index_path);
+	if (!dc || !(dc->path = lidx__malloc(pl + 6))) {
+		lidx__free(dc);
+		return NULL;
+	}
+	memcpy(dc->path, index_path, pl);
+	memcpy(dc->path + pl, ".dirs", 6);
+	char dir[PATH_MAX];
+	const char *slash = strrchr(index_path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - index_path) + (slash == index_path) : 1,
+	         slash ? index_path : ".");
+	if (lidx__check_dir(dir, "index folder", 1, NULL) < 0) {
+		lidx__free(dc->path);
+		lidx__free(dc);
+		return NULL;
+	}
+	dc->dirty = 1; /* until a whole cache is read */
+	struct stat st;
+	const char *why;
+	int fd = lidx__open_regular(dc->path, 1, DC_MAX, &st, &why);
+	if (fd < 0)
+		return dc;
+	if (lidx__check_trusted(&st, "folder cache", dc->path, NULL) < 0 || !st.st_size ||
+	    !(dc->file = lidx__malloc((size_t)st.st_size))) {
+		close(fd);
+		return dc;
+	}
+	size_t got = 0, n = (size_t)st.st_size;
+	while (got < n) {
+		ssize_t r = read(fd, dc->file + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got == n && dcache_parse(dc, dc->file, n) == 0) {
+		dc->dirty = 0;
+	} else {
+		lidx__free(dc->recs);
+		dc->recs = NULL;
+		dc->n_recs = 0;
+	}
+	return dc;
+}
+
+static void dcache_free(dcache *dc)
+{
+	if (!dc)
+		return;
+	for (size_t i = 0; i < dc->n_refs; i++)
+		lidx__free(dc->refs[i].bytes);
+	lidx__free(dc->refs);
+	lidx__free(dc->recs);
+	lidx__free(dc->file);
+	lidx__free(dc->path);
+	lidx__free(dc);
+}
+
+/* The cached names of the folder rel, if st (fstat of it, now) is what was recorded. */
+static const drec *dcache_find(dcache *dc, const char *rel, size_t rel_len, const struct stat *st)
+{
+	if (!dc || !dc->n_recs)
+		return NULL;
+	drec key;
+	key.rel = rel;
+	key.rel_len = (uint32_t)rel_len;
+	const drec *r = bsearch(&key, dc->recs, dc->n_recs, sizeof *dc->recs, drec_cmp);
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	if (!r || r->dev != (uint64_t)st->st_dev || r->ino != (uint64_t)st->st_ino || r->mtime_ns != mt ||
+	    r->ctime_ns != ct)
+		return NULL;
+	/* n names, none empty, none with a '/' or "." or ".." (a cache file is ours, but checked all the same) */
+	const char *q = r->names, *end = r->names + r->names_len;
+	for (uint32_t i = 0; i < r->n; i++) {
+		size_t l = q < end ? strnlen(q, (size_t)(end - q)) : 0;
+		if (!l || q + l >= end || memchr(q, '/', l) || (q[0] == '.' && (l == 1 || (l == 2 && q[1] == '.'))))
+			return NULL;
+		q += l + 1;
+	}
+	return q == end ? r : NULL;
+}
+
+/* This scan listed the folder from the cache (old) or by reading it (bytes); LIDX_ENOMEM or 0. */
+static int dcache_note(dcache *dc, const drec *old, uint8_t *bytes, size_t len)
+{
+	if (LIDX_GROW(dc->refs, dc->cap_refs, dc->n_refs + 1) < 0) {
+		lidx__free(bytes);
+		return LIDX_ENOMEM;
+	}
+	dc->refs[dc->n_refs++] = (dref){ old, bytes, len };
+	if (old) {
+		dc->n_hits++;
+#ifdef LIDX_TESTING
+		dir_hits++;
+#endif
+	}
+	else
+		dc->dirty = 1;
+	return 0;
+}
+
+/*
+ * A folder just read: its record for the next cache, unless it is racy
+ * (changed within a tick of t_list, when its names were read), in which
+ * case the next scan reads it again.
+ */
+static int dcache_add(dcache *dc, const char *rel, size_t rel_len, const struct stat *st, int64_t t_list,
+                      const dent *e, size_t n, const char *names, size_t names_len)
+{
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	if (mt >= t_list - tick_of(mt) || (ct && ct >= t_list - tick_of(ct)) || n > UINT32_MAX ||
+	    names_len > UINT32_MAX) {
+		dc->dirty = 1;
+		return 0;
+	}
+	size_t len = 4 + rel_len + 40 + n + names_len;
+	uint8_t *b = lidx__malloc(len);
+	if (!b)
+		return LIDX_ENOMEM;
+	lidx_wr32(b, (uint32_t)rel_len);
+	memcpy(b + 4, rel, rel_len);
+	uint8_t *q = b + 4 + rel_len;
+	lidx_wr64(q, (uint64_t)st->st_dev);
+	lidx_wr64(q + 8, (uint64_t)st->st_ino);
+	lidx_wr64(q + 16, (uint64_t)mt);
+	lidx_wr64(q + 24, (uint64_t)ct);
+	lidx_wr32(q + 32, (uint32_t)n);
+	lidx_wr32(q + 36, (uint32_t)names_len);
+	q += 40;
+	for (size_t i = 0; i < n; i++)
+		q[i] = e[i].type;
+	memcpy(q + n, names, names_len);
+	return dcache_note(dc, NULL, b, len);
+}
+
+/* Write the cache again if this scan read a folder or no longer has one it held. Best effort. */
+static void dcache_save(dcache *dc)
+{
+	if (!dc || (!dc->dirty && dc->n_hits == dc->n_recs))
+		return;
+	lidx_buf b = { 0 };
+	uint8_t head[DC_HEAD] = { 0 };
+	if (lidx_buf_put(&b, head, sizeof head) < 0)
+		return;
+	uint32_t n = 0;
+	for (size_t i = 0; i < dc->n_refs; i++) {
+		const dref *f = &dc->refs[i];
+		if (lidx_buf_put(&b, f->old ? f->old->raw : f->bytes, f->old ? f->old->raw_len : f->len) < 0) {
+			lidx_buf_free(&b);
+			return;
+		}
+		n++;
+	}
+	memcpy(b.p, DC_MAGIC, 8);
+	lidx_wr32(b.p + 8, DC_VERSION);
+	lidx_wr32(b.p + 12, n);
+	lidx_wr32(b.p + 16, (uint32_t)crc32_z(0, b.p + DC_HEAD, b.len - DC_HEAD));
+	size_t pl = strlen(dc->path);
+	char *tmp = lidx__malloc(pl + 8);
+	if (tmp) {
+		memcpy(tmp, dc->path, pl);
+		memcpy(tmp + pl, ".XXXXXX", 8);
+		int fd = mkstemp(tmp); /* mode 0600 */
+		if (fd >= 0) {
+			size_t put = 0;
+			while (put < b.len) {
+				ssize_t w = write(fd, b.p + put, b.len - put);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				put += (size_t)w;
+			}
+			/* no fsync: a cache lost in a crash is read again from the folders */
+			if (close(fd) != 0 || put != b.len || rename(tmp, dc->path) != 0)
+				unlink(tmp);
+		}
+		lidx__free(tmp);
+	}
+	lidx_buf_free(&b);
 }
 
 /* ---- walking the folders ------------------------------------------------------------ */
@@ -514,8 +841,8 @@ static int okey_cmp(const void *a, const void *b)
 	return cp - cq;
 }
 
-/* The folder's entries (but "." and ".."), names in *names. 0, LIDX_ENOMEM, or an errno (> 0) of readdir. */
-static int read_folder(DIR *d, dent **e_out, size_t *n_out, char **names_out)
+/* The folder's entries (but "." and ".."), names in *names (*names_len bytes). 0, LIDX_ENOMEM, or an errno (> 0) of readdir. */
+static int read_folder(DIR *d, dent **e_out, size_t *n_out, char **names_out, size_t *names_len)
 {
 	dent *e = NULL;
 	char *names = NULL;
@@ -547,6 +874,7 @@ static int read_folder(DIR *d, dent **e_out, size_t *n_out, char **names_out)
 	*e_out = e;
 	*n_out = n;
 	*names_out = names;
+	*names_len = len;
 	return rc;
 }
 
@@ -569,8 +897,15 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 	/* a folder that was no link when stat'ed is not followed if it became one */
 	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | (link ? 0 : O_NOFOLLOW);
 	int fd = rel_len ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
+	/* the folder's times before its names are read (see dcache_add) */
+	struct stat now;
+	const drec *hit = NULL;
+	int have_now = fd >= 0 && s->dc && fstat(fd, &now) == 0;
+	if (have_now)
+		hit = dcache_find(s->dc, rel, rel_len, &now);
+	int64_t t_list = now_ns();
+	DIR *d = fd >= 0 && !hit ? fdopendir(fd) : NULL;
+	if (fd < 0 || (!hit && !d)) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
@@ -584,14 +919,39 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 		warn(s->o, rel, msg);
 		return add_entry(s, rel, rel_len, dst, LIDX_SKIP_FOLDER);
 	}
-	dent *ents;
-	size_t n_ents;
-	char *names;
+	dent *ents = NULL;
+	size_t n_ents = 0, names_len = 0;
+	char *names_read = NULL;
+	const char *names;
 	okey *ord = NULL;
-	int rc = read_folder(d, &ents, &n_ents, &names);
-	if (rc > 0) { /* a readdir error: what was read is looked at */
-		set_incomplete(s, rel, rc);
-		rc = 0;
+	int rc = 0;
+	if (hit) { /* the names kept from the last scan: no readdir */
+		names = hit->names;
+		n_ents = hit->n;
+		if (n_ents && !(ents = lidx__malloc(n_ents * sizeof *ents))) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		size_t off = 0;
+		for (size_t i = 0; i < n_ents; i++) {
+			ents[i].name = off;
+			ents[i].type = hit->types[i];
+			ents[i].dir = hit->types[i] == DT_DIR;
+			ents[i].err = -1;
+			off += strlen(names + off) + 1;
+		}
+		rc = dcache_note(s->dc, hit, NULL, 0);
+	} else {
+		rc = read_folder(d, &ents, &n_ents, &names_read, &names_len);
+		names = names_read;
+		if (rc > 0) { /* a readdir error: what was read is looked at (and not kept) */
+			set_incomplete(s, rel, rc);
+			rc = 0;
+			if (s->dc)
+				s->dc->dirty = 1;
+		} else if (rc == 0 && have_now) {
+			rc = dcache_add(s->dc, rel, rel_len, &now, t_list, ents, n_ents, names, names_len);
+		}
 	}
 	if (rc < 0)
 		goto done;
@@ -625,8 +985,11 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 done:
 	lidx__free(ord);
 	lidx__free(ents);
-	lidx__free(names);
-	closedir(d);
+	lidx__free(names_read);
+	if (d)
+		closedir(d);
+	else
+		close(fd);
 	return rc;
 }
 
@@ -721,7 +1084,9 @@ static void fix_paths(scan *s)
 		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
 }
 
-static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o, lidx_err *err)
+/* Scan the notes folder; with index_path, the folder listings kept beside that index are used and updated. */
+static int scan_corpus(scan *s, const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
+                       lidx_err *err)
 {
 	memset(s, 0, sizeof *s);
 	s->o = o;
@@ -746,12 +1111,18 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	memset(&par, 0, sizeof par);
 	s->par = &par;
 	int rc = load_ignore(s);
+	if (rc == 0 && index_path)
+		s->dc = dcache_open(index_path); /* NULL: none (the scan reads every folder) */
 	char rel[PATH_MAX] = "";
 	if (rc == 0)
 		rc = walk(s, AT_FDCWD, "", rel, 0, &st, 1);
 	statter_stop(&par);
 	s->par = NULL;
 	fix_paths(s);
+	if (rc == 0)
+		dcache_save(s->dc);
+	dcache_free(s->dc);
+	s->dc = NULL;
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
 	return 0;
@@ -1081,7 +1452,8 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 
 /*
  * Remove the temporary files (index_path.tmp.XXXXXX) of builders that were
- * killed before their rename: each is as big as the index. Only a builder
+ * killed before their rename: each is as big as the index. Also those of
+ * the folder cache (index_path.dirs.XXXXXX, see dcache_save). Only a builder
  * holding the lock writes one, so with the lock held none is in use.
  */
 static void sweep_temps(const char *index_path)
@@ -1100,8 +1472,9 @@ static void sweep_temps(const char *index_path)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
-		if (!strncmp(n, base, bl) && !strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6)
-			unlinkat(dirfd(d), n, 0);
+		if (!strncmp(n, base, bl) && ((!strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6) ||
+		                              (!strncmp(n + bl, ".dirs.", 6) && strlen(n + bl + 6) == 6)))
+			unlinkat(dirfd(d), n, 0); /* (a search writing a .dirs file just fails to rename it) */
 	}
 	closedir(d);
 }
@@ -1344,7 +1717,7 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	int lock = -1;
 	char why[256] = "";
 	scan s;
-	int rc = scan_corpus(&s, corpus_dir, o, err);
+	int rc = scan_corpus(&s, corpus_dir, index_path, o, err);
 	if (rc < 0)
 		goto done;
 	rep->n_files = (uint32_t)s.n;
