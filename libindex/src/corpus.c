@@ -494,6 +494,32 @@ static void stat_ahead(scan *s, int fd, dent *e, size_t n, const char *names)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/*
+ * A folder's entries in the order their paths sort (strcmp), so that the
+ * scan's list comes out sorted without sorting it whole: a folder "a" is
+ * compared as "a/" (its files are "a/..."), so "a.md" < "a" < "a-b". The
+ * order is checked when the scan is done (an entry that changed type since
+ * readdir may sort otherwise) and the list is sorted then if need be.
+ */
+typedef struct okey {
+	const char *name;
+	size_t i;
+	unsigned char dir;
+} okey;
+
+static int okey_cmp(const void *a, const void *b)
+{
+	const okey *x = a, *y = b;
+	if (!x->dir && !y->dir)
+		return strcmp(x->name, y->name);
+	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	while (*p && *p == *q)
+		p++, q++;
+	int cp = *p ? *p : x->dir ? '/' : 0;
+	int cq = *q ? *q : y->dir ? '/' : 0;
+	return cp - cq;
+}
+
 /* ---- the folder listing cache ---------------------------------------------------- */
 
 static int64_t tick_of(int64_t mtime_ns);
@@ -727,7 +753,7 @@ static int dcache_note(dcache *dc, const drec *old, uint8_t *bytes, size_t len)
  * case the next scan reads it again.
  */
 static int dcache_add(dcache *dc, const char *rel, size_t rel_len, const struct stat *st, int64_t t_list,
-                      const dent *e, size_t n, const char *names, size_t names_len)
+                      const dent *e, const okey *ord, size_t n, size_t names_len)
 {
 	int64_t mt, ct;
 	stat_times(st, &mt, &ct);
@@ -750,9 +776,14 @@ static int dcache_add(dcache *dc, const char *rel, size_t rel_len, const struct 
 	lidx_wr32(q + 32, (uint32_t)n);
 	lidx_wr32(q + 36, (uint32_t)names_len);
 	q += 40;
-	for (size_t i = 0; i < n; i++)
-		q[i] = e[i].type;
-	memcpy(q + n, names, names_len);
+	/* in the walk's order: the next scan finds them sorted and sorts nothing */
+	char *nm = (char *)q + n;
+	for (size_t k = 0; k < n; k++) {
+		q[k] = e[ord[k].i].type;
+		size_t l = strlen(ord[k].name) + 1;
+		memcpy(nm, ord[k].name, l);
+		nm += l;
+	}
 	return dcache_note(dc, NULL, b, len);
 }
 
@@ -815,30 +846,6 @@ static void incomplete_at(scan *s, char *sub, size_t dir_len, int e)
 	sub[dir_len] = 0;
 	set_incomplete(s, sub, e);
 	sub[dir_len] = c;
-}
-
-/*
- * A folder's entries in the order their paths sort (strcmp), so that the
- * scan's list comes out sorted without sorting it whole: a folder "a" is
- * compared as "a/" (its files are "a/..."), so "a.md" < "a" < "a-b". The
- * order is checked when the scan is done (an entry that changed type since
- * readdir may sort otherwise) and the list is sorted then if need be.
- */
-typedef struct okey {
-	const char *name;
-	size_t i;
-	unsigned char dir;
-} okey;
-
-static int okey_cmp(const void *a, const void *b)
-{
-	const okey *x = a, *y = b;
-	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
-	while (*p && *p == *q)
-		p++, q++;
-	int cp = *p ? *p : x->dir ? '/' : 0;
-	int cq = *q ? *q : y->dir ? '/' : 0;
-	return cp - cq;
 }
 
 /* The folder's entries (but "." and ".."), names in *names (*names_len bytes). 0, LIDX_ENOMEM, or an errno (> 0) of readdir. */
@@ -924,7 +931,7 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 	char *names_read = NULL;
 	const char *names;
 	okey *ord = NULL;
-	int rc = 0;
+	int rc = 0, keep = 0;
 	if (hit) { /* the names kept from the last scan: no readdir */
 		names = hit->names;
 		n_ents = hit->n;
@@ -950,7 +957,7 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 			if (s->dc)
 				s->dc->dirty = 1;
 		} else if (rc == 0 && have_now) {
-			rc = dcache_add(s->dc, rel, rel_len, &now, t_list, ents, n_ents, names, names_len);
+			keep = 1; /* (once sorted, below) */
 		}
 	}
 	if (rc < 0)
@@ -960,10 +967,16 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 		rc = LIDX_ENOMEM;
 		goto done;
 	}
-	for (size_t i = 0; i < n_ents; i++)
+	int sorted = 1;
+	for (size_t i = 0; i < n_ents; i++) {
 		ord[i] = (okey){ names + ents[i].name, i, ents[i].dir };
-	if (n_ents > 1)
+		if (i && sorted && okey_cmp(&ord[i - 1], &ord[i]) > 0)
+			sorted = 0;
+	}
+	if (!sorted) /* readdir's order; the cache keeps the sorted one */
 		qsort(ord, n_ents, sizeof *ord, okey_cmp);
+	if (keep && (rc = dcache_add(s->dc, rel, rel_len, &now, t_list, ents, ord, n_ents, names_len)) < 0)
+		goto done;
 	size_t rootlen = strlen(s->root);
 	for (size_t k = 0; k < n_ents && rc == 0; k++) {
 		dent *de = &ents[ord[k].i];
