@@ -329,15 +329,16 @@ static void set_incomplete(scan *s, const char *rel, int e)
 /*
  * The check's cost is one fstatat() per note (issue #10: on 8,000 notes
  * the stats are ~60 % of a fresh search). A folder's entries that readdir
- * says are files or folders are stat'ed ahead, before they are looked at
- * one by one: the second half by a helper thread while this thread does
- * the first. The helper only stats into slots of the folder's array that
- * this thread does not touch until it has waited for it (mutex + condition
- * variable); it allocates nothing and reports nothing, so warnings,
- * allocations and their order stay on the calling thread as before. The
- * helper starts at the first folder with PAR_MIN such entries; a smaller
- * folder is not worth the hand-off, and a notes folder without one never
- * starts a thread.
+ * (or the folder cache) says are files or folders are stat'ed ahead,
+ * before they are looked at one by one, by this thread and a helper
+ * thread together, each claiming chunks of entries from one counter. The
+ * helper only stats into the slots it claimed, which this thread does not
+ * read until it has waited for the helper (mutex + condition variable); it
+ * allocates nothing and reports nothing, so warnings, allocations and
+ * their order stay on the calling thread as before. The helper starts at
+ * the first folder with PAR_MIN such entries; a smaller folder is not
+ * worth the hand-off, and a notes folder without one never starts a
+ * thread.
  */
 #define PAR_MIN 48
 
