@@ -750,15 +750,18 @@ static int dcache_note(dcache *dc, const drec *old, uint8_t *bytes, size_t len)
 
 /*
  * A folder just read: its record for the next cache, unless it is racy
- * (changed within a tick of t_list, when its names were read), in which
- * case the next scan reads it again.
+ * (changed within two ticks of t_list, when its names were read), in which
+ * case the next scan reads it again. Like racy(), this compares the
+ * folder's times with this machine's clock: a network file system whose
+ * server clock runs behind ours is as exposed here as the racy files are.
  */
 static int dcache_add(dcache *dc, const char *rel, size_t rel_len, const struct stat *st, int64_t t_list,
                       const dent *e, const okey *ord, size_t n, size_t names_len)
 {
 	int64_t mt, ct;
 	stat_times(st, &mt, &ct);
-	if (mt >= t_list - tick_of(mt) || (ct && ct >= t_list - tick_of(ct)) || n > UINT32_MAX ||
+	/* two ticks: FAT's mtimes are 2 s apart, and the kernel's clock for timestamps lags */
+	if (mt >= t_list - 2 * tick_of(mt) || (ct && ct >= t_list - 2 * tick_of(ct)) || n > UINT32_MAX ||
 	    names_len > UINT32_MAX) {
 		dc->dirty = 1;
 		return 0;

@@ -263,8 +263,8 @@ static void age_dirs(void)
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "find '%s' -type d -exec touch -d '2020-01-01 12:00:00' {} +", notes);
 	assert_int_equal(system(cmd), 0);
-	/* their ctime is now: a scan keeps their names once a (20 ms) tick has passed */
-	struct timespec ts = { 0, 30000000 };
+	/* their ctime is now: a scan keeps their names once two (20 ms) ticks have passed */
+	struct timespec ts = { 0, 60000000 };
 	nanosleep(&ts, NULL);
 }
 
