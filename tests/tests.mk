@@ -25,19 +25,20 @@ test-unit: check-deps $(UNIT_BIN)
 test-cli: check-deps $(SAN)/cvsearch
 	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; CVSEARCH=$(SAN)/cvsearch sh $$t; done
 
-# The store writer deflates on a worker thread: the index tests again under
-# ThreadSanitizer (one compile of the library and the test, no ASan).
+# The store writer deflates on a worker thread, and the freshness check
+# stats a big folder on two: the index and corpus tests again under
+# ThreadSanitizer (one compile of the library and the test each, no ASan).
 TSAN = build/tsan
-$(TSAN)/test_index: tests/unit/test_index.c $(LIB_SRC) $(wildcard libindex/src/*.h) libindex/include/libindex.h | check-deps
+TSAN_BIN = $(TSAN)/test_index $(TSAN)/test_corpus
+$(TSAN)/test_%: tests/unit/test_%.c $(LIB_SRC) $(wildcard libindex/src/*.h) libindex/include/libindex.h | check-deps
 	@mkdir -p $(dir $@)
 	@echo "  CC tsan $<"
-	$(Q)$(CC) $(STD) $(WARN) -O1 -g -fsanitize=thread $(DEP_CFLAGS) -Ilibindex/include -Ilibindex/src \
+	$(Q)$(CC) $(STD) $(WARN) -O1 -g -fsanitize=thread -DLIDX_TESTING $(DEP_CFLAGS) -Ilibindex/include -Ilibindex/src \
 	  $(shell pkg-config --cflags cmocka 2>/dev/null) -o $@ $< $(LIB_SRC) $(LIBS) \
 	  $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-test-tsan: check-deps $(TSAN)/test_index
-	@echo "== $(TSAN)/test_index (ThreadSanitizer)"
-	$(Q)TSAN_OPTIONS=halt_on_error=1 $(TSAN)/test_index
+test-tsan: check-deps $(TSAN_BIN)
+	@set -e; for t in $(TSAN_BIN); do echo "== $$t (ThreadSanitizer)"; TSAN_OPTIONS=halt_on_error=1 $$t; done
 
 test: test-header test-unit test-tsan test-cli $(TEST_EXTRA)
 	@echo "make test: all tests passed"

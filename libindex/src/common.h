@@ -155,6 +155,10 @@ int lidx__stem_keep_sorted(void);
 void lidx__test_coarse_times(int on);
 /* corpus.c: how long a build may wait for its racy files' tick to pass (default 30 ms) */
 void lidx__test_settle_wait_ms(long ms);
+/* corpus.c: folders whose names the scans took from the folder cache (INDEX.dirs), and
+   folders stat'ed on two threads, since the last call */
+long lidx__test_dir_hits(void);
+long lidx__test_par_folders(void);
 #endif
 
 /* ---- hashing ------------------------------------------------------------- */

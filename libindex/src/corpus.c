@@ -12,6 +12,8 @@
 #include <fnmatch.h>
 #include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -34,6 +36,7 @@ typedef struct cfile {
 	int skip;           /* LIDX_SKIP_FOLDER or _OUTSIDE, decided at the scan; else 0 */
 	int racy;           /* read by the build within a tick of its mtime: hash kept */
 	uint64_t hash;      /* ... of the bytes read, whose size and mtime are above */
+	size_t rel_off;     /* where rel is in the scan's paths */
 } cfile;
 
 /* A .cvsearchignore line, read as .gitignore reads one (without '!'). */
@@ -43,10 +46,17 @@ typedef struct ipat {
 	int anchored;       /* it started with '/' or has a '/' inside: the whole path */
 } ipat;
 
+typedef struct statter statter;
+typedef struct dcache dcache;
+
 typedef struct scan {
 	char *root;
 	cfile *files;
 	size_t n, cap;
+	char *paths;        /* the files' paths, each NUL-terminated */
+	size_t n_paths, cap_paths;
+	statter *par;       /* the helper thread of stat_ahead() */
+	dcache *dc;         /* the folders' names kept from the last scan (NULL: none) */
 	ipat *ignore;       /* patterns from .cvsearchignore */
 	size_t n_ignore, cap_ignore;
 	dev_t *dev;         /* folders on the current path, against loops */
@@ -133,8 +143,7 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err)
 
 static void scan_free(scan *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		lidx__free(s->files[i].rel);
+	lidx__free(s->paths);
 	lidx__free(s->files);
 	for (size_t i = 0; i < s->n_ignore; i++)
 		lidx__free(s->ignore[i].glob);
@@ -256,6 +265,19 @@ void lidx__test_settle_wait_ms(long ms)
 {
 	settle_wait_ms = ms;
 }
+static long dir_hits, par_folders;
+long lidx__test_dir_hits(void)
+{
+	long n = dir_hits;
+	dir_hits = 0;
+	return n;
+}
+long lidx__test_par_folders(void)
+{
+	long n = par_folders;
+	par_folders = 0;
+	return n;
+}
 #endif
 
 /* A file's mtime and ctime in ns. Tests can pretend a file system with
@@ -273,16 +295,20 @@ static void stat_times(const struct stat *st, int64_t *mt, int64_t *ct)
 #endif
 }
 
-static int add_entry(scan *s, const char *rel, const struct stat *st, int skip)
+/* Append a file's entry. Its path goes into one buffer for the whole scan
+   (s->paths) instead of a string of its own per file: the pointers are set
+   when the scan is done (fix_paths), since the buffer moves as it grows. */
+static int add_entry(scan *s, const char *rel, size_t rel_len, const struct stat *st, int skip)
 {
-	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0)
+	if (LIDX_GROW(s->files, s->cap, s->n + 1) < 0 || LIDX_GROW(s->paths, s->cap_paths, s->n_paths + rel_len + 1) < 0)
 		return LIDX_ENOMEM;
-	char *r = lidx__strndup(rel, strlen(rel));
-	if (!r)
-		return LIDX_ENOMEM;
+	memcpy(s->paths + s->n_paths, rel, rel_len);
+	s->paths[s->n_paths + rel_len] = 0;
 	int64_t mt, ct;
 	stat_times(st, &mt, &ct);
-	s->files[s->n++] = (cfile){ r, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip, 0, 0 };
+	s->files[s->n++] = (cfile){ NULL, (uint64_t)st->st_size, mt, ct, (uint64_t)st->st_ino, skip, 0, 0,
+	                            s->n_paths };
+	s->n_paths += rel_len + 1;
 	return 0;
 }
 
@@ -299,6 +325,571 @@ static void set_incomplete(scan *s, const char *rel, int e)
 	s->incomplete = 1;
 }
 
+/* ---- stat'ing a folder's entries on two threads ------------------------------------- */
+
+/*
+ * The check's cost is one fstatat() per note (issue #10: on 8,000 notes
+ * the stats are ~60 % of a fresh search). A folder's entries that readdir
+ * (or the folder cache) says are files or folders are stat'ed ahead,
+ * before they are looked at one by one, by this thread and a helper
+ * thread together, each claiming chunks of entries from one counter. The
+ * helper only stats into the slots it claimed, which this thread does not
+ * read until it has waited for the helper (mutex + condition variable); it
+ * allocates nothing and reports nothing, so warnings, allocations and
+ * their order stay on the calling thread as before. The helper starts at
+ * the first folder with PAR_MIN such entries; a smaller folder is not
+ * worth the hand-off, and a notes folder without one never starts a
+ * thread.
+ */
+#define PAR_MIN 48
+
+typedef struct dent {
+	size_t name;        /* offset of its NUL-terminated name in the folder's names */
+	unsigned char type; /* d_type */
+	unsigned char dir;  /* sorts as a folder: its name and a '/' */
+	int err;            /* stat ahead: 0 (st is valid), an errno, or -1 (not stat'ed ahead) */
+	struct stat st;     /* fstatat(..., AT_SYMLINK_NOFOLLOW) */
+} dent;
+
+struct statter {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running;        /* the thread was started */
+	int quit;
+	int posted;         /* a folder was handed over ... */
+	int taken;          /* ... the helper took it ... */
+	int done;           /* ... and has no entry in hand any more */
+	int fd;             /* the folder */
+	dent *e;            /* its entries e[0, n) */
+	size_t n;
+	const char *names;
+	atomic_size_t next; /* the first entry that no thread has claimed */
+};
+
+static int pre_stat_type(unsigned char t)
+{
+	return t == DT_REG || t == DT_DIR;
+}
+
+static void stat_one(int fd, dent *e, const char *names)
+{
+	if (!pre_stat_type(e->type)) {
+		e->err = -1;
+		return;
+	}
+	e->err = fstatat(fd, names + e->name, &e->st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : errno;
+	if (e->err == 0)
+		e->dir = S_ISDIR(e->st.st_mode);
+}
+
+/* Stat the entries not yet claimed, STAT_CHUNK at a time, until none is left. */
+#define STAT_CHUNK 8
+static void stat_claim(statter *w, int fd, dent *e, size_t n, const char *names)
+{
+	for (;;) {
+		size_t lo = atomic_fetch_add(&w->next, STAT_CHUNK);
+		if (lo >= n)
+			break;
+		size_t hi = n - lo < STAT_CHUNK ? n : lo + STAT_CHUNK;
+		for (size_t i = lo; i < hi; i++)
+			stat_one(fd, &e[i], names);
+	}
+}
+
+static void *statter_main(void *arg)
+{
+	statter *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!(w->posted && !w->taken) && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		w->taken = 1;
+		int fd = w->fd;
+		dent *e = w->e;
+		size_t n = w->n;
+		const char *names = w->names;
+		pthread_mutex_unlock(&w->mu);
+		stat_claim(w, fd, e, n, names);
+		pthread_mutex_lock(&w->mu);
+		w->done = 1;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* 0 when the helper runs; -1 when it could not start (all is done on this thread). */
+static int statter_start(statter *w)
+{
+	if (w->running)
+		return 0;
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->quit = w->posted = w->taken = w->done = 0;
+	if (pthread_create(&w->thread, NULL, statter_main, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return -1;
+	}
+	w->running = 1;
+	return 0;
+}
+
+static void statter_stop(statter *w)
+{
+	if (!w || !w->running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->running = 0;
+}
+
+/*
+ * Stat e[0, n) of the folder fd ahead, on two threads when it is worth it.
+ * Both threads claim chunks of entries from one counter, so a helper that
+ * the scheduler runs late (2 cores shared with a build) costs nothing: this
+ * thread has claimed everything by then, and the hand-over is called off.
+ * It only waits for a helper that took the folder and may hold a chunk.
+ */
+static void stat_ahead(scan *s, int fd, dent *e, size_t n, const char *names)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += pre_stat_type(e[i].type);
+	statter *w = s->par;
+	if (k < PAR_MIN || !w || statter_start(w) < 0) {
+		for (size_t i = 0; i < n; i++)
+			stat_one(fd, &e[i], names);
+		return;
+	}
+#ifdef LIDX_TESTING
+	par_folders++;
+#endif
+	pthread_mutex_lock(&w->mu);
+	w->fd = fd;
+	w->e = e;
+	w->n = n;
+	w->names = names;
+	atomic_store(&w->next, 0);
+	w->posted = 1;
+	w->taken = w->done = 0;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	stat_claim(w, fd, e, n, names);
+	pthread_mutex_lock(&w->mu);
+	if (w->taken)
+		while (!w->done)
+			pthread_cond_wait(&w->cv, &w->mu);
+	w->posted = 0;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/*
+ * A folder's entries in the order their paths sort (strcmp), so that the
+ * scan's list comes out sorted without sorting it whole: a folder "a" is
+ * compared as "a/" (its files are "a/..."), so "a.md" < "a" < "a-b". The
+ * order is checked when the scan is done (an entry that changed type since
+ * readdir may sort otherwise) and the list is sorted then if need be.
+ */
+typedef struct okey {
+	const char *name;
+	size_t i;
+	unsigned char dir;
+} okey;
+
+static int okey_cmp(const void *a, const void *b)
+{
+	const okey *x = a, *y = b;
+	if (!x->dir && !y->dir)
+		return strcmp(x->name, y->name);
+	const unsigned char *p = (const unsigned char *)x->name, *q = (const unsigned char *)y->name;
+	while (*p && *p == *q)
+		p++, q++;
+	int cp = *p ? *p : x->dir ? '/' : 0;
+	int cq = *q ? *q : y->dir ? '/' : 0;
+	return cp - cq;
+}
+
+/* ---- the folder listing cache ---------------------------------------------------- */
+
+static int64_t tick_of(int64_t mtime_ns);
+static int64_t now_ns(void);
+
+/*
+ * Reading a folder (getdents) costs about a quarter of the check on a large
+ * notes folder (ext4 hashes and sorts every name of an indexed folder). A
+ * folder's list of names changes only when an entry is created, removed or
+ * renamed in it, and each of those sets the folder's mtime and ctime to
+ * now (POSIX: link, unlink, rename, mkdir, rmdir, creat, symlink). So the
+ * names of each folder are kept in INDEX.dirs with the folder's device,
+ * inode, mtime and ctime as fstat() gave them before the names were read,
+ * and reused while all four are the same. Only the list is reused: every
+ * entry is still stat'ed (an edit in place changes no folder), every
+ * ignore rule applied again. The racy case is the files' (see racy()): a
+ * folder changed within a timestamp tick before it was read could change
+ * again and keep its times, so such a folder's names are not kept. A
+ * damaged or foreign cache file is ignored (CRC32, bounds), and rewritten.
+ *
+ * INDEX.dirs: "CVXDIRS\1", u32 version (1), u32 folders, u32 CRC32 of the
+ * rest, u32 0; then per folder: u32 path length, the path (relative to the
+ * root, "" for the root), u64 dev, u64 inode, i64 mtime ns, i64 ctime ns,
+ * u32 entries, u32 names length, one d_type byte per entry, the names
+ * (each NUL-terminated). All little-endian.
+ */
+#define DC_MAGIC "CVXDIRS\1"
+#define DC_VERSION 1
+#define DC_HEAD 24
+#define DC_MAX (256u << 20)
+
+typedef struct drec {
+	const uint8_t *raw; /* the record's bytes in the file read */
+	size_t raw_len;
+	const char *rel;
+	uint32_t rel_len;
+	uint64_t dev, ino;
+	int64_t mtime_ns, ctime_ns;
+	uint32_t n, names_len;
+	const uint8_t *types;
+	const char *names;
+} drec;
+
+/* what the next INDEX.dirs holds of one folder of this scan: a record of the old one, or new bytes */
+typedef struct dref {
+	const drec *old;
+	uint8_t *bytes;
+	size_t len;
+} dref;
+
+struct dcache {
+	char *path;
+	uint8_t *file;      /* INDEX.dirs as read */
+	drec *recs;         /* its folders, sorted by path */
+	size_t n_recs;
+	dref *refs;         /* the folders of this scan, as listed */
+	size_t n_refs, cap_refs;
+	size_t n_hits;      /* folders whose names came from the cache */
+	int dirty;          /* a folder was read: write the cache again */
+};
+
+static int drec_cmp(const void *a, const void *b)
+{
+	const drec *x = a, *y = b;
+	uint32_t n = x->rel_len < y->rel_len ? x->rel_len : y->rel_len;
+	int c = memcmp(x->rel, y->rel, n);
+	return c ? c : (x->rel_len > y->rel_len) - (x->rel_len < y->rel_len);
+}
+
+/* Parse the cache file into dc->recs; 0, or -1 when it is not a whole cache file. */
+static int dcache_parse(dcache *dc, const uint8_t *p, size_t len)
+{
+	if (len < DC_HEAD || memcmp(p, DC_MAGIC, 8) != 0 || lidx_rd32(p + 8) != DC_VERSION)
+		return -1;
+	uint32_t n = lidx_rd32(p + 12);
+	if ((uint32_t)crc32_z(0, p + DC_HEAD, len - DC_HEAD) != lidx_rd32(p + 16) || n > (len - DC_HEAD) / 44)
+		return -1;
+	if (n && !(dc->recs = lidx__calloc(n, sizeof *dc->recs)))
+		return LIDX_ENOMEM;
+	const uint8_t *q = p + DC_HEAD, *end = p + len;
+	for (uint32_t i = 0; i < n; i++) {
+		drec *r = &dc->recs[i];
+		if ((size_t)(end - q) < 4)
+			return -1;
+		r->raw = q;
+		r->rel_len = lidx_rd32(q);
+		q += 4;
+		if ((size_t)(end - q) < (size_t)r->rel_len + 40)
+			return -1;
+		r->rel = (const char *)q;
+		q += r->rel_len;
+		r->dev = lidx_rd64(q);
+		r->ino = lidx_rd64(q + 8);
+		r->mtime_ns = (int64_t)lidx_rd64(q + 16);
+		r->ctime_ns = (int64_t)lidx_rd64(q + 24);
+		r->n = lidx_rd32(q + 32);
+		r->names_len = lidx_rd32(q + 36);
+		q += 40;
+		if ((size_t)(end - q) < (uint64_t)r->n + r->names_len)
+			return -1;
+		r->types = q;
+		r->names = (const char *)q + r->n;
+		q += r->n + r->names_len;
+		r->raw_len = (size_t)(q - r->raw);
+		if (r->names_len && r->names[r->names_len - 1] != 0)
+			return -1; /* the last name ends in the record (the count is checked on use) */
+	}
+	if (q != end)
+		return -1;
+	dc->n_recs = n;
+	if (n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(dc->recs, n, sizeof *dc->recs, drec_cmp);
+	return 0;
+}
+
+/*
+ * The cache for the index at index_path (NULL when none can be used: the
+ * index folder is not ours, out of memory). A missing or damaged file gives
+ * an empty cache, to be written at the end of the scan.
+ */
+static dcache *dcache_open(const char *index_path)
+{
+	dcache *dc = lidx__calloc(1, sizeof *dc);
+	size_t pl = strlen(index_path);
+	if (!dc || !(dc->path = lidx__malloc(pl + 6))) {
+		lidx__free(dc);
+		return NULL;
+	}
+	memcpy(dc->path, index_path, pl);
+	memcpy(dc->path + pl, ".dirs", 6);
+	char dir[PATH_MAX];
+	const char *slash = strrchr(index_path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - index_path) + (slash == index_path) : 1,
+	         slash ? index_path : ".");
+	if (lidx__check_dir(dir, "index folder", 1, NULL) < 0) {
+		lidx__free(dc->path);
+		lidx__free(dc);
+		return NULL;
+	}
+	dc->dirty = 1; /* until a whole cache is read */
+	struct stat st;
+	const char *why;
+	int fd = lidx__open_regular(dc->path, 1, DC_MAX, &st, &why);
+	if (fd < 0)
+		return dc;
+	if (lidx__check_trusted(&st, "folder cache", dc->path, NULL) < 0 || !st.st_size ||
+	    !(dc->file = lidx__malloc((size_t)st.st_size))) {
+		close(fd);
+		return dc;
+	}
+	size_t got = 0, n = (size_t)st.st_size;
+	while (got < n) {
+		ssize_t r = read(fd, dc->file + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got == n && dcache_parse(dc, dc->file, n) == 0) {
+		dc->dirty = 0;
+	} else {
+		lidx__free(dc->recs);
+		dc->recs = NULL;
+		dc->n_recs = 0;
+	}
+	return dc;
+}
+
+static void dcache_free(dcache *dc)
+{
+	if (!dc)
+		return;
+	for (size_t i = 0; i < dc->n_refs; i++)
+		lidx__free(dc->refs[i].bytes);
+	lidx__free(dc->refs);
+	lidx__free(dc->recs);
+	lidx__free(dc->file);
+	lidx__free(dc->path);
+	lidx__free(dc);
+}
+
+/* The cached names of the folder rel, if st (fstat of it, now) is what was recorded. */
+static const drec *dcache_find(dcache *dc, const char *rel, size_t rel_len, const struct stat *st)
+{
+	if (!dc || !dc->n_recs)
+		return NULL;
+	drec key;
+	key.rel = rel;
+	key.rel_len = (uint32_t)rel_len;
+	const drec *r = bsearch(&key, dc->recs, dc->n_recs, sizeof *dc->recs, drec_cmp);
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	if (!r || r->dev != (uint64_t)st->st_dev || r->ino != (uint64_t)st->st_ino || r->mtime_ns != mt ||
+	    r->ctime_ns != ct)
+		return NULL;
+	/* n names, none empty, none with a '/' or "." or ".." (a cache file is ours, but checked all the same) */
+	const char *q = r->names, *end = r->names + r->names_len;
+	for (uint32_t i = 0; i < r->n; i++) {
+		size_t l = q < end ? strnlen(q, (size_t)(end - q)) : 0;
+		if (!l || q + l >= end || memchr(q, '/', l) || (q[0] == '.' && (l == 1 || (l == 2 && q[1] == '.'))))
+			return NULL;
+		q += l + 1;
+	}
+	return q == end ? r : NULL;
+}
+
+/* This scan listed the folder from the cache (old) or by reading it (bytes); LIDX_ENOMEM or 0. */
+static int dcache_note(dcache *dc, const drec *old, uint8_t *bytes, size_t len)
+{
+	if (LIDX_GROW(dc->refs, dc->cap_refs, dc->n_refs + 1) < 0) {
+		lidx__free(bytes);
+		return LIDX_ENOMEM;
+	}
+	dc->refs[dc->n_refs++] = (dref){ old, bytes, len };
+	if (old) {
+		dc->n_hits++;
+#ifdef LIDX_TESTING
+		dir_hits++;
+#endif
+	}
+	else
+		dc->dirty = 1;
+	return 0;
+}
+
+/*
+ * A folder just read: its record for the next cache, unless it is racy
+ * (changed within two ticks of t_list, when its names were read), in which
+ * case the next scan reads it again. Like racy(), this compares the
+ * folder's times with this machine's clock: a network file system whose
+ * server clock runs behind ours is as exposed here as the racy files are.
+ */
+static int dcache_add(dcache *dc, const char *rel, size_t rel_len, const struct stat *st, int64_t t_list,
+                      const dent *e, const okey *ord, size_t n, size_t names_len)
+{
+	int64_t mt, ct;
+	stat_times(st, &mt, &ct);
+	/* two ticks: FAT's mtimes are 2 s apart, and the kernel's clock for timestamps lags */
+	if (mt >= t_list - 2 * tick_of(mt) || (ct && ct >= t_list - 2 * tick_of(ct)) || n > UINT32_MAX ||
+	    names_len > UINT32_MAX) {
+		dc->dirty = 1;
+		return 0;
+	}
+	size_t len = 4 + rel_len + 40 + n + names_len;
+	uint8_t *b = lidx__malloc(len);
+	if (!b)
+		return LIDX_ENOMEM;
+	lidx_wr32(b, (uint32_t)rel_len);
+	memcpy(b + 4, rel, rel_len);
+	uint8_t *q = b + 4 + rel_len;
+	lidx_wr64(q, (uint64_t)st->st_dev);
+	lidx_wr64(q + 8, (uint64_t)st->st_ino);
+	lidx_wr64(q + 16, (uint64_t)mt);
+	lidx_wr64(q + 24, (uint64_t)ct);
+	lidx_wr32(q + 32, (uint32_t)n);
+	lidx_wr32(q + 36, (uint32_t)names_len);
+	q += 40;
+	/* in the walk's order: the next scan finds them sorted and sorts nothing */
+	char *nm = (char *)q + n;
+	for (size_t k = 0; k < n; k++) {
+		q[k] = e[ord[k].i].type;
+		size_t l = strlen(ord[k].name) + 1;
+		memcpy(nm, ord[k].name, l);
+		nm += l;
+	}
+	return dcache_note(dc, NULL, b, len);
+}
+
+/* Write the cache again if this scan read a folder or no longer has one it held. Best effort. */
+static void dcache_save(dcache *dc)
+{
+	if (!dc || (!dc->dirty && dc->n_hits == dc->n_recs))
+		return;
+	lidx_buf b = { 0 };
+	uint8_t head[DC_HEAD] = { 0 };
+	if (lidx_buf_put(&b, head, sizeof head) < 0)
+		return;
+	uint32_t n = 0;
+	for (size_t i = 0; i < dc->n_refs; i++) {
+		const dref *f = &dc->refs[i];
+		if (lidx_buf_put(&b, f->old ? f->old->raw : f->bytes, f->old ? f->old->raw_len : f->len) < 0) {
+			lidx_buf_free(&b);
+			return;
+		}
+		n++;
+	}
+	memcpy(b.p, DC_MAGIC, 8);
+	lidx_wr32(b.p + 8, DC_VERSION);
+	lidx_wr32(b.p + 12, n);
+	lidx_wr32(b.p + 16, (uint32_t)crc32_z(0, b.p + DC_HEAD, b.len - DC_HEAD));
+	size_t pl = strlen(dc->path);
+	char *tmp = lidx__malloc(pl + 8);
+	if (tmp) {
+		memcpy(tmp, dc->path, pl);
+		memcpy(tmp + pl, ".XXXXXX", 8);
+		int fd = mkstemp(tmp); /* mode 0600 */
+		if (fd >= 0) {
+			size_t put = 0;
+			while (put < b.len) {
+				ssize_t w = write(fd, b.p + put, b.len - put);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				put += (size_t)w;
+			}
+			/* no fsync: a cache lost in a crash is read again from the folders */
+			if (close(fd) != 0 || put != b.len || rename(tmp, dc->path) != 0)
+				unlink(tmp);
+		}
+		lidx__free(tmp);
+	}
+	lidx_buf_free(&b);
+}
+
+/* ---- walking the folders ------------------------------------------------------------ */
+
+static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+                      size_t dir_len, size_t rootlen);
+
+/* set_incomplete for the folder whose path is the first dir_len bytes of sub */
+static void incomplete_at(scan *s, char *sub, size_t dir_len, int e)
+{
+	char c = sub[dir_len];
+	sub[dir_len] = 0;
+	set_incomplete(s, sub, e);
+	sub[dir_len] = c;
+}
+
+/* The folder's entries (but "." and ".."), names in *names (*names_len bytes). 0, LIDX_ENOMEM, or an errno (> 0) of readdir. */
+static int read_folder(DIR *d, dent **e_out, size_t *n_out, char **names_out, size_t *names_len)
+{
+	dent *e = NULL;
+	char *names = NULL;
+	size_t n = 0, cap = 0, len = 0, cap_names = 0;
+	int rc = 0;
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(d);
+		if (!de) {
+			rc = errno;
+			break;
+		}
+		const char *nm = de->d_name;
+		if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+			continue;
+		size_t l = strlen(nm);
+		if (LIDX_GROW(e, cap, n + 1) < 0 || LIDX_GROW(names, cap_names, len + l + 1) < 0) {
+			rc = LIDX_ENOMEM;
+			break;
+		}
+		memcpy(names + len, nm, l + 1);
+		e[n].name = len;
+		e[n].type = de->d_type;
+		e[n].dir = de->d_type == DT_DIR;
+		e[n].err = -1;
+		n++;
+		len += l + 1;
+	}
+	*e_out = e;
+	*n_out = n;
+	*names_out = names;
+	*names_len = len;
+	return rc;
+}
+
 /*
  * Walk one folder, opened relative to its parent's descriptor (pfd; the
  * root by its path): every stat is an fstatat() of a bare name in an open
@@ -309,118 +900,211 @@ static void set_incomplete(scan *s, const char *rel, int e)
  * the reason is lasting (permissions), and marks the scan incomplete when it
  * is passing (too many open files): an index built from an incomplete scan
  * would silently lose the folder's notes. Symbolic links are followed only
- * while they stay inside the notes folder.
+ * while they stay inside the notes folder. rel (rel_len bytes) is the
+ * folder's path from the root, in a buffer of PATH_MAX bytes that sub-folders
+ * extend in place.
  */
-static int walk(scan *s, int pfd, const char *name, const char *rel, const struct stat *dst, int link)
+static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, const struct stat *dst, int link)
 {
 	/* a folder that was no link when stat'ed is not followed if it became one */
 	int fl = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | (link ? 0 : O_NOFOLLOW);
-	int fd = *rel ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
+	int fd = rel_len ? openat(pfd, name, fl) : open(s->root, fl & ~O_NOFOLLOW);
+	/* the folder's times before its names are read (see dcache_add) */
+	struct stat now;
+	const drec *hit = NULL;
+	int have_now = fd >= 0 && s->dc && fstat(fd, &now) == 0;
+	if (have_now)
+		hit = dcache_find(s->dc, rel, rel_len, &now);
+	int64_t t_list = now_ns();
+	DIR *d = fd >= 0 && !hit ? fdopendir(fd) : NULL;
+	if (fd < 0 || (!hit && !d)) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		if (transient(e) || !*rel) {
+		if (transient(e) || !rel_len) {
 			set_incomplete(s, rel, e);
-			warn(s->o, *rel ? rel : s->root, strerror(e));
+			warn(s->o, rel_len ? rel : s->root, strerror(e));
 			return 0;
 		}
 		char msg[160];
 		snprintf(msg, sizeof msg, "cannot open folder: %s; skipped", strerror(e));
 		warn(s->o, rel, msg);
-		return add_entry(s, rel, dst, LIDX_SKIP_FOLDER);
+		return add_entry(s, rel, rel_len, dst, LIDX_SKIP_FOLDER);
 	}
-	int rc = 0;
+	dent *ents = NULL;
+	size_t n_ents = 0, names_len = 0;
+	char *names_read = NULL;
+	const char *names;
+	okey *ord = NULL;
+	int rc = 0, keep = 0;
+	if (hit) { /* the names kept from the last scan: no readdir */
+		names = hit->names;
+		n_ents = hit->n;
+		if (n_ents && !(ents = lidx__malloc(n_ents * sizeof *ents))) {
+			rc = LIDX_ENOMEM;
+			goto done;
+		}
+		size_t off = 0;
+		for (size_t i = 0; i < n_ents; i++) {
+			ents[i].name = off;
+			ents[i].type = hit->types[i];
+			ents[i].dir = hit->types[i] == DT_DIR;
+			ents[i].err = -1;
+			off += strlen(names + off) + 1;
+		}
+		rc = dcache_note(s->dc, hit, NULL, 0);
+	} else {
+		rc = read_folder(d, &ents, &n_ents, &names_read, &names_len);
+		names = names_read;
+		if (rc > 0) { /* a readdir error: what was read is looked at (and not kept) */
+			set_incomplete(s, rel, rc);
+			rc = 0;
+			if (s->dc)
+				s->dc->dirty = 1;
+		} else if (rc == 0 && have_now) {
+			keep = 1; /* (once sorted, below) */
+		}
+	}
+	if (rc < 0)
+		goto done;
+	stat_ahead(s, fd, ents, n_ents, names);
+	if (n_ents && !(ord = lidx__malloc(n_ents * sizeof *ord))) {
+		rc = LIDX_ENOMEM;
+		goto done;
+	}
+	int sorted = 1;
+	for (size_t i = 0; i < n_ents; i++) {
+		ord[i] = (okey){ names + ents[i].name, i, ents[i].dir };
+		if (i && sorted && okey_cmp(&ord[i - 1], &ord[i]) > 0)
+			sorted = 0;
+	}
+	if (!sorted) /* readdir's order; the cache keeps the sorted one */
+		qsort(ord, n_ents, sizeof *ord, okey_cmp);
+	if (keep && (rc = dcache_add(s->dc, rel, rel_len, &now, t_list, ents, ord, n_ents, names_len)) < 0)
+		goto done;
 	size_t rootlen = strlen(s->root);
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(d);
-		if (!de) {
-			if (errno)
-				set_incomplete(s, rel, errno);
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		char sub[PATH_MAX];
-		if ((size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", de->d_name) >= sizeof sub ||
-		    rootlen + 1 + strlen(sub) >= PATH_MAX) {
-			warn(s->o, de->d_name, "path too long, skipped");
+	for (size_t k = 0; k < n_ents && rc == 0; k++) {
+		dent *de = &ents[ord[k].i];
+		const char *d_name = ord[k].name;
+		size_t nl = strlen(d_name);
+		size_t sub_len = rel_len + (rel_len ? 1 : 0) + nl;
+		if (sub_len >= PATH_MAX || rootlen + 1 + sub_len >= PATH_MAX) {
+			warn(s->o, d_name, "path too long, skipped");
 			continue;
 		}
-		struct stat st, lst;
-		/* lstat only what may be a link (d_type saves a call per file); a
-		   name that d_type says is no link is stat'ed without following */
-		int maybe_link = de->d_type == DT_LNK || de->d_type == DT_UNKNOWN;
-		if (maybe_link && fstatat(fd, de->d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
-			if (transient(errno))
-				set_incomplete(s, rel, errno);
-			warn(s->o, sub, strerror(errno));
-			continue;
-		}
-		if (fstatat(fd, de->d_name, &st, maybe_link ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
-			if (transient(errno))
-				set_incomplete(s, rel, errno);
-			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
-			continue;
-		}
-		if (!maybe_link && S_ISLNK(st.st_mode)) { /* replaced by a link since readdir */
-			lst = st;
-			maybe_link = 1;
-			if (fstatat(fd, de->d_name, &st, 0) != 0) {
-				warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
-				continue;
-			}
-		}
-		if (maybe_link && S_ISLNK(lst.st_mode) &&
-		    !ignored(s, sub, de->d_name, S_ISDIR(st.st_mode))) {
-			/* a link out of the notes folder (to /etc, to ~) is not followed:
-			   the notes are what is inside the folder given */
-			char full[PATH_MAX], real[PATH_MAX];
-			if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full ||
-			    !realpath(full, real) ||
-			    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
-			                                              (rootlen == 1 && s->root[0] == '/')))) {
-				warn(s->o, sub, "a link out of the notes folder; not followed");
-				if ((rc = add_entry(s, sub, &lst, LIDX_SKIP_OUTSIDE)) < 0)
-					break;
-				continue;
-			}
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (ignored(s, sub, de->d_name, 1))
-				continue;
-			int loop = 0;
-			for (int k = 0; k < s->depth; k++)
-				loop |= s->dev[k] == st.st_dev && s->ino[k] == st.st_ino;
-			if (loop) {
-				warn(s->o, sub, "folder link loop, skipped");
-				continue;
-			}
-			if (s->depth >= MAX_DEPTH) {
-				warn(s->o, sub, "folders nested too deep, skipped");
-				continue;
-			}
-			s->dev[s->depth] = st.st_dev;
-			s->ino[s->depth] = st.st_ino;
-			s->depth++;
-			rc = walk(s, fd, de->d_name, sub, &st, maybe_link && S_ISLNK(lst.st_mode));
-			s->depth--;
-			if (rc < 0)
-				break;
-			continue;
-		}
-		if (!S_ISREG(st.st_mode) || ignored(s, sub, de->d_name, 0))
-			continue;
-		if ((rc = add_entry(s, sub, &st, 0)) < 0)
-			break;
+		/* rel + "/" + name, in place: rel[rel_len] is restored below */
+		char *sub = rel;
+		if (rel_len)
+			sub[rel_len] = '/';
+		memcpy(sub + sub_len - nl, d_name, nl + 1);
+		rc = walk_entry(s, fd, de, d_name, sub, sub_len, rel_len, rootlen);
+		rel[rel_len] = 0;
 	}
-	closedir(d);
+done:
+	lidx__free(ord);
+	lidx__free(ents);
+	lidx__free(names_read);
+	if (d)
+		closedir(d);
+	else
+		close(fd);
 	return rc;
 }
 
-static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o, lidx_err *err)
+/* One entry of a folder (see walk): sub is its path from the root. */
+static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+                      size_t dir_len, size_t rootlen)
+{
+	struct stat st, lst;
+	/* lstat only what may be a link (d_type saves a call per file); a
+	   name that d_type says is no link is stat'ed without following
+	   (ahead, by stat_ahead) */
+	int maybe_link = de->type == DT_LNK || de->type == DT_UNKNOWN;
+	if (maybe_link && fstatat(fd, d_name, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+		int e = errno;
+		if (transient(e))
+			incomplete_at(s, sub, dir_len, e);
+		warn(s->o, sub, strerror(e));
+		return 0;
+	}
+	if (maybe_link || de->err < 0) {
+		if (fstatat(fd, d_name, &st, maybe_link ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+			goto stat_failed;
+	} else if (de->err > 0) {
+		errno = de->err;
+		goto stat_failed;
+	} else {
+		st = de->st;
+	}
+	if (!maybe_link && S_ISLNK(st.st_mode)) { /* replaced by a link since readdir */
+		lst = st;
+		maybe_link = 1;
+		if (fstatat(fd, d_name, &st, 0) != 0) {
+			warn(s->o, sub, errno == ELOOP ? "symbolic link loop, skipped" : strerror(errno));
+			return 0;
+		}
+	}
+	if (maybe_link && S_ISLNK(lst.st_mode) && !ignored(s, sub, d_name, S_ISDIR(st.st_mode))) {
+		/* a link out of the notes folder (to /etc, to ~) is not followed:
+		   the notes are what is inside the folder given */
+		char full[PATH_MAX], real[PATH_MAX];
+		if ((size_t)snprintf(full, sizeof full, "%s/%s", s->root, sub) >= sizeof full ||
+		    !realpath(full, real) ||
+		    !(strncmp(real, s->root, rootlen) == 0 && (real[rootlen] == '/' || !real[rootlen] ||
+		                                              (rootlen == 1 && s->root[0] == '/')))) {
+			warn(s->o, sub, "a link out of the notes folder; not followed");
+			return add_entry(s, sub, sub_len, &lst, LIDX_SKIP_OUTSIDE);
+		}
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (ignored(s, sub, d_name, 1))
+			return 0;
+		int loop = 0;
+		for (int k = 0; k < s->depth; k++)
+			loop |= s->dev[k] == st.st_dev && s->ino[k] == st.st_ino;
+		if (loop) {
+			warn(s->o, sub, "folder link loop, skipped");
+			return 0;
+		}
+		if (s->depth >= MAX_DEPTH) {
+			warn(s->o, sub, "folders nested too deep, skipped");
+			return 0;
+		}
+		s->dev[s->depth] = st.st_dev;
+		s->ino[s->depth] = st.st_ino;
+		s->depth++;
+		int rc = walk(s, fd, d_name, sub, sub_len, &st, maybe_link && S_ISLNK(lst.st_mode));
+		s->depth--;
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || ignored(s, sub, d_name, 0))
+		return 0;
+	return add_entry(s, sub, sub_len, &st, 0);
+stat_failed:;
+	int e = errno;
+	if (transient(e))
+		incomplete_at(s, sub, dir_len, e);
+	warn(s->o, sub, e == ELOOP ? "symbolic link loop, skipped" : strerror(e));
+	return 0;
+}
+
+/* Point each file at its path, once s->paths no longer moves; sort the
+   list if walk's order was not the sorted one (see okey). */
+static void fix_paths(scan *s)
+{
+	int sorted = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		s->files[i].rel = s->paths + s->files[i].rel_off;
+		if (i && strcmp(s->files[i - 1].rel, s->files[i].rel) >= 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
+}
+
+/* Scan the notes folder; with index_path, the folder listings kept beside that index are used and updated. */
+static int scan_corpus(scan *s, const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
+                       lidx_err *err)
 {
 	memset(s, 0, sizeof *s);
 	s->o = o;
@@ -441,13 +1125,24 @@ static int scan_corpus(scan *s, const char *corpus_dir, const lidx_sync_opts *o,
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	s->t_scan_ns = ns_of(now);
+	statter par;
+	memset(&par, 0, sizeof par);
+	s->par = &par;
 	int rc = load_ignore(s);
+	if (rc == 0 && index_path)
+		s->dc = dcache_open(index_path); /* NULL: none (the scan reads every folder) */
+	char rel[PATH_MAX] = "";
 	if (rc == 0)
-		rc = walk(s, AT_FDCWD, "", "", &st, 1);
+		rc = walk(s, AT_FDCWD, "", rel, 0, &st, 1);
+	statter_stop(&par);
+	s->par = NULL;
+	fix_paths(s);
+	if (rc == 0)
+		dcache_save(s->dc);
+	dcache_free(s->dc);
+	s->dc = NULL;
 	if (rc < 0)
 		return lidx__err(err, rc, "out of memory scanning %s", corpus_dir);
-	if (s->n) /* qsort(NULL, 0, ...) is undefined */
-		qsort(s->files, s->n, sizeof *s->files, cfile_cmp);
 	return 0;
 }
 
@@ -1005,7 +1700,8 @@ done:
 
 /*
  * Remove the temporary files (index_path.tmp.XXXXXX) of builders that were
- * killed before their rename: each is as big as the index. Only a builder
+ * killed before their rename: each is as big as the index. Also those of
+ * the folder cache (index_path.dirs.XXXXXX, see dcache_save). Only a builder
  * holding the lock writes one, so with the lock held none is in use.
  */
 static void sweep_temps(const char *index_path)
@@ -1024,8 +1720,9 @@ static void sweep_temps(const char *index_path)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		const char *n = de->d_name;
-		if (!strncmp(n, base, bl) && !strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6)
-			unlinkat(dirfd(d), n, 0);
+		if (!strncmp(n, base, bl) && ((!strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6) ||
+		                              (!strncmp(n + bl, ".dirs.", 6) && strlen(n + bl + 6) == 6)))
+			unlinkat(dirfd(d), n, 0); /* (a search writing a .dirs file just fails to rename it) */
 	}
 	closedir(d);
 }
@@ -1258,7 +1955,7 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	int lock = -1;
 	char why[256] = "";
 	scan s;
-	int rc = scan_corpus(&s, corpus_dir, o, err);
+	int rc = scan_corpus(&s, corpus_dir, index_path, o, err);
 	if (rc < 0)
 		goto done;
 	rep->n_files = (uint32_t)s.n;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "libindex.h"
@@ -221,6 +222,244 @@ static void test_corpus_settle_sees_edit(void **state)
 	lidx__test_coarse_times(0);
 }
 
+/* ---- every kind of change is seen (issue #10: the check was made cheaper) ---- */
+
+#define BIG 120 /* files in tree/big: more than PAR_MIN, so two threads stat them */
+
+/* Write notes/rel (in place if it exists) with an mtime of 2020, so that it is not racy. */
+static void put_old(const char *rel, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", notes, rel);
+	FILE *f = fopen(p, "r+");
+	if (!f)
+		f = fopen(p, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+	struct timespec ts[2] = { { 1577880000, 123456789 }, { 1577880000, 123456789 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+static void mkdir_rel(const char *rel)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", notes, rel);
+	assert_int_equal(mkdir(p, 0700), 0);
+}
+
+/* Set the mtime of notes/rel (a folder) to 2020 + sec: not racy, so a scan keeps its names. */
+static void age(const char *rel, long sec)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", notes, rel);
+	struct timespec ts[2] = { { 1577880000 + sec, 0 }, { 1577880000 + sec, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+}
+
+/* every folder under notes, and notes */
+static void age_dirs(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "find '%s' -type d -exec touch -d '2020-01-01 12:00:00' {} +", notes);
+	assert_int_equal(system(cmd), 0);
+	/* their ctime is now: a scan keeps their names once two (20 ms) ticks have passed */
+	struct timespec ts = { 0, 60000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* Sync; the check must have seen exactly these differences (and rebuilt if any). */
+static void expect_sync(uint32_t added, uint32_t changed, uint32_t deleted, int line)
+{
+	lidx_sync_report rep;
+	assert_int_equal(sync_notes(&rep), 0);
+	if (rep.n_added != added || rep.n_changed != changed || rep.n_deleted != deleted ||
+	    rep.rebuilt != (added || changed || deleted))
+		fail_msg("line %d: %u added, %u changed, %u deleted, rebuilt %d; expected %u, %u, %u", line,
+		         rep.n_added, rep.n_changed, rep.n_deleted, rep.rebuilt, added, changed, deleted);
+}
+#define EXPECT_SYNC(a, c, d) expect_sync(a, c, d, __LINE__)
+
+static void test_corpus_sees_every_change(void **state)
+{
+	(void)state;
+	char rel[256], text[64];
+	mkdir_rel("tree");
+	mkdir_rel("tree/big");
+	mkdir_rel("tree/a");
+	mkdir_rel("tree/a-b");
+	mkdir_rel("tree/a/deep");
+	for (int i = 0; i < BIG; i++) {
+		snprintf(rel, sizeof rel, "tree/big/n%03d.md", i);
+		snprintf(text, sizeof text, "# N%03d\nnote body %03d\n", i, i);
+		put_old(rel, text);
+	}
+	/* names whose paths sort around a folder's: "a.md" < "a/..." < "a-b/..." is strcmp's order
+	   of the paths, not of the names */
+	put_old("tree/a.md", "# a.md\n");
+	put_old("tree/a/x.md", "# x\n");
+	put_old("tree/a-b/y.md", "# y\n");
+	put_old("tree/a0.md", "# a0\n");
+	put_old("tree/a b.md", "# a b\n");
+	put_old("tree/a/deep/z.md", "# z\n");
+	age_dirs();
+	lidx_sync_report rep;
+	assert_int_equal(sync_notes(&rep), 0);
+	lidx__test_dir_hits();
+	lidx__test_par_folders();
+	EXPECT_SYNC(0, 0, 0); /* the scan's order is the index's: nothing seen as added or deleted */
+	/* the folders' names came from the cache, tree/big was stat'ed on two threads */
+	assert_true(lidx__test_dir_hits() >= 6);
+	assert_true(lidx__test_par_folders() >= 1);
+
+	/* an in-place edit of the same size, its mtime put back: the ctime tells */
+	put_old("tree/big/n077.md", "# N077\nnote BODY 077\n");
+	EXPECT_SYNC(0, 1, 0);
+	put_old("tree/big/n000.md", "# N000\nnote BODY 000\n");
+	put_old("tree/big/n119.md", "# N119\nnote BODY 119\n");
+	put_old("tree/a/deep/z.md", "# Z\n");
+	EXPECT_SYNC(0, 3, 0);
+	/* an added file in a sub-folder, deep and in the big one */
+	put_old("tree/a/deep/new.md", "# new\n");
+	put_old("tree/big/n500.md", "# N500\n");
+	EXPECT_SYNC(2, 0, 0);
+	/* a removed file */
+	snprintf(rel, sizeof rel, "%s/tree/big/n050.md", notes);
+	assert_int_equal(unlink(rel), 0);
+	EXPECT_SYNC(0, 0, 1);
+	/* a renamed folder: its files are gone under the old name, new under the new one */
+	char from[512], to[512];
+	snprintf(from, sizeof from, "%s/tree/a", notes);
+	snprintf(to, sizeof to, "%s/tree/c", notes);
+	assert_int_equal(rename(from, to), 0);
+	EXPECT_SYNC(3, 0, 3);
+	/* a file replaced by another of the same size and mtime (a new inode) */
+	snprintf(from, sizeof from, "%s/tree/big/n010.md", notes);
+	snprintf(to, sizeof to, "%s/tree/big/n010.md.tmp", notes);
+	put_old("tree/big/n010.md.tmp", "# N010\nnote BODY 010\n");
+	assert_int_equal(rename(to, from), 0);
+	EXPECT_SYNC(0, 1, 0);
+	/* a permission change (chmod changes the ctime only) */
+	snprintf(rel, sizeof rel, "%s/tree/big/n020.md", notes);
+	assert_int_equal(chmod(rel, 0400), 0);
+	EXPECT_SYNC(0, 1, 0);
+	/* a file replaced by a folder of the same name, and back */
+	assert_int_equal(unlink(rel), 0);
+	assert_int_equal(mkdir(rel, 0700), 0);
+	put_old("tree/big/n020.md/inner.md", "# inner\n");
+	EXPECT_SYNC(1, 0, 1);
+	/* a folder that cannot be read (not for root, who reads it all the same) */
+	if (geteuid() != 0) {
+		snprintf(rel, sizeof rel, "%s/tree/c/deep", notes);
+		assert_int_equal(chmod(rel, 0), 0);
+		lidx_sync_report r2;
+		assert_int_equal(sync_notes(&r2), 0);
+		assert_int_equal(r2.rebuilt, 1);
+		assert_int_equal(chmod(rel, 0700), 0);
+		assert_int_equal(sync_notes(&r2), 0);
+		assert_int_equal(r2.rebuilt, 1);
+	}
+	EXPECT_SYNC(0, 0, 0);
+	assert_int_equal(system("true"), 0);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/tree'", notes);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * The folder cache (INDEX.dirs): a folder's names are reused only while its
+ * inode, mtime and ctime are those recorded, and never when it changed in
+ * the tick before it was read.
+ */
+static void test_corpus_dir_cache(void **state)
+{
+	(void)state;
+	char p[512], cache[160];
+	snprintf(cache, sizeof cache, "%s.dirs", ixpath);
+	mkdir_rel("dc");
+	mkdir_rel("dc/sub");
+	put_old("dc/one.md", "# one\n");
+	put_old("dc/sub/two.md", "# two\n");
+	put_old("dc/sub/three.md", "# three\n");
+	age_dirs();
+	lidx_sync_report rep;
+	assert_int_equal(sync_notes(&rep), 0);
+	lidx__test_dir_hits();
+	EXPECT_SYNC(0, 0, 0);
+	assert_true(lidx__test_dir_hits() >= 3);
+	struct stat st;
+	assert_int_equal(stat(cache, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+
+	/* a note added, the folder's mtime put back as it was (rsync -t, tar x): its ctime tells */
+	put_old("dc/sub/four.md", "# four\n");
+	age("dc/sub", 0);
+	EXPECT_SYNC(1, 0, 0);
+	age_dirs();
+	EXPECT_SYNC(0, 0, 0);
+	/* a note removed, likewise */
+	snprintf(p, sizeof p, "%s/dc/sub/four.md", notes);
+	assert_int_equal(unlink(p), 0);
+	age_dirs();
+	EXPECT_SYNC(0, 0, 1);
+
+	/* a damaged cache is not used: a name changed in it (two.md -> twX.md) would hide a note
+	   and show one that is not there */
+	EXPECT_SYNC(0, 0, 0);
+	FILE *f = fopen(cache, "r+b");
+	assert_non_null(f);
+	char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	assert_true(n > 24 && n < sizeof buf);
+	char *at = memmem(buf, n, "two.md", 6);
+	assert_non_null(at);
+	at[2] = 'X';
+	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+	assert_int_equal(fwrite(buf, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+	lidx__test_dir_hits();
+	EXPECT_SYNC(0, 0, 0);
+	assert_int_equal(lidx__test_dir_hits(), 0);
+	EXPECT_SYNC(0, 0, 0); /* ... and written again whole */
+	assert_true(lidx__test_dir_hits() >= 3);
+	/* cut short, or garbage */
+	assert_int_equal(truncate(cache, 40), 0);
+	EXPECT_SYNC(0, 0, 0);
+	f = fopen(cache, "wb");
+	assert_non_null(f);
+	fputs("CVXDIRS\1 not a cache at all, but long enough to be read as one..........", f);
+	assert_int_equal(fclose(f), 0);
+	EXPECT_SYNC(0, 0, 0);
+	put_old("dc/sub/five.md", "# five\n");
+	EXPECT_SYNC(1, 0, 0);
+
+	/* 1-second mtimes and no ctime: a folder read in the second it changed is read again
+	   next time, so a note added in that same second is seen */
+	lidx__test_coarse_times(1);
+	lidx__test_settle_wait_ms(0);
+	int caught = 0;
+	mkdir_rel("dc/co");
+	for (int tries = 0; tries < 20 && !caught; tries++) {
+		snprintf(p, sizeof p, "%s/dc/co/late.md", notes);
+		unlink(p);
+		put("dc/co/early.md", "# early\n");
+		assert_int_equal(sync_notes(&rep), 0);
+		time_t t0 = time(NULL);
+		assert_int_equal(sync_notes(&rep), 0); /* lists dc/co in the second it changed */
+		put("dc/co/late.md", "# late\n");
+		if (time(NULL) != t0)
+			continue;
+		assert_int_equal(sync_notes(&rep), 0);
+		assert_int_equal(rep.n_added, 1);
+		caught = 1;
+	}
+	assert_true(caught);
+	lidx__test_settle_wait_ms(30);
+	lidx__test_coarse_times(0);
+	snprintf(p, sizeof p, "rm -rf '%s/dc'", notes);
+	assert_int_equal(system(p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_corpus_skip_reason),
 		cmocka_unit_test(test_corpus_settle_fine),
 		cmocka_unit_test(test_corpus_settle_sees_edit),
+		cmocka_unit_test(test_corpus_sees_every_change),
+		cmocka_unit_test(test_corpus_dir_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
