@@ -130,6 +130,15 @@ t=[r["title"] for r in json.load(sys.stdin)["results"]]
 assert not any(x.startswith("Merging two Microservices") for x in t), t
 ' 2>"$TMP/pyerr" && ok "a keyword query means its words (no related words)" || bad "keyword query took related words" "$(cat "$TMP/pyerr")"
 
+run "$BIN" --corpus "$C" --json --limit 3 "Tell me about a time you dealt with a difficult coworker."
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+assert "cowork" in d["parsed"] and "peer" in d["parsed"], d["parsed"]
+assert "team member" not in d["parsed"], d["parsed"]   # "team" frames every question
+assert d["results"][0]["title"] != "Security Detection and Response", d["results"][0]["title"]
+' 2>"$TMP/pyerr" && ok "'coworker' reaches peer and colleague, not every story's 'team members'" || bad "coworker question" "$(cat "$TMP/pyerr")"
+
 # --- a question wants an answer: a one-line story that says the word is not it (search.c short_floor) ---
 mkdir -p "$TMP/short"
 cat > "$TMP/short/notes.md" <<'NOTES'
