@@ -89,6 +89,7 @@ static const struct {
 	{ "win over", "influence" }, { "won over", "influence" }, { "win * over", "influence" },
 	{ "won * over", "influence" }, { "bring * on board", "influence" },
 	{ "get buy in", "influence" }, { "got buy in", "influence" },
+	{ "leave your", "career" }, { "leaving your", "career" }, { "left your", "career" },
 	{ "on time", "deadline" }, { "fell behind", "late" }, { "falling behind", "late" },
 	{ "across teams", "collaboration" }, { "across * teams", "collaboration" },
 	{ "other teams", "collaboration" }, { "another team", "collaboration" },

@@ -139,6 +139,20 @@ assert "team member" not in d["parsed"], d["parsed"]   # "team" frames every que
 assert d["results"][0]["title"] != "Security Detection and Response", d["results"][0]["title"]
 ' 2>"$TMP/pyerr" && ok "'coworker' reaches peer and colleague, not every story's 'team members'" || bad "coworker question" "$(cat "$TMP/pyerr")"
 
+run "$BIN" --corpus "$C" --json --limit 2 "Tell me about a time you fixed a permissions problem."
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin); t=[r["title"] for r in d["results"]]
+assert "oauth" in d["parsed"] and "secur" in d["parsed"], d["parsed"]
+assert t[0].startswith("Describe a time you identified and fixed a security vulnerability"), t
+' 2>"$TMP/pyerr" && ok "'permissions' reaches security and OAuth (the access fix)" || bad "permissions question" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" --json --limit 2 "What is your biggest weakness?"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert t[0]=="Strengths and improvement", t
+' 2>"$TMP/pyerr" && ok "'biggest weakness' finds the strengths-and-improvement notes" || bad "weakness question" "$(cat "$TMP/pyerr")"
+
 # --- a question wants an answer: a one-line story that says the word is not it (search.c short_floor) ---
 mkdir -p "$TMP/short"
 cat > "$TMP/short/notes.md" <<'NOTES'
