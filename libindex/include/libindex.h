@@ -375,6 +375,9 @@ typedef struct lidx_search_opts {
 	double b_title;   /**< title length normalization (default 0.5) */
 	double w_title;   /**< weight of a title/breadcrumb occurrence (default 2.5) */
 	int coord;        /**< 1: multiply by the share of query groups matched */
+	double short_floor; /**< plain-English questions: a story shorter than this share
+	                       of the average story scores in proportion to its length
+	                       (default 1/3; 0: off). Keyword queries are not affected */
 	size_t limit;     /**< how many results to keep (default 10) */
 	int algo;         /**< LIDX_ALGO_*: how to walk the postings (same results) */
 } lidx_search_opts;

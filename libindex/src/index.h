@@ -140,6 +140,8 @@ typedef struct lidx_docinfo {
 	uint32_t file_id, line_start, line_end, title_len, body_len;
 } lidx_docinfo;
 int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
+/* A plain-English question's factor for a short story (search.c, lidx_search_opts.short_floor). */
+double lidx__short_factor(const lidx_index *ix, const lidx_docinfo *di, double floor);
 
 /* ---- segset.c: an index of several segments ---- */
 

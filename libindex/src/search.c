@@ -42,6 +42,7 @@ void lidx_search_defaults(lidx_search_opts *o)
 	o->b_title = 0.5;
 	o->w_title = 2.5;
 	o->coord = 1;
+	o->short_floor = 1.0 / 3;
 	o->limit = 10;
 	o->algo = LIDX_ALGO_AUTO;
 }
@@ -670,8 +671,8 @@ done:
 	return rc;
 }
 
-int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
-                lidx_err *err)
+static int search_core(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
+                       lidx_err *err)
 {
 	memset(res, 0, sizeof *res);
 	lidx_search_opts def;
@@ -910,6 +911,62 @@ done:
 		return lidx__err(err, rc, "%s", lidx_strerror(rc));
 	}
 	return 0;
+}
+
+/*
+ * A plain-English question's short stories (lidx_search_opts.short_floor):
+ * BM25 lifts a short story's every word (a one-line story that says
+ * "rollback" once outscores the incident write-up that says it in
+ * passing), and a question wants an answer, which takes some words. A story
+ * shorter than short_floor times the average story scores in proportion to
+ * its length; longer ones are not changed. The factor only lowers scores,
+ * so the top `limit` is exact once the best unfetched story (at most the
+ * last fetched one's BM25 score) cannot pass the limit-th: fetched again
+ * with more if it could.
+ */
+double lidx__short_factor(const lidx_index *ix, const lidx_docinfo *di, double floor)
+{
+	double avg = ix->avg_title + ix->avg_body;
+	if (!(floor > 0) || !(avg > 0))
+		return 1.0;
+	double r = ((double)di->title_len + di->body_len + 1.0) / avg;
+	return r < floor ? r / floor : 1.0;
+}
+
+int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
+                lidx_err *err)
+{
+	if (!q->natural || !opts || !(opts->short_floor > 0))
+		return search_core(ix, q, opts, res, err);
+	lidx_search_opts o = *opts;
+	size_t limit = o.limit ? o.limit : 10;
+	size_t want = limit * 4 > 64 ? limit * 4 : 64;
+	for (;;) {
+		o.limit = want;
+		int rc = search_core(ix, q, &o, res, err);
+		if (rc < 0)
+			return rc;
+		size_t fetched = res->n_hits;
+		double last = fetched ? res->hits[fetched - 1].score : 0;
+		for (size_t h = 0; h < fetched; h++) {
+			lidx_docinfo di;
+			if ((rc = lidx__doc_info(ix, res->hits[h].story, &di)) < 0) {
+				lidx_results_clear(res);
+				return lidx__err(err, rc, "index %s is corrupt (stories)", ix->path);
+			}
+			res->hits[h].score *= lidx__short_factor(ix, &di, o.short_floor);
+		}
+		qsort(res->hits, fetched, sizeof *res->hits, hit_cmp);
+		int exact = fetched < want || want >= ix->n_stories ||
+		            (fetched >= limit && res->hits[limit - 1].score >= last);
+		if (exact) {
+			if (res->n_hits > limit)
+				res->n_hits = limit;
+			return 0;
+		}
+		lidx_results_clear(res);
+		want = want * 4 < ix->n_stories ? want * 4 : ix->n_stories;
+	}
 }
 
 int lidx__score_doc(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, uint32_t doc,

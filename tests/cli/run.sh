@@ -130,6 +130,74 @@ t=[r["title"] for r in json.load(sys.stdin)["results"]]
 assert not any(x.startswith("Merging two Microservices") for x in t), t
 ' 2>"$TMP/pyerr" && ok "a keyword query means its words (no related words)" || bad "keyword query took related words" "$(cat "$TMP/pyerr")"
 
+run "$BIN" --corpus "$C" --json --limit 3 "Tell me about a time you dealt with a difficult coworker."
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+assert "cowork" in d["parsed"] and "peer" in d["parsed"], d["parsed"]
+assert "team member" not in d["parsed"], d["parsed"]   # "team" frames every question
+assert d["results"][0]["title"] != "Security Detection and Response", d["results"][0]["title"]
+' 2>"$TMP/pyerr" && ok "'coworker' reaches peer and colleague, not every story's 'team members'" || bad "coworker question" "$(cat "$TMP/pyerr")"
+
+run "$BIN" --corpus "$C" --json --limit 2 "Tell me about a time you fixed a permissions problem."
+printf '%s' "$out" | python3 -c '
+import json,sys
+d=json.load(sys.stdin); t=[r["title"] for r in d["results"]]
+assert "oauth" in d["parsed"] and "secur" in d["parsed"], d["parsed"]
+assert t[0].startswith("Describe a time you identified and fixed a security vulnerability"), t
+' 2>"$TMP/pyerr" && ok "'permissions' reaches security and OAuth (the access fix)" || bad "permissions question" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$C" --json --limit 2 "What is your biggest weakness?"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert t[0]=="Strengths and improvement", t
+' 2>"$TMP/pyerr" && ok "'biggest weakness' finds the strengths-and-improvement notes" || bad "weakness question" "$(cat "$TMP/pyerr")"
+
+# --- a question wants an answer: a one-line story that says the word is not it (search.c short_floor) ---
+mkdir -p "$TMP/short"
+cat > "$TMP/short/notes.md" <<'NOTES'
+# Release tooling
+Added a rollback switch in production.
+
+# Checkout outage
+The checkout service went down for two hours after a schema change reached production.
+I led the incident call with the payments and database teams, and we found that the new
+column broke the payment writer for every order placed through the mobile app. I decided
+to revert the schema change instead of patching forward, because the patch would have
+needed a second untested deploy at peak traffic. The revert brought orders back within
+ten minutes. Afterwards I wrote the postmortem with a timeline, the customer impact and
+five follow-up actions: a migration check in the release pipeline, a canary stage for
+schema changes, a dashboard for failed payment writes, an alert on order volume and a
+quarterly drill of the same failure in staging. All five shipped within the month.
+
+# Team offsite
+Planned the team offsite and the budget for the quarter.
+
+# Hiring loop
+Redesigned the hiring loop for backend engineers with a take-home exercise, a pairing session and a structured debrief. Interviewers wrote their notes before the debrief, candidates got an answer within a week, and the offer acceptance rate went from one in three to two in three over two quarters while the loop took four hours less of the team's time per candidate.
+Redesigned the hiring loop for backend engineers with a take-home exercise, a pairing session and a structured debrief; Interviewers wrote their notes before the debrief, candidates got an answer within a week, and the offer acceptance rate went from one in three to two in three over two quarters while the loop took four hours less of the team's time per candidate.
+
+# Search latency
+Cut the p99 latency of the catalogue search from 900 to 150 milliseconds by moving the ranking features into a precomputed table, caching the facet counts per category and batching the calls to the pricing service. I profiled the slow requests first, which showed that two thirds of the time went to pricing calls made one product at a time.
+Cut the p99 latency of the catalogue search from 900 to 150 milliseconds by moving the ranking features into a precomputed table, caching the facet counts per category and batching the calls to the pricing service; I profiled the slow requests first, which showed that two thirds of the time went to pricing calls made one product at a time.
+
+# Mentoring an intern
+Mentored a summer intern through her first production feature, an export of invoices to CSV. We met twice a week, I reviewed her design before any code, and she presented the feature at the company demo. She returned as a full-time engineer the next year and now mentors interns herself.
+Mentored a summer intern through her first production feature, an export of invoices to CSV; We met twice a week, I reviewed her design before any code, and she presented the feature at the company demo. She returned as a full-time engineer the next year and now mentors interns herself.
+NOTES
+run "$BIN" --corpus "$TMP/short" --json "Tell me about a time you had to do a rollback in production."
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert t[:2]==["Checkout outage","Release tooling"], t
+' 2>"$TMP/pyerr" && ok "a question ranks the incident write-up above the one-line story that says 'rollback'" || bad "short story over the answer" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$TMP/short" --json "rollback"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[r["title"] for r in json.load(sys.stdin)["results"]]
+assert t[0]=="Release tooling", t
+' 2>"$TMP/pyerr" && ok "a keyword query keeps BM25's order (the short story first)" || bad "keyword query took the short-story floor" "$(cat "$TMP/pyerr")"
+
 # --- terminal safety ---------------------------------------------------------------------
 mkdir -p "$TMP/esc"
 printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"

@@ -94,6 +94,10 @@ static void test_question_framing_phrases(void **state)
 		/* getting oneself up to speed is learning; bringing someone is onboarding */
 		{ "had to get up to speed on Kafka", "TTFFFFTT", "learn" },
 		{ "bring the team up to speed", "FTTFFF", "onboarding" },
+		/* disagreement and persuasion said in other words; leaving a job is about a career */
+		{ "people who did not agree with you", "TTFFFTT", "disagree" },
+		{ "win them over to your plan", "FTFTTT", "influence" },
+		{ "why would you leave your job", "TTTFFT", "career" },
 		/* a phrase of the related table is a topic of its own */
 		{ "found the root cause of it", "TTFFTT", "root cause" },
 		/* nothing matches across an unrelated word */

@@ -483,6 +483,90 @@ static void search_algo(lidx_index *ix, const char *text, int algo, size_t limit
  * the 21 that match. The window scorer (coord off) reads every posting:
  * 21, exact.
  */
+/*
+ * A plain-English question's short stories (lidx_search_opts.short_floor):
+ * a story under a third of the average length scores BM25 times its length
+ * ratio over the floor; keyword queries are unchanged; the top k is the same
+ * whatever the limit (the floor is applied past the first fetch).
+ */
+static void test_search_short_floor(void **state)
+{
+	(void)state;
+	enum { N = 120 };
+	static char pad60[1024], pad200[2048];
+	size_t o60 = 0, o200 = 0;
+	for (int k = 0; k < 60; k++)
+		o60 += (size_t)snprintf(pad60 + o60, sizeof pad60 - o60, " pad%d", k);
+	for (int k = 0; k < 200; k++)
+		o200 += (size_t)snprintf(pad200 + o200, sizeof pad200 - o200, " lorem");
+	static char first[1100];
+	snprintf(first, sizeof first, "rollback rollback rollback%s", pad60);
+	doc d[N];
+	d[0] = (doc){ "a.md", "Checkout", first };           /* 1 + 63 tokens */
+	for (size_t i = 1; i < 100; i++)
+		d[i] = (doc){ "a.md", "Note", "rollback" };      /* 1 + 1 */
+	for (size_t i = 100; i < N; i++)
+		d[i] = (doc){ "a.md", "Long", pad200 + 1 };       /* 1 + 200 */
+	lidx_index *ix = build("floor.cvx", d, N);
+	double avg = (64.0 + 99 * 2 + 20 * 201) / N;
+	const char *question = "Tell me about a time you did a rollback?";
+	lidx_results all, none;
+	lidx_query *q;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_query_parse(&q, ix, an, question, strlen(question), 0, &err), 0);
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	assert_true(o.short_floor > 0.3 && o.short_floor < 0.34);
+	o.limit = N;
+	assert_int_equal(lidx_search(ix, q, &o, &all, &err), 0);
+	o.short_floor = 0;
+	assert_int_equal(lidx_search(ix, q, &o, &none, &err), 0);
+	assert_int_equal(all.n_hits, 100);
+	assert_int_equal(none.n_hits, 100);
+	/* without the floor the one-word notes lead; with it, the write-up */
+	assert_int_not_equal(none.hits[0].story, 0);
+	assert_int_equal(all.hits[0].story, 0);
+	double s_note = 0, s_note0 = 0, s_inc = 0, s_inc0 = 0;
+	for (size_t h = 0; h < 100; h++) {
+		if (all.hits[h].story == 1)
+			s_note = all.hits[h].score;
+		if (none.hits[h].story == 1)
+			s_note0 = none.hits[h].score;
+		if (all.hits[h].story == 0)
+			s_inc = all.hits[h].score;
+		if (none.hits[h].story == 0)
+			s_inc0 = none.hits[h].score;
+	}
+	assert_true(s_note0 > 0 && s_inc0 > 0);
+	assert_true(fabs(s_note - s_note0 * (3.0 / avg) / (1.0 / 3)) < 1e-9);
+	assert_true(fabs(s_inc - s_inc0) < 1e-12); /* longer than the floor: unchanged */
+	/* any limit gives the same top k (more fetched when the floor reorders) */
+	size_t limits[] = { 1, 2, 5, 10, 64, 65 };
+	for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+		lidx_results r;
+		lidx_search_defaults(&o);
+		o.limit = limits[l];
+		assert_int_equal(lidx_search(ix, q, &o, &r, &err), 0);
+		assert_int_equal(r.n_hits, limits[l]);
+		for (size_t h = 0; h < r.n_hits; h++)
+			assert_true(fabs(r.hits[h].score - all.hits[h].score) < 1e-12);
+		assert_int_equal(r.hits[0].story, 0);
+		lidx_results_clear(&r);
+	}
+	lidx_results_clear(&all);
+	lidx_results_clear(&none);
+	lidx_query_free(q);
+	/* a keyword query: BM25 as it is */
+	assert_int_equal(lidx_query_parse(&q, ix, an, "rollback", 8, 0, &err), 0);
+	lidx_search_defaults(&o);
+	o.limit = 1;
+	assert_int_equal(lidx_search(ix, q, &o, &all, &err), 0);
+	assert_int_not_equal(all.hits[0].story, 0);
+	lidx_results_clear(&all);
+	lidx_query_free(q);
+	lidx_index_close(ix);
+}
+
 static void test_search_total_lower_bound(void **state)
 {
 	(void)state;
@@ -659,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_search_describe),
 		cmocka_unit_test(test_search_algorithms_agree),
 		cmocka_unit_test(test_search_total_lower_bound),
+		cmocka_unit_test(test_search_short_floor),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
