@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""freshness.py -- the "Freshness check" figures of bench/RESULTS.md (issue #10).
+"""freshness.py -- the "Freshness check" figures of bench/RESULTS-by-hand.md (issue #10).
 
 Writes a notes folder of N ~3 KB Markdown notes cut from the Gutenberg books
 (DATA/gutenberg/*/*.txt), 92 to a folder, three levels deep, builds its

@@ -540,6 +540,8 @@ def report(args, res):
                              f"{(get(b, 'short', 'p50_ms') or 0) / (get(a, 'short', 'p50_ms') or 1):.1f}")
             L.append(f"\nWhat this means: from {lo['scale']:g}× to {hi['scale']:g}× the data (×{k:g}) — "
                      + "; ".join(parts) + ". Linear growth would be ×" + f"{k:g} for each.\n")
+    L.append("\nMeasured by hand, outside this run (the freshness check of a large notes folder, "
+             "updates by segments): `bench/RESULTS-by-hand.md`.")
     open(args.results, "w").write("\n".join(L) + "\n")
 
 
