@@ -21,17 +21,38 @@
 #include "store_write.h"
 #include "dedup.h"
 
+/*
+ * A term's postings as they are gathered: a byte buffer with 32-bit sizes (a
+ * term's list is cut at 4 GiB: LIDX_ETOOBIG), so that a term's hot state
+ * fits one 64-byte cache line.
+ */
+typedef struct tbuf {
+	uint8_t *p;
+	uint32_t len, cap;
+} tbuf;
+
+/*
+ * One term: what a token and a story touch, one cache line (the array is
+ * 64-byte aligned). Its string (read when the term is first seen and when
+ * the index is written) lives apart, in bstr.
+ */
 typedef struct bterm {
-	uint32_t str_off, str_len;
 	uint32_t df;
 	uint32_t last_doc;
-	/* the story being added: counts and its positions (a list in scratch) */
+	/* the story being added */
 	uint32_t mark;       /* story id + 1 when touched by the current story */
 	uint32_t tft, tfb;
-	uint32_t pos_head, pos_tail;
-	lidx_buf docs;   /* varint(gap) varint(tf_title) varint(tf_body) per doc */
-	lidx_buf pos;    /* varint(pos gap){tf_body} per doc */
+	uint32_t last_pos;   /* its last body position in the story (pos gaps) */
+	tbuf docs;       /* varint(gap) varint(tf_title) varint(tf_body) per doc */
+	tbuf pos;        /* varint(pos gap){tf_body} per doc */
+	uint8_t pad_[8];
 } bterm;
+
+_Static_assert(sizeof(bterm) == 64, "a term's hot state is one cache line");
+
+typedef struct bstr {
+	uint32_t off, len;   /* in lidx_builder.strs */
+} bstr;
 
 typedef struct bfile {
 	char *path;
@@ -39,16 +60,13 @@ typedef struct bfile {
 	uint32_t first_story, n_stories;
 } bfile;
 
-typedef struct posnode {
-	uint32_t pos;
-	uint32_t next;   /* index of the next node of the same term, or UINT32_MAX */
-} posnode;
-
 struct lidx_builder {
 	lidx_analyzer *an;
 	/* terms */
-	bterm *terms;
-	size_t n_terms, cap_terms;
+	bterm *terms;    /* 64-byte aligned inside terms_mem */
+	void *terms_mem;
+	bstr *tstr;      /* each term's string */
+	size_t n_terms, cap_terms, cap_tstr;
 	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
 	size_t hash_cap;
 	lidx_buf strs;
@@ -60,11 +78,9 @@ struct lidx_builder {
 	uint64_t sum_title, sum_body, n_postings, n_positions;
 	/* store: records in zlib blocks, deflated on a worker thread */
 	lidx_store_writer *store;
-	/* per-story scratch: the terms it touched, and their body positions */
+	/* per-story scratch: the terms it touched */
 	uint32_t *touched;
 	size_t n_touched, cap_touched;
-	posnode *pos;
-	size_t n_pos, cap_pos;
 	size_t n_title_toks, n_body_toks;
 	char *root;
 	/* SINF: flags per story (u32); near-duplicate signatures of notes' stories */
@@ -97,10 +113,11 @@ void lidx_builder_free(lidx_builder *b)
 	if (!b)
 		return;
 	for (size_t i = 0; i < b->n_terms; i++) {
-		lidx_buf_free(&b->terms[i].docs);
-		lidx_buf_free(&b->terms[i].pos);
+		lidx__free(b->terms[i].docs.p);
+		lidx__free(b->terms[i].pos.p);
 	}
-	lidx__free(b->terms);
+	lidx__free(b->terms_mem);
+	lidx__free(b->tstr);
 	lidx__free(b->hash);
 	lidx_buf_free(&b->strs);
 	for (size_t i = 0; i < b->n_files; i++)
@@ -109,7 +126,6 @@ void lidx_builder_free(lidx_builder *b)
 	lidx_buf_free(&b->docs);
 	lidx_sw_free(b->store);
 	lidx__free(b->touched);
-	lidx__free(b->pos);
 	lidx__free(b->root);
 	lidx_buf_free(&b->sinfo);
 	lidx__free(b->sigs);
@@ -176,8 +192,8 @@ static int hash_grow(lidx_builder *b)
 	if (!h)
 		return LIDX_ENOMEM;
 	for (size_t i = 0; i < b->n_terms; i++) {
-		bterm *t = &b->terms[i];
-		size_t j = lidx_hash(b->strs.p + t->str_off, t->str_len) & (nc - 1);
+		const bstr *t = &b->tstr[i];
+		size_t j = lidx_hash(b->strs.p + t->off, t->len) & (nc - 1);
 		while (h[j])
 			j = (j + 1) & (nc - 1);
 		h[j] = (uint32_t)i + 1;
@@ -188,12 +204,56 @@ static int hash_grow(lidx_builder *b)
 	return 0;
 }
 
+/* Room for need terms in the 64-byte aligned term array. */
+static int terms_grow(lidx_builder *b, size_t need)
+{
+	if (need <= b->cap_terms)
+		return 0;
+	size_t nc = b->cap_terms ? b->cap_terms * 2 : 1024;
+	void *mem = lidx__malloc(lidx__mul(nc, sizeof *b->terms) + 64);
+	if (!mem)
+		return LIDX_ENOMEM;
+	bterm *t = (bterm *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+	if (b->n_terms)
+		memcpy(t, b->terms, b->n_terms * sizeof *t);
+	lidx__free(b->terms_mem);
+	b->terms_mem = mem;
+	b->terms = t;
+	b->cap_terms = nc;
+	return 0;
+}
+
+/* Append varint v to a term's buffer. */
+static inline int tbuf_varint(tbuf *t, uint32_t v)
+{
+	if (t->cap - t->len < 5) {
+		size_t nc = t->cap ? (size_t)t->cap * 2 : 16;
+		if (nc > UINT32_MAX)
+			nc = UINT32_MAX;
+		if (nc - t->len < 5)
+			return LIDX_ETOOBIG;
+		uint8_t *p = lidx__realloc(t->p, nc);
+		if (!p)
+			return LIDX_ENOMEM;
+		t->p = p;
+		t->cap = (uint32_t)nc;
+	}
+	uint8_t *p = t->p + t->len;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	t->len = (uint32_t)(p - t->p);
+	return 0;
+}
+
 static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 {
 	size_t j = lidx_hash(s, n) & (b->hash_cap - 1);
 	while (b->hash[j]) {
-		bterm *t = &b->terms[b->hash[j] - 1];
-		if (t->str_len == n && (n == 0 || !memcmp(b->strs.p + t->str_off, s, n))) {
+		const bstr *t = &b->tstr[b->hash[j] - 1];
+		if (t->len == n && (n == 0 || !memcmp(b->strs.p + t->off, s, n))) {
 			*out = b->hash[j] - 1;
 			return 0;
 		}
@@ -201,15 +261,13 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	}
 	if (b->n_terms >= UINT32_MAX - 1 || b->strs.len + n >= UINT32_MAX)
 		return LIDX_ETOOBIG;
-	if (LIDX_GROW(b->terms, b->cap_terms, b->n_terms + 1) < 0)
+	if (terms_grow(b, b->n_terms + 1) < 0 || LIDX_GROW(b->tstr, b->cap_tstr, b->n_terms + 1) < 0)
 		return LIDX_ENOMEM;
 	size_t off = b->strs.len;
 	if (lidx_buf_put(&b->strs, s, n) < 0)
 		return LIDX_ENOMEM;
-	bterm *t = &b->terms[b->n_terms];
-	memset(t, 0, sizeof *t);
-	t->str_off = (uint32_t)off;
-	t->str_len = (uint32_t)n;
+	memset(&b->terms[b->n_terms], 0, sizeof *b->terms);
+	b->tstr[b->n_terms] = (bstr){ (uint32_t)off, (uint32_t)n };
 	b->hash[j] = (uint32_t)b->n_terms + 1;
 	*out = (uint32_t)b->n_terms++;
 	if (b->n_terms * 2 > b->hash_cap)
@@ -247,7 +305,7 @@ static int on_token(void *ctx, const lidx_token *t)
 		b->touched[b->n_touched++] = id;
 		bt->mark = b->n_stories + 1;
 		bt->tft = bt->tfb = 0;
-		bt->pos_head = bt->pos_tail = UINT32_MAX;
+		bt->last_pos = 0;
 	}
 	if (c->title) {
 		bt->tft++;
@@ -256,17 +314,14 @@ static int on_token(void *ctx, const lidx_token *t)
 	}
 	if (c->sig && !(t->flags & LIDX_TOK_PART))
 		lidx__mh_add(c->sig, &c->mh, id);
-	if (b->n_pos >= UINT32_MAX - 1)
+	if (b->n_body_toks >= UINT32_MAX - 1)
 		return LIDX_ETOOBIG;
-	if (LIDX_GROW(b->pos, b->cap_pos, b->n_pos + 1) < 0)
-		return LIDX_ENOMEM;
-	uint32_t k = (uint32_t)b->n_pos++;
-	b->pos[k] = (posnode){ t->pos, UINT32_MAX };
-	if (bt->pos_tail == UINT32_MAX)
-		bt->pos_head = k;
-	else
-		b->pos[bt->pos_tail].next = k;
-	bt->pos_tail = k;
+	/* positions go straight to the term's list, as gaps within the story
+	   (the story's doc entry, with its tf_body, is appended at its end) */
+	int rc = tbuf_varint(&bt->pos, t->pos - bt->last_pos);
+	if (rc < 0)
+		return rc;
+	bt->last_pos = t->pos;
 	bt->tfb++;
 	b->n_body_toks++;
 	return 0;
@@ -290,7 +345,7 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
 	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
-	b->n_touched = b->n_pos = 0;
+	b->n_touched = 0;
 	b->n_title_toks = b->n_body_toks = 0;
 	collect c = { b, 1, NULL, { 0, 0, 0 } };
 	if (dedup && !flags) {
@@ -313,16 +368,10 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 	uint32_t doc = b->n_stories;
 	for (size_t i = 0; i < b->n_touched; i++) {
 		bterm *t = &b->terms[b->touched[i]];
-		if ((rc = lidx_buf_varint(&t->docs, doc - t->last_doc)) < 0 ||
-		    (rc = lidx_buf_varint(&t->docs, t->tft)) < 0 ||
-		    (rc = lidx_buf_varint(&t->docs, t->tfb)) < 0)
+		if ((rc = tbuf_varint(&t->docs, doc - t->last_doc)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tft)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tfb)) < 0)
 			return rc;
-		uint32_t prev = 0;
-		for (uint32_t k = t->pos_head; k != UINT32_MAX; k = b->pos[k].next) {
-			if ((rc = lidx_buf_varint(&t->pos, b->pos[k].pos - prev)) < 0)
-				return rc;
-			prev = b->pos[k].pos;
-		}
 		t->last_doc = doc;
 		t->df++;
 		b->n_postings++;
@@ -438,16 +487,40 @@ static int w_buf_section(writer *w, uint32_t id, const lidx_buf *buf)
 	return 0;
 }
 
+/*
+ * Terms are sorted by their bytes. A sort through term indexes reads two
+ * random terms and their strings per comparison (cache misses, most of the
+ * sort's time on 300,000 terms); this one sorts (first 8 bytes big-endian,
+ * index) pairs, contiguous, and reads the strings only on a tie of the first
+ * 8 bytes. A term has no NUL byte, so a short term's zero padding sorts as
+ * memcmp-then-length does.
+ */
+typedef struct sort_key {
+	uint64_t prefix;
+	uint32_t id;
+} sort_key;
+
 static const lidx_builder *sort_b;
 static int term_cmp(const void *x, const void *y)
 {
-	const bterm *a = &sort_b->terms[*(const uint32_t *)x];
-	const bterm *b = &sort_b->terms[*(const uint32_t *)y];
-	size_t n = a->str_len < b->str_len ? a->str_len : b->str_len;
-	int c = memcmp(sort_b->strs.p + a->str_off, sort_b->strs.p + b->str_off, n);
+	const sort_key *ka = x, *kb = y;
+	if (ka->prefix != kb->prefix)
+		return ka->prefix < kb->prefix ? -1 : 1;
+	const bstr *a = &sort_b->tstr[ka->id];
+	const bstr *b = &sort_b->tstr[kb->id];
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(sort_b->strs.p + a->off, sort_b->strs.p + b->off, n);
 	if (c)
 		return c;
-	return a->str_len < b->str_len ? -1 : a->str_len > b->str_len;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static uint64_t sort_prefix(const uint8_t *s, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? s[i] : 0);
+	return v;
 }
 
 /* Re-block one term's postings into pblocks (format.h) appended to out. */
@@ -507,7 +580,7 @@ static int write_all(lidx_builder *b, writer *w)
 		return rc;
 
 	/* sort terms */
-	uint32_t *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
+	sort_key *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
 	uint64_t *post_off = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_off));
 	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
@@ -518,7 +591,7 @@ static int write_all(lidx_builder *b, writer *w)
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
 	for (size_t i = 0; i < b->n_terms; i++)
-		order[i] = (uint32_t)i;
+		order[i] = (sort_key){ sort_prefix(b->strs.p + b->tstr[i].off, b->tstr[i].len), (uint32_t)i };
 	sort_b = b;
 	qsort(order, b->n_terms, sizeof *order, term_cmp);
 
@@ -528,7 +601,7 @@ static int write_all(lidx_builder *b, writer *w)
 	uint64_t post_start = w->off;
 	uLong crc = crc32(0, NULL, 0);
 	for (size_t i = 0; i < b->n_terms; i++) {
-		bterm *t = &b->terms[order[i]];
+		bterm *t = &b->terms[order[i].id];
 		pb.len = 0;
 		if ((rc = write_postings(t, &pb, &td, &tp)) < 0)
 			goto done;
@@ -544,25 +617,26 @@ static int write_all(lidx_builder *b, writer *w)
 	const uint8_t *prev = NULL;
 	size_t prev_len = 0;
 	for (size_t i = 0; i < b->n_terms; i++) {
-		bterm *t = &b->terms[order[i]];
-		const uint8_t *s = b->strs.p + t->str_off;
+		bterm *t = &b->terms[order[i].id];
+		const bstr *ts = &b->tstr[order[i].id];
+		const uint8_t *s = b->strs.p + ts->off;
 		size_t pre = 0;
 		if (i % LIDX_LEX_BLOCK == 0) {
 			if ((rc = lidx_buf_u64(&lexi, lext.len)) < 0)
 				goto done;
 		} else {
-			while (pre < prev_len && pre < t->str_len && prev[pre] == s[pre])
+			while (pre < prev_len && pre < ts->len && prev[pre] == s[pre])
 				pre++;
 		}
 		if ((rc = lidx_buf_varint(&lext, pre)) < 0 ||
-		    (rc = lidx_buf_str(&lext, (const char *)s + pre, t->str_len - pre)) < 0 ||
+		    (rc = lidx_buf_str(&lext, (const char *)s + pre, ts->len - pre)) < 0 ||
 		    (rc = lidx_buf_varint(&lext, t->df)) < 0 ||
 		    (rc = lidx_buf_varint(&lext, post_off[i])) < 0 ||
 		    (rc = lidx_buf_varint(&lext, post_len[i])) < 0 ||
 		    (rc = lidx_buf_u32(&lext, post_crc[i])) < 0)
 			goto done;
 		prev = s;
-		prev_len = t->str_len;
+		prev_len = ts->len;
 	}
 	if ((rc = w_buf_section(w, SEC_LEXT, &lext)) < 0 || (rc = w_buf_section(w, SEC_LEXI, &lexi)) < 0)
 		goto done;
