@@ -139,6 +139,10 @@ uint32_t *lidx__analyzer_user(lidx_analyzer *a);
 /* index_write.c: file i (in the order added) is no longer racy: its
    content hash is not written (corpus.c's settle step) */
 void lidx__builder_unhash(lidx_builder *b, size_t i);
+/* index_write.c: the text (bytes) after which the builder's postings stage
+   runs on a thread of its own (default 4 MiB; 0: from the first story;
+   SIZE_MAX: never). Set before the first story. */
+void lidx__builder_thread_min(lidx_builder *b, size_t bytes);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 /* corpus.c: pretend 1-second mtimes and no ctime (the racy-file hash test) */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <pthread.h>
 #include <zlib.h>
 #include "common.h"
 #include "format.h"
@@ -60,13 +61,36 @@ typedef struct bfile {
 	uint32_t first_story, n_stories;
 } bfile;
 
+/*
+ * Analysis and postings run as two stages. The caller's thread analyzes a
+ * story and turns its tokens into term ids (the analyzer, the term table),
+ * appending (term, position) pairs to a batch; the postings stage applies
+ * a batch to the terms' lists. Past PTHREAD_MIN bytes of text the postings
+ * stage runs on a thread of its own, PBATCH words a batch, PRING batches
+ * in flight; before that (every notes folder of a few MB, and the
+ * fail-every-allocation tests) each story's batch is applied on the
+ * caller's thread as soon as the story is analyzed, so an error is returned
+ * by the add that caused it. On the thread an error is kept and returned by
+ * the next add or by the write. A batch also lets the postings stage
+ * prefetch the terms of the tokens ahead.
+ */
+#define TOK_TITLE UINT32_MAX   /* the position of a title token */
+#define TOK_END UINT32_MAX     /* (TOK_END, 0): the end of a story */
+#define PRING 4
+#define PBATCH ((size_t)1 << 16)
+#define PTHREAD_MIN ((size_t)4 << 20)
+#define PREFETCH 8             /* tokens ahead */
+
+typedef struct pslot {
+	uint32_t *v;     /* (term, position or TOK_TITLE) pairs and story ends */
+	size_t n, cap;
+} pslot;
+
 struct lidx_builder {
 	lidx_analyzer *an;
-	/* terms */
-	bterm *terms;    /* 64-byte aligned inside terms_mem */
-	void *terms_mem;
+	/* the term table (the caller's thread) */
 	bstr *tstr;      /* each term's string */
-	size_t n_terms, cap_terms, cap_tstr;
+	size_t n_terms, cap_tstr;
 	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
 	size_t hash_cap;
 	lidx_buf strs;
@@ -75,13 +99,29 @@ struct lidx_builder {
 	size_t n_files, cap_files;
 	lidx_buf docs;   /* DOCS section, built as we go */
 	uint32_t n_stories;
-	uint64_t sum_title, sum_body, n_postings, n_positions;
+	uint64_t sum_title, sum_body;
 	/* store: records in zlib blocks, deflated on a worker thread */
 	lidx_store_writer *store;
-	/* per-story scratch: the terms it touched */
-	uint32_t *touched;
-	size_t n_touched, cap_touched;
 	size_t n_title_toks, n_body_toks;
+	size_t text_bytes, thread_min;
+	/* the postings stage: owned by the postings thread while it runs, read by
+	   the caller's thread only when every sealed batch is applied */
+	bterm *terms;    /* 64-byte aligned inside terms_mem */
+	void *terms_mem;
+	size_t p_terms, cap_terms;
+	uint32_t *touched; /* the terms of the story being applied */
+	size_t n_touched, cap_touched;
+	uint32_t p_doc;  /* stories applied */
+	uint64_t n_postings, n_positions;
+	/* batches: ring[sealed % PRING] is being filled; sealed, applied and
+	   p_rc are shared, under mu */
+	pslot ring[PRING];
+	size_t sealed, applied;
+	int p_rc;        /* the postings thread's first error */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	int sync_ready, running, quit;
 	char *root;
 	/* SINF: flags per story (u32); near-duplicate signatures of notes' stories */
 	lidx_buf sinfo;
@@ -104,6 +144,23 @@ int lidx_builder_new(lidx_builder **out)
 		lidx_builder_free(b);
 		return LIDX_ENOMEM;
 	}
+	if (pthread_mutex_init(&b->mu, NULL) != 0) {
+		lidx_builder_free(b);
+		return LIDX_ENOMEM;
+	}
+	if (pthread_cond_init(&b->work, NULL) != 0) {
+		pthread_mutex_destroy(&b->mu);
+		lidx_builder_free(b);
+		return LIDX_ENOMEM;
+	}
+	if (pthread_cond_init(&b->done, NULL) != 0) {
+		pthread_cond_destroy(&b->work);
+		pthread_mutex_destroy(&b->mu);
+		lidx_builder_free(b);
+		return LIDX_ENOMEM;
+	}
+	b->sync_ready = 1;
+	b->thread_min = PTHREAD_MIN;
 	*out = b;
 	return 0;
 }
@@ -112,7 +169,21 @@ void lidx_builder_free(lidx_builder *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n_terms; i++) {
+	if (b->running) {
+		pthread_mutex_lock(&b->mu);
+		b->quit = 1;
+		pthread_cond_signal(&b->work);
+		pthread_mutex_unlock(&b->mu);
+		pthread_join(b->thread, NULL);
+	}
+	if (b->sync_ready) {
+		pthread_cond_destroy(&b->work);
+		pthread_cond_destroy(&b->done);
+		pthread_mutex_destroy(&b->mu);
+	}
+	for (int k = 0; k < PRING; k++)
+		lidx__free(b->ring[k].v);
+	for (size_t i = 0; i < b->p_terms; i++) {
 		lidx__free(b->terms[i].docs.p);
 		lidx__free(b->terms[i].pos.p);
 	}
@@ -172,6 +243,11 @@ void lidx__builder_unhash(lidx_builder *b, size_t i)
 		b->files[i].fi.hashed = 0;
 }
 
+void lidx__builder_thread_min(lidx_builder *b, size_t bytes)
+{
+	b->thread_min = bytes;
+}
+
 int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
 {
 	lidx_file_info fi;
@@ -214,8 +290,8 @@ static int terms_grow(lidx_builder *b, size_t need)
 	if (!mem)
 		return LIDX_ENOMEM;
 	bterm *t = (bterm *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
-	if (b->n_terms)
-		memcpy(t, b->terms, b->n_terms * sizeof *t);
+	if (b->p_terms)
+		memcpy(t, b->terms, b->p_terms * sizeof *t);
 	lidx__free(b->terms_mem);
 	b->terms_mem = mem;
 	b->terms = t;
@@ -261,12 +337,11 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	}
 	if (b->n_terms >= UINT32_MAX - 1 || b->strs.len + n >= UINT32_MAX)
 		return LIDX_ETOOBIG;
-	if (terms_grow(b, b->n_terms + 1) < 0 || LIDX_GROW(b->tstr, b->cap_tstr, b->n_terms + 1) < 0)
+	if (LIDX_GROW(b->tstr, b->cap_tstr, b->n_terms + 1) < 0)
 		return LIDX_ENOMEM;
 	size_t off = b->strs.len;
 	if (lidx_buf_put(&b->strs, s, n) < 0)
 		return LIDX_ENOMEM;
-	memset(&b->terms[b->n_terms], 0, sizeof *b->terms);
 	b->tstr[b->n_terms] = (bstr){ (uint32_t)off, (uint32_t)n };
 	b->hash[j] = (uint32_t)b->n_terms + 1;
 	*out = (uint32_t)b->n_terms++;
@@ -298,33 +373,147 @@ static int on_token(void *ctx, const lidx_token *t)
 		if (user)
 			*user = id + 1;
 	}
-	bterm *bt = &b->terms[id];
-	if (bt->mark != b->n_stories + 1) {
-		if (LIDX_GROW(b->touched, b->cap_touched, b->n_touched + 1) < 0)
-			return LIDX_ENOMEM;
-		b->touched[b->n_touched++] = id;
-		bt->mark = b->n_stories + 1;
-		bt->tft = bt->tfb = 0;
-		bt->last_pos = 0;
-	}
+	pslot *s = &b->ring[b->sealed % PRING];
+	if (s->cap - s->n < 2 && LIDX_GROW(s->v, s->cap, s->n + 2) < 0)
+		return LIDX_ENOMEM;
+	s->v[s->n++] = id;
 	if (c->title) {
-		bt->tft++;
+		s->v[s->n++] = TOK_TITLE;
 		b->n_title_toks++;
 		return 0;
 	}
 	if (c->sig && !(t->flags & LIDX_TOK_PART))
 		lidx__mh_add(c->sig, &c->mh, id);
-	if (b->n_body_toks >= UINT32_MAX - 1)
+	if (b->n_body_toks >= UINT32_MAX - 1 || t->pos == TOK_TITLE) {
+		s->n--;
 		return LIDX_ETOOBIG;
-	/* positions go straight to the term's list, as gaps within the story
-	   (the story's doc entry, with its tf_body, is appended at its end) */
-	int rc = tbuf_varint(&bt->pos, t->pos - bt->last_pos);
-	if (rc < 0)
-		return rc;
-	bt->last_pos = t->pos;
-	bt->tfb++;
+	}
+	s->v[s->n++] = t->pos;
 	b->n_body_toks++;
 	return 0;
+}
+
+/* ---- the postings stage --------------------------------------------------------- */
+
+/* The end of a story: its doc entry in each term it touched. */
+static int end_story(lidx_builder *b)
+{
+	uint32_t doc = b->p_doc;
+	int rc;
+	for (size_t i = 0; i < b->n_touched; i++) {
+		bterm *t = &b->terms[b->touched[i]];
+		if ((rc = tbuf_varint(&t->docs, doc - t->last_doc)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tft)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tfb)) < 0)
+			return rc;
+		t->last_doc = doc;
+		t->df++;
+		b->n_postings++;
+		b->n_positions += t->tfb;
+	}
+	b->n_touched = 0;
+	b->p_doc++;
+	return 0;
+}
+
+/* Apply a batch: counts per story, positions straight to the terms' lists
+   as gaps within the story (its doc entry, with tf_body, comes at its end). */
+static int apply(lidx_builder *b, const uint32_t *v, size_t n)
+{
+	int rc;
+	for (size_t i = 0; i < n; i += 2) {
+		uint32_t id = v[i], pos = v[i + 1];
+		if (i + 2 * PREFETCH < n && v[i + 2 * PREFETCH] < b->p_terms)
+			__builtin_prefetch(&b->terms[v[i + 2 * PREFETCH]], 1);
+		if (id == TOK_END) {
+			if ((rc = end_story(b)) < 0)
+				return rc;
+			continue;
+		}
+		if (id >= b->p_terms) { /* a new term (ids come in order of first use) */
+			if ((rc = terms_grow(b, (size_t)id + 1)) < 0)
+				return rc;
+			memset(&b->terms[b->p_terms], 0, ((size_t)id + 1 - b->p_terms) * sizeof *b->terms);
+			b->p_terms = (size_t)id + 1;
+		}
+		bterm *bt = &b->terms[id];
+		if (bt->mark != b->p_doc + 1) {
+			if (LIDX_GROW(b->touched, b->cap_touched, b->n_touched + 1) < 0)
+				return LIDX_ENOMEM;
+			b->touched[b->n_touched++] = id;
+			bt->mark = b->p_doc + 1;
+			bt->tft = bt->tfb = 0;
+			bt->last_pos = 0;
+		}
+		if (pos == TOK_TITLE) {
+			bt->tft++;
+			continue;
+		}
+		if ((rc = tbuf_varint(&bt->pos, pos - bt->last_pos)) < 0)
+			return rc;
+		bt->last_pos = pos;
+		bt->tfb++;
+	}
+	return 0;
+}
+
+static void *postings_worker(void *arg)
+{
+	lidx_builder *b = arg;
+	pthread_mutex_lock(&b->mu);
+	for (;;) {
+		while (b->applied == b->sealed && !b->quit)
+			pthread_cond_wait(&b->work, &b->mu);
+		if (b->applied == b->sealed)
+			break; /* quit, nothing left */
+		pslot *s = &b->ring[b->applied % PRING];
+		int failed = b->p_rc;
+		pthread_mutex_unlock(&b->mu);
+		int rc = failed ? 0 : apply(b, s->v, s->n); /* after an error: skipped */
+		pthread_mutex_lock(&b->mu);
+		if (rc < 0 && !b->p_rc)
+			b->p_rc = rc;
+		b->applied++;
+		pthread_cond_signal(&b->done);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/*
+ * After a story (or with all, to write): without the thread, apply the
+ * batch here; with it, hand the batch over when full (all: whatever is in
+ * it, and wait until every batch is applied). Returns the first error.
+ */
+static int postings_flush(lidx_builder *b, int all)
+{
+	pslot *s = &b->ring[b->sealed % PRING];
+	if (!b->running && !b->quit && !all && b->text_bytes >= b->thread_min) {
+		if (pthread_create(&b->thread, NULL, postings_worker, b) == 0)
+			b->running = 1;
+		else
+			b->quit = 1; /* no thread: apply on this one from now on */
+	}
+	if (!b->running) {
+		int rc = apply(b, s->v, s->n);
+		s->n = 0;
+		return rc;
+	}
+	if (s->n < PBATCH && !all)
+		return 0;
+	pthread_mutex_lock(&b->mu);
+	if (s->n) {
+		b->sealed++;
+		pthread_cond_signal(&b->work);
+	}
+	/* the next slot is free once the batch PRING back is applied */
+	size_t want = all ? b->sealed : b->sealed + 1 > PRING ? b->sealed + 1 - PRING : 0;
+	while (b->applied < want)
+		pthread_cond_wait(&b->done, &b->mu);
+	int rc = b->p_rc;
+	pthread_mutex_unlock(&b->mu);
+	b->ring[b->sealed % PRING].n = 0;
+	return rc;
 }
 
 /* ---- adding stories ----------------------------------------------------------- */
@@ -345,7 +534,6 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
 	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
-	b->n_touched = 0;
 	b->n_title_toks = b->n_body_toks = 0;
 	collect c = { b, 1, NULL, { 0, 0, 0 } };
 	if (dedup && !flags) {
@@ -366,17 +554,14 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 	}
 	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
 	uint32_t doc = b->n_stories;
-	for (size_t i = 0; i < b->n_touched; i++) {
-		bterm *t = &b->terms[b->touched[i]];
-		if ((rc = tbuf_varint(&t->docs, doc - t->last_doc)) < 0 ||
-		    (rc = tbuf_varint(&t->docs, t->tft)) < 0 ||
-		    (rc = tbuf_varint(&t->docs, t->tfb)) < 0)
-			return rc;
-		t->last_doc = doc;
-		t->df++;
-		b->n_postings++;
-		b->n_positions += t->tfb;
-	}
+	pslot *s = &b->ring[b->sealed % PRING];
+	if (LIDX_GROW(s->v, s->cap, s->n + 2) < 0)
+		return LIDX_ENOMEM;
+	s->v[s->n++] = TOK_END;
+	s->v[s->n++] = 0;
+	b->text_bytes += len;
+	if ((rc = postings_flush(b, 0)) < 0)
+		return rc;
 	/* store record */
 	uint32_t block, off, rec_len;
 	if ((rc = lidx_sw_add(b->store, title, tl, crumb, cl, text, len, &block, &off, &rec_len)) < 0)
@@ -799,6 +984,13 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 {
 	if (b->failed)
 		return lidx__err(err, LIDX_EINVAL, "cannot write an index after a failed add");
+	int prc = postings_flush(b, 1); /* every batch applied: the terms are this thread's */
+	if (prc < 0) {
+		b->failed = 1;
+		return lidx__err(err, prc, "cannot write index %s: %s", path, lidx_strerror(prc));
+	}
+	if (b->p_terms != b->n_terms)
+		return lidx__err(err, LIDX_EINVAL, "cannot write index %s: terms without postings", path);
 	size_t pl = strlen(path);
 	char *tmp = lidx__malloc(pl + 16);
 	if (!tmp)
