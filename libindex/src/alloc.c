@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include "common.h"
 
 /* Atomic: the builder's postings thread and the store's worker allocate and
@@ -58,6 +59,19 @@ void lidx__free(void *p)
 void lidx_free(void *p)
 {
 	free(p);
+}
+
+void lidx__hugepages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: an error changes nothing */
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 char *lidx__strndup(const char *s, size_t n)

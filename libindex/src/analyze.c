@@ -69,6 +69,7 @@ static cache_ent *cache_alloc(size_t n, void **mem)
 	*mem = lidx__calloc(1, lidx__mul(n + 1, sizeof(cache_ent)));
 	if (!*mem)
 		return NULL;
+	lidx__hugepages(*mem, (n + 1) * sizeof(cache_ent));
 	return (cache_ent *)(((uintptr_t)*mem + 63) & ~(uintptr_t)63);
 }
 
@@ -154,12 +155,11 @@ static inline uint64_t word_hash(const char *w, size_t n)
  * Map a normalized word to its term. Sets *term and *tlen (pointing into the
  * arena or into a->term) or *tlen = SIZE_MAX for a stop word.
  */
-static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha,
+static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha, uint64_t h,
                      const char **term, size_t *tlen, uint32_t *id)
 {
 	*id = LIDX_NO_WORD_ID;
 	a->slot = SIZE_MAX;
-	uint64_t h = word_hash(w, wl) ^ (uint64_t)stem;
 	size_t i = h & (a->cap - 1);
 	while (a->tab[i].key_len) {
 		cache_ent *e = &a->tab[i];
@@ -413,20 +413,39 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 	return i;
 }
 
+/*
+ * With LIDX__ANALYZE_PREFETCH (the builder), a word is looked up PENDING
+ * words after it is found, its cache slot prefetched meanwhile: on a large
+ * corpus most lookups of rare words miss the CPU cache, and the misses of
+ * several words then overlap. The callbacks come in the same order.
+ */
+#define PENDING 8
+
+typedef struct pend {
+	char w[MAX_TERM + 8];
+	size_t wl, start, end;
+	uint64_t h;
+	uint32_t pos;
+	unsigned flags;
+	int stem_ok;
+} pend;
+
 typedef struct emitter {
 	lidx_analyzer *a;
 	unsigned opts;
 	lidx_token_fn fn;
 	void *ctx;
+	pend *q;         /* a ring of PENDING words, or NULL */
+	int q_head, q_n;
 } emitter;
 
-static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
-                uint32_t pos, unsigned flags, int stem_ok)
+static int emit_now(emitter *e, const char *w, size_t wl, size_t start, size_t end,
+                    uint32_t pos, unsigned flags, int stem_ok, uint64_t h)
 {
 	const char *term = w;
 	size_t tl = wl;
 	uint32_t id;
-	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, &term, &tl, &id);
+	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, h, &term, &tl, &id);
 	if (rc < 0)
 		return rc;
 	if (tl == SIZE_MAX) {
@@ -453,13 +472,50 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 	return e->fn(e->ctx, &t);
 }
 
+/* Look up and report the oldest pending word. */
+static int emit_oldest(emitter *e)
+{
+	pend *p = &e->q[e->q_head];
+	e->q_head = (e->q_head + 1) % PENDING;
+	e->q_n--;
+	return emit_now(e, p->w, p->wl, p->start, p->end, p->pos, p->flags, p->stem_ok, p->h);
+}
+
+static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
+                uint32_t pos, unsigned flags, int stem_ok)
+{
+	uint64_t h = word_hash(w, wl) ^ (uint64_t)!(e->opts & LIDX_ANALYZE_NOSTEM);
+	int rc = 0;
+	if (!e->q || wl > sizeof e->q->w) { /* (no word is that long) */
+		while (e->q && e->q_n)
+			if ((rc = emit_oldest(e)) != 0)
+				return rc;
+		return emit_now(e, w, wl, start, end, pos, flags, stem_ok, h);
+	}
+	if (e->q_n == PENDING && (rc = emit_oldest(e)) != 0)
+		return rc;
+	pend *p = &e->q[(e->q_head + e->q_n++) % PENDING];
+	memcpy(p->w, w, wl);
+	p->wl = wl;
+	p->start = start;
+	p->end = end;
+	p->h = h;
+	p->pos = pos;
+	p->flags = flags;
+	p->stem_ok = stem_ok;
+	__builtin_prefetch(&e->a->tab[h & (e->a->cap - 1)]);
+	return 0;
+}
+
 int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
                  uint32_t first_pos, lidx_token_fn fn, void *ctx, uint32_t *next_pos)
 {
 	scan *sc = lidx__malloc(sizeof *sc);
 	if (!sc)
 		return LIDX_ENOMEM;
-	emitter e = { a, opts, fn, ctx };
+	pend q[PENDING];
+	emitter e = { a, opts & ~LIDX__ANALYZE_PREFETCH, fn, ctx,
+	              opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
 	sc->s = (const uint8_t *)text;
 	sc->len = len;
 	uint32_t pos = first_pos;
@@ -629,6 +685,8 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 		if (rc)
 			break;
 	}
+	while (!rc && e.q_n)
+		rc = emit_oldest(&e);
 	lidx__free(sc);
 	if (next_pos)
 		*next_pos = pos;

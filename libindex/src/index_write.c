@@ -289,6 +289,7 @@ static int terms_grow(lidx_builder *b, size_t need)
 	void *mem = lidx__malloc(lidx__mul(nc, sizeof *b->terms) + 64);
 	if (!mem)
 		return LIDX_ENOMEM;
+	lidx__hugepages(mem, nc * sizeof *b->terms + 64);
 	bterm *t = (bterm *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
 	if (b->p_terms)
 		memcpy(t, b->terms, b->p_terms * sizeof *t);
@@ -544,12 +545,13 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		lidx__mh_init(c.sig, b->n_stories);
 	}
 	if (!flags) {
-		if ((rc = lidx_analyze(b->an, title, tl, 0, 0, on_token, &c, NULL)) != 0 ||
-		    (rc = lidx_analyze(b->an, crumb, cl, 0, 0, on_token, &c, NULL)) != 0 ||
-		    (meta && (rc = lidx_analyze(b->an, meta, strlen(meta), 0, 0, on_token, &c, NULL)) != 0))
+		const unsigned o = LIDX__ANALYZE_PREFETCH;
+		if ((rc = lidx_analyze(b->an, title, tl, o, 0, on_token, &c, NULL)) != 0 ||
+		    (rc = lidx_analyze(b->an, crumb, cl, o, 0, on_token, &c, NULL)) != 0 ||
+		    (meta && (rc = lidx_analyze(b->an, meta, strlen(meta), o, 0, on_token, &c, NULL)) != 0))
 			return rc;
 		c.title = 0;
-		if ((rc = lidx_analyze(b->an, text, len, 0, 0, on_token, &c, NULL)) != 0)
+		if ((rc = lidx_analyze(b->an, text, len, o, 0, on_token, &c, NULL)) != 0)
 			return rc;
 	}
 	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
