@@ -76,8 +76,8 @@ typedef struct bfile {
  */
 #define TOK_TITLE UINT32_MAX   /* the position of a title token */
 #define TOK_END UINT32_MAX     /* (TOK_END, 0): the end of a story */
-#define PRING 4
-#define PBATCH ((size_t)1 << 16)
+#define PRING 8
+#define PBATCH ((size_t)1 << 14)
 #define PTHREAD_MIN ((size_t)4 << 20)
 #define PREFETCH 8             /* tokens ahead */
 
@@ -91,7 +91,9 @@ struct lidx_builder {
 	/* the term table (the caller's thread) */
 	bstr *tstr;      /* each term's string */
 	size_t n_terms, cap_tstr;
-	uint32_t *hash;  /* open addressing: term index + 1, 0 = empty */
+	uint64_t *hash;  /* open addressing: term index + 1 (low half), 0 = empty;
+	                    the term's hash (high half: the slot, and a tag that
+	                    spares reading other terms' strings) */
 	size_t hash_cap;
 	lidx_buf strs;
 	/* files and stories */
@@ -264,15 +266,17 @@ int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int6
 static int hash_grow(lidx_builder *b)
 {
 	size_t nc = b->hash_cap * 2;
-	uint32_t *h = lidx__calloc(nc, sizeof *h);
+	uint64_t *h = lidx__calloc(nc, sizeof *h);
 	if (!h)
 		return LIDX_ENOMEM;
-	for (size_t i = 0; i < b->n_terms; i++) {
-		const bstr *t = &b->tstr[i];
-		size_t j = lidx_hash(b->strs.p + t->off, t->len) & (nc - 1);
+	for (size_t i = 0; i < b->hash_cap; i++) {
+		uint64_t e = b->hash[i];
+		if (!e)
+			continue;
+		size_t j = (e >> 32) & (nc - 1);
 		while (h[j])
 			j = (j + 1) & (nc - 1);
-		h[j] = (uint32_t)i + 1;
+		h[j] = e;
 	}
 	lidx__free(b->hash);
 	b->hash = h;
@@ -327,11 +331,17 @@ static inline int tbuf_varint(tbuf *t, uint32_t v)
 
 static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 {
-	size_t j = lidx_hash(s, n) & (b->hash_cap - 1);
+	uint64_t tag = lidx_hash(s, n) >> 32 << 32;
+	size_t j = (tag >> 32) & (b->hash_cap - 1);
 	while (b->hash[j]) {
-		const bstr *t = &b->tstr[b->hash[j] - 1];
+		uint64_t e = b->hash[j];
+		if ((e & ~(uint64_t)UINT32_MAX) != tag) {
+			j = (j + 1) & (b->hash_cap - 1);
+			continue;
+		}
+		const bstr *t = &b->tstr[(uint32_t)e - 1];
 		if (t->len == n && (n == 0 || !memcmp(b->strs.p + t->off, s, n))) {
-			*out = b->hash[j] - 1;
+			*out = (uint32_t)e - 1;
 			return 0;
 		}
 		j = (j + 1) & (b->hash_cap - 1);
@@ -344,7 +354,7 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	if (lidx_buf_put(&b->strs, s, n) < 0)
 		return LIDX_ENOMEM;
 	b->tstr[b->n_terms] = (bstr){ (uint32_t)off, (uint32_t)n };
-	b->hash[j] = (uint32_t)b->n_terms + 1;
+	b->hash[j] = tag | ((uint64_t)b->n_terms + 1);
 	*out = (uint32_t)b->n_terms++;
 	if (b->n_terms * 2 > b->hash_cap)
 		return hash_grow(b);
@@ -788,6 +798,14 @@ static int write_all(lidx_builder *b, writer *w)
 	uint64_t post_start = w->off;
 	uLong crc = crc32(0, NULL, 0);
 	for (size_t i = 0; i < b->n_terms; i++) {
+		/* terms in sorted order are at random in memory: fetch ahead */
+		if (i + 8 < b->n_terms)
+			__builtin_prefetch(&b->terms[order[i + 8].id]);
+		if (i + 4 < b->n_terms) {
+			const bterm *ahead = &b->terms[order[i + 4].id];
+			__builtin_prefetch(ahead->docs.p);
+			__builtin_prefetch(ahead->pos.p);
+		}
 		bterm *t = &b->terms[order[i].id];
 		pb.len = 0;
 		if ((rc = write_postings(t, &pb, &td, &tp)) < 0)
@@ -804,6 +822,12 @@ static int write_all(lidx_builder *b, writer *w)
 	const uint8_t *prev = NULL;
 	size_t prev_len = 0;
 	for (size_t i = 0; i < b->n_terms; i++) {
+		if (i + 8 < b->n_terms) {
+			__builtin_prefetch(&b->terms[order[i + 8].id]);
+			__builtin_prefetch(&b->tstr[order[i + 8].id]);
+		}
+		if (i + 4 < b->n_terms)
+			__builtin_prefetch(b->strs.p + b->tstr[order[i + 4].id].off);
 		bterm *t = &b->terms[order[i].id];
 		const bstr *ts = &b->tstr[order[i].id];
 		const uint8_t *s = b->strs.p + ts->off;
