@@ -197,7 +197,7 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		t = a->term;
 	}
 	if (a->n < CACHE_MAX && wl <= UINT8_MAX && a->arena.len + wl + tl + 2 < UINT32_MAX) {
-		if ((a->n + 1) * 2 > a->cap && cache_rehash(a) < 0)
+		if ((a->n + 1) * 4 > a->cap * 3 && cache_rehash(a) < 0) /* load <= 3/4 */
 			return LIDX_ENOMEM;
 		size_t key_off = a->arena.len;
 		if (lidx_buf_put(&a->arena, w, wl) < 0 || lidx_buf_putc(&a->arena, 0) < 0)
