@@ -6,23 +6,28 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include "common.h"
 
-static long alloc_count;   /* allocations since the last lidx_alloc_fail_at() */
-static long alloc_fail_at; /* fail when alloc_count reaches this (0: never) */
+/* Atomic: the builder's postings thread and the store's worker allocate and
+   free too (the tests that fail allocations build small indexes, with no
+   postings thread, so their counts stay deterministic). */
+static _Atomic long alloc_count;   /* allocations since the last lidx_alloc_fail_at() */
+static _Atomic long alloc_fail_at; /* fail when alloc_count reaches this (0: never) */
 
 long lidx_alloc_fail_at(long n)
 {
-	long c = alloc_count;
-	alloc_count = 0;
-	alloc_fail_at = n > 0 ? n : 0;
+	long c = atomic_exchange_explicit(&alloc_count, 0, memory_order_relaxed);
+	atomic_store_explicit(&alloc_fail_at, n > 0 ? n : 0, memory_order_relaxed);
 	return c;
 }
 
 static int should_fail(void)
 {
-	alloc_count++;
-	return alloc_fail_at && alloc_count == alloc_fail_at;
+	long c = atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed) + 1;
+	long f = atomic_load_explicit(&alloc_fail_at, memory_order_relaxed);
+	return f && c == f;
 }
 
 void *lidx__malloc(size_t n)
@@ -54,6 +59,19 @@ void lidx__free(void *p)
 void lidx_free(void *p)
 {
 	free(p);
+}
+
+void lidx__hugepages(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice: an error changes nothing */
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 char *lidx__strndup(const char *s, size_t n)

@@ -31,22 +31,47 @@
 #define MAX_PARTS 16       /* a longer compound is cut into several */
 #define CACHE_MAX (1u << 20)
 
+#define INLINE_KEY 32      /* a word this long or shorter is compared in its entry */
+
+/*
+ * One cache line per entry (the table is 64-byte aligned): a hit reads one
+ * line, the word compared in place (the arena's copy of a word is read only
+ * for words longer than INLINE_KEY); the term itself is not read by a
+ * builder that knows the word's term (user).
+ */
 typedef struct cache_ent {
 	uint64_t hash;
-	uint32_t key_off, key_len;
+	uint32_t key_off;
 	uint32_t val_off, val_len; /* val_len == UINT32_MAX: stop word */
 	uint32_t id;               /* dense, in insertion order: lidx_token.word_id */
 	uint32_t user;             /* the caller's value for this word (the builder's term) */
+	uint8_t key_len;           /* 0: empty slot (a word is at most MAX_TERM + 4 bytes) */
+	uint8_t pad_[3];
+	char key[INLINE_KEY];      /* the word's first INLINE_KEY bytes */
 } cache_ent;
+
+_Static_assert(sizeof(cache_ent) == 64, "a cache entry is one cache line");
+_Static_assert(MAX_TERM + 4 <= UINT8_MAX, "a word's length fits key_len");
 
 struct lidx_analyzer {
 	struct sb_stemmer *stemmer;
-	cache_ent *tab;
+	cache_ent *tab;            /* 64-byte aligned inside tab_mem */
+	void *tab_mem;
 	size_t cap, n;
 	lidx_buf arena;
 	char term[MAX_TERM * 2 + 8]; /* the term handed to the callback */
 	size_t slot;                 /* tab index of the word being emitted, or SIZE_MAX */
 };
+
+/* A zeroed table of n entries, 64-byte aligned; *mem is what to free. */
+static cache_ent *cache_alloc(size_t n, void **mem)
+{
+	*mem = lidx__calloc(1, lidx__mul(n + 1, sizeof(cache_ent)));
+	if (!*mem)
+		return NULL;
+	lidx__hugepages(*mem, (n + 1) * sizeof(cache_ent));
+	return (cache_ent *)(((uintptr_t)*mem + 63) & ~(uintptr_t)63);
+}
 
 int lidx_analyzer_new(lidx_analyzer **out)
 {
@@ -56,7 +81,7 @@ int lidx_analyzer_new(lidx_analyzer **out)
 		return LIDX_ENOMEM;
 	a->stemmer = sb_stemmer_new("english", "UTF_8");
 	a->cap = 4096;
-	a->tab = lidx__calloc(a->cap, sizeof *a->tab);
+	a->tab = cache_alloc(a->cap, &a->tab_mem);
 	if (!a->stemmer || !a->tab) {
 		lidx_analyzer_free(a);
 		return LIDX_ENOMEM;
@@ -71,7 +96,7 @@ void lidx_analyzer_free(lidx_analyzer *a)
 		return;
 	if (a->stemmer)
 		sb_stemmer_delete(a->stemmer);
-	lidx__free(a->tab);
+	lidx__free(a->tab_mem);
 	lidx_buf_free(&a->arena);
 	lidx__free(a);
 }
@@ -81,7 +106,8 @@ void lidx_analyzer_free(lidx_analyzer *a)
 static int cache_rehash(lidx_analyzer *a)
 {
 	size_t nc = a->cap * 2;
-	cache_ent *t = lidx__calloc(nc, sizeof *t);
+	void *mem;
+	cache_ent *t = cache_alloc(nc, &mem);
 	if (!t)
 		return LIDX_ENOMEM;
 	for (size_t i = 0; i < a->cap; i++) {
@@ -92,26 +118,53 @@ static int cache_rehash(lidx_analyzer *a)
 			j = (j + 1) & (nc - 1);
 		t[j] = a->tab[i];
 	}
-	lidx__free(a->tab);
+	lidx__free(a->tab_mem);
+	a->tab_mem = mem;
 	a->tab = t;
 	a->cap = nc;
 	return 0;
 }
 
 /*
+ * The cache's hash (internal: slots only): 8 bytes a step where FNV-1a
+ * (lidx_hash) takes one multiply per byte.
+ */
+static inline uint64_t word_hash(const char *w, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+	while (n >= 8) {
+		uint64_t v;
+		memcpy(&v, w, 8);
+		h = (h ^ v) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		w += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t v = 0;
+		for (size_t k = 0; k < n; k++)
+			v |= (uint64_t)(uint8_t)w[k] << (8 * k);
+		h = (h ^ v) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 29);
+}
+
+/*
  * Map a normalized word to its term. Sets *term and *tlen (pointing into the
  * arena or into a->term) or *tlen = SIZE_MAX for a stop word.
  */
-static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha,
+static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha, uint64_t h,
                      const char **term, size_t *tlen, uint32_t *id)
 {
 	*id = LIDX_NO_WORD_ID;
 	a->slot = SIZE_MAX;
-	uint64_t h = lidx_hash(w, wl) ^ (uint64_t)stem;
 	size_t i = h & (a->cap - 1);
 	while (a->tab[i].key_len) {
 		cache_ent *e = &a->tab[i];
-		if (e->hash == h && e->key_len == wl && !memcmp(a->arena.p + e->key_off, w, wl)) {
+		if (e->hash == h && e->key_len == wl &&
+		    !memcmp(wl <= INLINE_KEY ? e->key : (const char *)a->arena.p + e->key_off, w, wl)) {
 			*id = e->id;
 			a->slot = i;
 			if (e->val_len == UINT32_MAX) {
@@ -149,8 +202,8 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		a->term[tl] = 0;
 		t = a->term;
 	}
-	if (a->n < CACHE_MAX && a->arena.len + wl + tl + 2 < UINT32_MAX) {
-		if ((a->n + 1) * 2 > a->cap && cache_rehash(a) < 0)
+	if (a->n < CACHE_MAX && wl <= UINT8_MAX && a->arena.len + wl + tl + 2 < UINT32_MAX) {
+		if ((a->n + 1) * 4 > a->cap * 3 && cache_rehash(a) < 0) /* load <= 3/4 */
 			return LIDX_ENOMEM;
 		size_t key_off = a->arena.len;
 		if (lidx_buf_put(&a->arena, w, wl) < 0 || lidx_buf_putc(&a->arena, 0) < 0)
@@ -161,8 +214,10 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		i = h & (a->cap - 1);
 		while (a->tab[i].key_len)
 			i = (i + 1) & (a->cap - 1);
-		a->tab[i] = (cache_ent){ h, (uint32_t)key_off, (uint32_t)wl, (uint32_t)val_off,
-		                         stop ? UINT32_MAX : (uint32_t)tl, (uint32_t)a->n, 0 };
+		cache_ent *e = &a->tab[i];
+		*e = (cache_ent){ h, (uint32_t)key_off, (uint32_t)val_off, stop ? UINT32_MAX : (uint32_t)tl,
+		                  (uint32_t)a->n, 0, (uint8_t)wl, { 0 }, { 0 } };
+		memcpy(e->key, w, wl < INLINE_KEY ? wl : INLINE_KEY);
 		a->slot = i;
 		*id = (uint32_t)a->n++;
 		t = (const char *)a->arena.p + val_off;
@@ -303,19 +358,39 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 	p->alpha = p->digit = p->toolong = 0;
 	while (i < sc->len) {
 		uint8_t c = sc->s[i];
-		int alpha = is_ascii_alpha(c);
-		if (alpha || is_ascii_digit(c)) { /* the fast path: ASCII letters and digits */
-			if (alpha)
-				p->alpha = 1;
-			else
-				p->digit = 1;
-			if (p->toolong)
-				;
-			else if (p->nlen < MAX_TERM && sc->nlen < sizeof sc->norm)
-				sc->norm[sc->nlen++] = (char)(alpha ? c | 0x20 : c), p->nlen++;
-			else
-				p->toolong = 1;
-			i++;
+		if (is_ascii_alpha(c) || is_ascii_digit(c)) {
+			/* the fast path: a run of ASCII letters and digits, folded with
+			   the counts in locals (a store to norm may alias sc's fields) */
+			size_t room = 0, k = 0;
+			if (!p->toolong) {
+				room = MAX_TERM - p->nlen;
+				if (room > sizeof sc->norm - sc->nlen)
+					room = sizeof sc->norm - sc->nlen;
+			}
+			char *out = sc->norm + sc->nlen;
+			const uint8_t *s = sc->s;
+			size_t len = sc->len;
+			int alpha = 0, digit = 0, full = 0;
+			for (; i < len; i++) {
+				c = s[i];
+				if (is_ascii_alpha(c)) {
+					alpha = 1;
+					c |= 0x20;
+				} else if (is_ascii_digit(c)) {
+					digit = 1;
+				} else {
+					break;
+				}
+				if (k < room)
+					out[k++] = (char)c;
+				else
+					full = 1;
+			}
+			sc->nlen += k;
+			p->nlen += (uint32_t)k;
+			p->alpha |= alpha;
+			p->digit |= digit;
+			p->toolong |= full;
 			continue;
 		}
 		int32_t cp;
@@ -344,20 +419,39 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 	return i;
 }
 
+/*
+ * With LIDX__ANALYZE_PREFETCH (the builder), a word is looked up PENDING
+ * words after it is found, its cache slot prefetched meanwhile: on a large
+ * corpus most lookups of rare words miss the CPU cache, and the misses of
+ * several words then overlap. The callbacks come in the same order.
+ */
+#define PENDING 8
+
+typedef struct pend {
+	char w[MAX_TERM + 8];
+	size_t wl, start, end;
+	uint64_t h;
+	uint32_t pos;
+	unsigned flags;
+	int stem_ok;
+} pend;
+
 typedef struct emitter {
 	lidx_analyzer *a;
 	unsigned opts;
 	lidx_token_fn fn;
 	void *ctx;
+	pend *q;         /* a ring of PENDING words, or NULL */
+	int q_head, q_n;
 } emitter;
 
-static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
-                uint32_t pos, unsigned flags, int stem_ok)
+static int emit_now(emitter *e, const char *w, size_t wl, size_t start, size_t end,
+                    uint32_t pos, unsigned flags, int stem_ok, uint64_t h)
 {
 	const char *term = w;
 	size_t tl = wl;
 	uint32_t id;
-	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, &term, &tl, &id);
+	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, h, &term, &tl, &id);
 	if (rc < 0)
 		return rc;
 	if (tl == SIZE_MAX) {
@@ -373,8 +467,9 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
 	char tmp[MAX_TERM * 2 + 8];
 	/* make sure the callback sees a NUL-terminated term: a stop word is still w,
-	   the scan buffer, whose byte after the word is not set (valgrind) */
-	if (term == w || term[tl] != 0) {
+	   the scan buffer, whose byte after the word is not set (valgrind); a term
+	   from word_term (the arena or a->term) always is, and is not read here */
+	if (term == w) {
 		memcpy(tmp, term, tl);
 		tmp[tl] = 0;
 		term = tmp;
@@ -383,13 +478,50 @@ static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
 	return e->fn(e->ctx, &t);
 }
 
+/* Look up and report the oldest pending word. */
+static int emit_oldest(emitter *e)
+{
+	pend *p = &e->q[e->q_head];
+	e->q_head = (e->q_head + 1) % PENDING;
+	e->q_n--;
+	return emit_now(e, p->w, p->wl, p->start, p->end, p->pos, p->flags, p->stem_ok, p->h);
+}
+
+static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
+                uint32_t pos, unsigned flags, int stem_ok)
+{
+	uint64_t h = word_hash(w, wl) ^ (uint64_t)!(e->opts & LIDX_ANALYZE_NOSTEM);
+	int rc = 0;
+	if (!e->q || wl > sizeof e->q->w) { /* (no word is that long) */
+		while (e->q && e->q_n)
+			if ((rc = emit_oldest(e)) != 0)
+				return rc;
+		return emit_now(e, w, wl, start, end, pos, flags, stem_ok, h);
+	}
+	if (e->q_n == PENDING && (rc = emit_oldest(e)) != 0)
+		return rc;
+	pend *p = &e->q[(e->q_head + e->q_n++) % PENDING];
+	memcpy(p->w, w, wl);
+	p->wl = wl;
+	p->start = start;
+	p->end = end;
+	p->h = h;
+	p->pos = pos;
+	p->flags = flags;
+	p->stem_ok = stem_ok;
+	__builtin_prefetch(&e->a->tab[h & (e->a->cap - 1)]);
+	return 0;
+}
+
 int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
                  uint32_t first_pos, lidx_token_fn fn, void *ctx, uint32_t *next_pos)
 {
 	scan *sc = lidx__malloc(sizeof *sc);
 	if (!sc)
 		return LIDX_ENOMEM;
-	emitter e = { a, opts, fn, ctx };
+	pend q[PENDING];
+	emitter e = { a, opts & ~LIDX__ANALYZE_PREFETCH, fn, ctx,
+	              opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
 	sc->s = (const uint8_t *)text;
 	sc->len = len;
 	uint32_t pos = first_pos;
@@ -397,6 +529,12 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 	size_t i = 0;
 	int32_t prev = ' ';
 	while (i < len) {
+		uint8_t c0 = sc->s[i];
+		if (c0 < 0x80 && !is_ascii_alpha(c0) && !is_ascii_digit(c0) && c0 != '.' && c0 != '$') {
+			prev = c0; /* an ASCII separator: the common case, no decoding */
+			i++;
+			continue;
+		}
 		int32_t cp;
 		int n = decode(sc->s, len, i, &cp);
 		int prefix = 0; /* '.' of .NET, '$' of $20m */
@@ -553,6 +691,8 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 		if (rc)
 			break;
 	}
+	while (!rc && e.q_n)
+		rc = emit_oldest(&e);
 	lidx__free(sc);
 	if (next_pos)
 		*next_pos = pos;

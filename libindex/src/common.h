@@ -17,6 +17,9 @@ void *lidx__calloc(size_t n, size_t size);
 void *lidx__realloc(void *p, size_t n);
 void lidx__free(void *p);
 char *lidx__strndup(const char *s, size_t n);
+/* Ask for transparent huge pages in the 2 MiB pages inside [p, p + n): for
+   large tables read at random (fewer TLB misses); no allocation, no error. */
+void lidx__hugepages(void *p, size_t n);
 /* n * size, or SIZE_MAX on overflow (which then fails to allocate) */
 static inline size_t lidx__mul(size_t n, size_t size)
 {
@@ -145,9 +148,17 @@ int lidx__stem_kept_term(const char *t, size_t n);
 /* analyze.c: inside a token callback, the caller's slot for the token's word
    (see analyze.c), or NULL */
 uint32_t *lidx__analyzer_user(lidx_analyzer *a);
+/* lidx_analyze option (internal): look words up a few words late, their
+   cache slots prefetched (the builder: callbacks in the same order, none
+   after one returns non-zero, but the scan may have gone further) */
+#define LIDX__ANALYZE_PREFETCH (1u << 30)
 /* index_write.c: file i (in the order added) is no longer racy: its
    content hash is not written (corpus.c's settle step) */
 void lidx__builder_unhash(lidx_builder *b, size_t i);
+/* index_write.c: the text (bytes) after which the builder's postings stage
+   runs on a thread of its own (default 4 MiB; 0: from the first story;
+   SIZE_MAX: never). Set before the first story. */
+void lidx__builder_thread_min(lidx_builder *b, size_t bytes);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 int lidx__stem_keep_sorted(void);

@@ -1003,6 +1003,115 @@ static void test_index_store_many_blocks(void **state)
 }
 
 
+/*
+ * The builder's postings stage on a thread of its own (from the first
+ * story) writes the same bytes as on the caller's thread, with many token
+ * batches in flight (more than its ring), stories with title words, and a
+ * write in the middle; only META's build time and duration may differ.
+ */
+static uint8_t *slurp_unstamped(const char *path, size_t *len)
+{
+	uint8_t *p = slurp(path, len);
+	assert_true(*len >= 64);
+	uint32_t n_sec = lidx_rd32(p + 12);
+	for (uint32_t i = 0; i < n_sec; i++) {
+		uint8_t *e = p + 64 + (size_t)i * 24;
+		if (lidx_rd32(e) != 1) /* SEC_META */
+			continue;
+		uint64_t off = lidx_rd64(e + 8), n = lidx_rd64(e + 16);
+		assert_true(off + n <= *len && n >= 72);
+		memset(e + 4, 0, 4);            /* its CRC */
+		memset(p + off + 56, 0, 16);    /* build time, build duration */
+	}
+	return p;
+}
+
+static void build_threaded(const char *path, const char *mid, size_t thread_min)
+{
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	lidx__builder_thread_min(b, thread_min);
+	char text[3000], title[32];
+	for (uint32_t i = 0; i < 700; i++) {
+		if (i == 350)
+			assert_int_equal(lidx_builder_write(b, mid, &err), 0);
+		big_text(i, text, sizeof text);
+		snprintf(title, sizeof title, "Story w%u t%u", i % 50, i);
+		assert_int_equal(lidx_builder_add_story(b, title, i % 3 ? "" : "Crumb w7", i + 1, i + 1, text,
+		                                        strlen(text)), 0);
+	}
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+}
+
+static void test_index_postings_thread(void **state)
+{
+	(void)state;
+	char p1[200], p2[200], m1[200], m2[200];
+	snprintf(p1, sizeof p1, "%s/inline.cvx", tmpdir);
+	snprintf(p2, sizeof p2, "%s/thread.cvx", tmpdir);
+	snprintf(m1, sizeof m1, "%s/inline-mid.cvx", tmpdir);
+	snprintf(m2, sizeof m2, "%s/thread-mid.cvx", tmpdir);
+	build_threaded(p1, m1, SIZE_MAX);
+	build_threaded(p2, m2, 0);
+	const char *pairs[2][2] = { { p1, p2 }, { m1, m2 } };
+	for (int k = 0; k < 2; k++) {
+		size_t la, lb;
+		uint8_t *a = slurp_unstamped(pairs[k][0], &la), *b = slurp_unstamped(pairs[k][1], &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, la);
+		free(a);
+		free(b);
+		assert_int_equal(read_all(pairs[k][1], LIDX_OPEN_VERIFY), 0);
+		unlink(pairs[k][0]);
+		unlink(pairs[k][1]);
+	}
+}
+
+/* An allocation failing on either thread: ENOMEM from an add or the write,
+   nothing leaked (ASan), no race (TSan); the counts are not deterministic
+   with two threads allocating, so about 60 of them are failed, one a build. */
+static void test_index_postings_thread_alloc_fail(void **state)
+{
+	(void)state;
+	char path[200];
+	snprintf(path, sizeof path, "%s/fail.cvx", tmpdir);
+	char text[3000];
+	long total = 0, failed = 0, step = 1;
+	for (long n = 0; n == 0 || n <= total; n += step) {
+		lidx_alloc_fail_at(n);
+		lidx_builder *b;
+		lidx_err err = { 0 };
+		int rc = lidx_builder_new(&b);
+		if (rc == 0) {
+			lidx__builder_thread_min(b, 0);
+			for (uint32_t i = 0; i < 120 && rc == 0; i++) {
+				big_text(i, text, sizeof text);
+				rc = lidx_builder_add_story(b, "T", "", i + 1, i + 1, text, strlen(text));
+			}
+			if (rc == 0)
+				rc = lidx_builder_write(b, path, &err);
+			lidx_builder_free(b);
+		}
+		long made = lidx_alloc_fail_at(0);
+		if (n == 0) {
+			assert_int_equal(rc, 0);
+			total = made;
+			step = total / 60 + 1;
+			n = 1 - step; /* then 1, 1 + step, ... */
+			continue;
+		}
+		if (rc != 0) {
+			assert_int_equal(rc, LIDX_ENOMEM);
+			failed++;
+		}
+	}
+	assert_true(total > 100);
+	assert_true(failed > 0);
+	unlink(path);
+}
+
 /* Near-duplicates: found at build time, collapsed by lidx_search_dedup();
    not-searched stories (only links, templates) are stored without postings. */
 /*
@@ -1186,6 +1295,8 @@ int main(void)
 		cmocka_unit_test(test_index_version_magic),
 		cmocka_unit_test(test_index_write_atomic),
 		cmocka_unit_test(test_index_store_many_blocks),
+		cmocka_unit_test(test_index_postings_thread),
+		cmocka_unit_test(test_index_postings_thread_alloc_fail),
 		cmocka_unit_test(test_index_near_duplicates),
 		cmocka_unit_test(test_index_near_duplicates_many),
 		cmocka_unit_test(test_index_minhash_estimate),
