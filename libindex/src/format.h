@@ -68,7 +68,7 @@
 #define LIDX_FORMAT_H
 
 #define LIDX_MAGIC "\x89" "CVX\r\n\x1a\n"
-#define LIDX_FORMAT_VERSION 2 /* 2: FILES holds ctime, inode, skip reason, content hash */
+#define LIDX_FORMAT_VERSION 3 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
 #define LIDX_ENGINE_REV 9 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates */

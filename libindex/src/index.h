@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "format.h"
+#include "postings.h"
 
 typedef struct lidx_section {
 	const uint8_t *p;
@@ -70,20 +71,41 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
  * in is decoded at once into docs/tft/tfb (a tight loop; moving to the next
  * doc is then an index step); blocks that end before a seek's target are
  * skipped by their header. Positions stay encoded until asked for.
+ *
+ * Block-max pruning: lidx__cursor_shallow() enters the block that could hold
+ * a target by headers alone (no doc decoded, doc unchanged); then
+ * block_last is the last doc that block covers ((prev_last, block_last]) and
+ * lidx__cursor_bound() reads its score bound. A cursor over several
+ * segments should give the same three (block_last, shallow, bound).
  */
 typedef struct lidx_cursor {
-	const uint8_t *p, *end;     /* blocks not yet entered */
-	const uint8_t *pp, *pend;   /* positions of the current block, from doc pos_i's */
-	uint32_t n_in_block, i;     /* docs decoded in the current block; the current one */
+	const uint8_t *p, *end;     /* the next block's header; the list's end */
+	const uint8_t *bp, *dp;     /* the entered block's bound [bp, dp) and docs [dp, pp) */
+	const uint8_t *pp, *pend;   /* its positions, from doc pos_i's */
+	uint32_t n_in_block, i;     /* docs decoded (0 until the block is); the current one */
+	uint32_t blk_n;             /* docs in the entered block (its header) */
 	uint32_t pos_i;             /* the doc of the block whose positions pp points at */
 	uint32_t block_last, prev_last;
 	uint32_t doc, tf_title, tf_body;
-	int started, have_block;
+	int have_block, decoded, blk_first;
 	int corrupt;
 	uint32_t df;
 	/* the current block, decoded (not zeroed at open) */
 	uint32_t docs[LIDX_POST_BLOCK], tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK];
 } lidx_cursor;
+
+/*
+ * A block's score bound (format.h): docs' (tf_body, body_len) points that
+ * bound every doc of the block (tf at most, length at least that of one of
+ * them), and the largest tf_title with the shortest title_len of the docs
+ * that have the term in the title. known == 0: the block carries none.
+ */
+typedef struct lidx_bound {
+	int known;
+	uint32_t n;
+	uint32_t tfb[LIDX_BOUND_PTS], bl[LIDX_BOUND_PTS];
+	uint32_t tft, tl;
+} lidx_bound;
 
 /* Open a cursor on t's postings (checks the CRC the first time). */
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
@@ -93,7 +115,7 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 {
 	/* the next doc of a decoded block: an index step (most calls) */
 	uint32_t k = c->i + 1;
-	if (c->started && k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
+	if (k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
 		c->i = k;
 		c->doc = c->docs[k];
 		c->tf_title = c->tft[k];
@@ -102,6 +124,15 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 	}
 	return lidx__cursor_seek(c, c->doc == UINT32_MAX ? UINT32_MAX : c->doc + 1);
 }
+/*
+ * Enter the block whose range holds target (the first that ends at or after
+ * it) by headers only: the docs before target count as passed, so the next
+ * seek must ask for target or later. doc is left as it was (UINT32_MAX if
+ * no block is left). 0, or LIDX_ECORRUPT.
+ */
+int lidx__cursor_shallow(lidx_cursor *c, uint32_t target);
+/* The entered block's bound into out (out->known 0 if it has none). */
+int lidx__cursor_bound(lidx_cursor *c, lidx_bound *out);
 /* Decode the current doc's positions into out (tf_body of them). */
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max);
 

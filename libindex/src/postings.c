@@ -1,14 +1,95 @@
 /*
- * postings.c -- reading one term's postings list: a cursor that walks doc
- * ids in order, skips whole 128-doc blocks by their last doc id, decodes
+ * postings.c -- one term's postings list: the reader (a cursor that walks
+ * doc ids in order, skips whole 128-doc blocks by their last doc id, decodes
  * the block it stops in at once (doc ids and frequencies into arrays), and
- * decodes positions only when asked (phrases, snippets), passing the
- * earlier docs' positions in one byte scan. Used by search.c. The
- * layout is in format.h; every read is bounds-checked.
+ * decodes positions only when asked (phrases, snippets), passing the earlier
+ * docs' positions in one byte scan), and the writer's half that computes a
+ * block's score bound (block-max pruning). Used by search.c and
+ * index_write.c. The layout is in format.h; every read is bounds-checked.
  */
 #include <stddef.h>
 #include <zlib.h>
 #include "index.h"
+
+/* ---- block bounds (writer) ------------------------------------------------------ */
+
+static size_t put_varint(uint8_t *p, uint32_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/*
+ * The bound of one block, for any BM25F parameters: the docs' (tf_body,
+ * body_len) pairs that no other doc beats on both (higher tf, shorter
+ * body; the Pareto front, at most LIDX_BOUND_PTS of them: a longer front is
+ * cut down by merging neighbours into (the larger tf, the shorter length),
+ * which still bounds both), and the largest tf_title with the shortest
+ * title among the docs that have the term in their title. BM25F's tf part
+ * rises with tf and falls with length, so a doc's score is at most the
+ * best point's plus the title part (docs/FORMAT.md).
+ */
+int lidx__post_bound_put(lidx_buf *out, const uint32_t *tft, const uint32_t *tfb, const uint32_t *tl,
+                         const uint32_t *bl, uint32_t n)
+{
+	uint32_t pt[LIDX_POST_BLOCK], pl[LIDX_POST_BLOCK], np = 0, mt = 0, ml = UINT32_MAX;
+	for (uint32_t k = 0; k < n; k++) {
+		if (tft[k] > mt)
+			mt = tft[k];
+		if (tft[k] && tl[k] < ml)
+			ml = tl[k];
+		if (!tfb[k])
+			continue;
+		/* insert (tfb, bl) sorted by length, then tf falling */
+		uint32_t j = np++;
+		while (j && (pl[j - 1] > bl[k] || (pl[j - 1] == bl[k] && pt[j - 1] < tfb[k]))) {
+			pt[j] = pt[j - 1];
+			pl[j] = pl[j - 1];
+			j--;
+		}
+		pt[j] = tfb[k];
+		pl[j] = bl[k];
+	}
+	/* the front: walking by length, keep a point only if its tf beats all shorter ones */
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < np; k++)
+		if (!m || pt[k] > pt[m - 1]) {
+			pt[m] = pt[k];
+			pl[m] = pl[k];
+			m++;
+		}
+	while (m > LIDX_BOUND_PTS) {
+		/* merge the neighbours whose lengths are closest (by ratio) */
+		uint32_t best = 0;
+		for (uint32_t k = 1; k + 1 < m; k++)
+			if ((uint64_t)(pl[k + 1] + 1) * (pl[best] + 1) < (uint64_t)(pl[best + 1] + 1) * (pl[k] + 1))
+				best = k;
+		pt[best] = pt[best + 1];
+		for (uint32_t k = best + 1; k + 1 < m; k++) {
+			pt[k] = pt[k + 1];
+			pl[k] = pl[k + 1];
+		}
+		m--;
+	}
+	uint8_t tmp[5 * (3 + 2 * LIDX_BOUND_PTS)];
+	size_t len = put_varint(tmp, m);
+	for (uint32_t k = 0; k < m; k++) {
+		len += put_varint(tmp + len, pt[k]);
+		len += put_varint(tmp + len, pl[k]);
+	}
+	len += put_varint(tmp + len, mt);
+	if (mt)
+		len += put_varint(tmp + len, ml);
+	int rc = lidx_buf_varint(out, len);
+	return rc < 0 ? rc : lidx_buf_put(out, tmp, len);
+}
+
+/* ---- the cursor (reader) ------------------------------------------------------------ */
 
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 {
@@ -29,24 +110,39 @@ int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 	return lidx__cursor_seek(c, 0);
 }
 
-/* Read the next block's header (its docs are not decoded); 1 if there is none. */
+/*
+ * Enter the next block: read its header and note where its bound, docs and
+ * positions are (nothing is decoded). 1 if there is none, LIDX_ECORRUPT if
+ * the header is bad or the block does not end after the previous one.
+ */
 static int enter_block(lidx_cursor *c)
 {
 	uint32_t n, delta;
-	uint64_t db, pb;
-	if (c->p >= c->end)
+	uint64_t db, pb, bb;
+	const uint8_t *p = c->p, *end = c->end;
+	if (p >= end)
 		return 1;
-	if (lidx_get_varint32(&c->p, c->end, &n) < 0 || n == 0 || n > LIDX_POST_BLOCK ||
-	    lidx_get_varint32(&c->p, c->end, &delta) < 0 ||
-	    lidx_get_varint(&c->p, c->end, &db) < 0 || lidx_get_varint(&c->p, c->end, &pb) < 0 ||
-	    db > (uint64_t)(c->end - c->p) || pb > (uint64_t)(c->end - c->p) - db ||
-	    (uint64_t)c->prev_last + delta >= UINT32_MAX)
+	int first = !c->have_block;
+	uint32_t prev = first ? 0 : c->block_last;
+	if (lidx_get_varint32(&p, end, &n) < 0 || n == 0 || n > LIDX_POST_BLOCK ||
+	    lidx_get_varint32(&p, end, &delta) < 0 || lidx_get_varint(&p, end, &db) < 0 ||
+	    lidx_get_varint(&p, end, &pb) < 0 || lidx_get_varint(&p, end, &bb) < 0 ||
+	    bb > (uint64_t)(end - p) || db > (uint64_t)(end - p) - bb ||
+	    pb > (uint64_t)(end - p) - bb - db || (uint64_t)prev + delta >= UINT32_MAX ||
+	    (!first && delta == 0))
 		return LIDX_ECORRUPT;
-	c->n_in_block = n;
-	c->i = 0;
-	c->block_last = c->prev_last + delta;
-	c->pp = c->p + db;          /* docs are [p, pp), positions [pp, pend) */
+	c->blk_first = first;
+	c->have_block = 1;
+	c->decoded = 0;
+	c->n_in_block = 0;
+	c->blk_n = n;
+	c->prev_last = prev;
+	c->block_last = prev + delta;
+	c->bp = p;                 /* bound [bp, dp), docs [dp, pp), positions [pp, pend) */
+	c->dp = p + bb;
+	c->pp = c->dp + db;
 	c->pend = c->pp + pb;
+	c->p = c->pend;
 	return 0;
 }
 
@@ -56,10 +152,11 @@ static int enter_block(lidx_cursor *c)
  * block's last doc and end on it, every doc has a frequency, and the doc
  * bytes are used exactly.
  */
-static int decode_block(lidx_cursor *c, int first)
+static int decode_block(lidx_cursor *c)
 {
-	const uint8_t *dp = c->p, *dend = c->pp;
-	uint32_t doc = c->prev_last, last = c->block_last, n = c->n_in_block;
+	const uint8_t *dp = c->dp, *dend = c->pp;
+	uint32_t doc = c->prev_last, last = c->block_last, n = c->blk_n;
+	int first = c->blk_first;
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t gap, tft, tfb;
 		if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
@@ -73,8 +170,31 @@ static int decode_block(lidx_cursor *c, int first)
 	}
 	if (dp != dend || doc != last)
 		return LIDX_ECORRUPT;
-	c->p = c->pend;
+	c->n_in_block = n;
+	c->decoded = 1;
 	c->pos_i = 0;
+	return 0;
+}
+
+static int cursor_corrupt(lidx_cursor *c)
+{
+	c->corrupt = 1;
+	c->doc = UINT32_MAX;
+	return LIDX_ECORRUPT;
+}
+
+/* Enter blocks until one ends at or after target (c->doc = UINT32_MAX if none does). */
+static int enter_until(lidx_cursor *c, uint32_t target)
+{
+	while (!c->have_block || c->block_last < target) {
+		int r = enter_block(c);
+		if (r == 1) {
+			c->doc = UINT32_MAX;
+			return 0;
+		}
+		if (r < 0)
+			return cursor_corrupt(c);
+	}
 	return 0;
 }
 
@@ -82,31 +202,19 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 {
 	if (c->corrupt)
 		return LIDX_ECORRUPT;
-	if (c->doc == UINT32_MAX || (c->started && c->doc >= target))
+	if (c->doc == UINT32_MAX || (c->decoded && c->doc >= target))
 		return 0;
-	uint32_t k = c->i + 1;
-	if (!c->started || k >= c->n_in_block || c->block_last < target) {
-		/* enter the next block, skipping those that end before target */
-		for (;;) {
-			int first = !c->have_block;
-			c->prev_last = c->have_block ? c->block_last : 0;
-			int r = enter_block(c);
-			if (r == 1) {
-				c->doc = UINT32_MAX;
-				return 0;
-			}
-			if (r < 0 || (c->have_block && c->block_last <= c->prev_last))
-				goto corrupt;
-			c->have_block = 1;
-			c->started = 1; /* a skipped block's docs count as seen */
-			if (c->block_last >= target) {
-				if (decode_block(c, first) < 0)
-					goto corrupt;
-				break;
-			}
-			c->p = c->pend;
-		}
-		k = 0;
+	uint32_t k = 0;
+	if (c->decoded && c->block_last >= target) {
+		k = c->i + 1; /* the scan stops inside the current block */
+	} else {
+		/* the block that holds target, entered by its header (skipped blocks' docs count as seen) */
+		if (enter_until(c, target) < 0)
+			return LIDX_ECORRUPT;
+		if (c->doc == UINT32_MAX)
+			return 0;
+		if (decode_block(c) < 0)
+			return cursor_corrupt(c);
 	}
 	/* the block's last doc is >= target: the scan stops inside it */
 	while (c->docs[k] < target)
@@ -116,15 +224,43 @@ int lidx__cursor_seek(lidx_cursor *c, uint32_t target)
 	c->tf_title = c->tft[k];
 	c->tf_body = c->tfb[k];
 	return 0;
-corrupt:
-	c->corrupt = 1;
-	c->doc = UINT32_MAX;
-	return LIDX_ECORRUPT;
+}
+
+int lidx__cursor_shallow(lidx_cursor *c, uint32_t target)
+{
+	if (c->corrupt)
+		return LIDX_ECORRUPT;
+	if (c->doc == UINT32_MAX || c->block_last >= target)
+		return 0;
+	return enter_until(c, target);
+}
+
+int lidx__cursor_bound(lidx_cursor *c, lidx_bound *out)
+{
+	const uint8_t *p = c->bp, *end = c->dp;
+	memset(out, 0, sizeof *out);
+	if (c->corrupt)
+		return LIDX_ECORRUPT;
+	if (c->doc == UINT32_MAX || p == end)
+		return 0; /* exhausted: no doc to bound; an empty bound: not known */
+	uint32_t n;
+	if (lidx_get_varint32(&p, end, &n) < 0 || n > LIDX_BOUND_PTS)
+		return cursor_corrupt(c);
+	for (uint32_t k = 0; k < n; k++)
+		if (lidx_get_varint32(&p, end, &out->tfb[k]) < 0 || lidx_get_varint32(&p, end, &out->bl[k]) < 0 ||
+		    out->tfb[k] == 0)
+			return cursor_corrupt(c);
+	if (lidx_get_varint32(&p, end, &out->tft) < 0 ||
+	    (out->tft && lidx_get_varint32(&p, end, &out->tl) < 0) || p != end)
+		return cursor_corrupt(c);
+	out->n = n;
+	out->known = 1;
+	return 0;
 }
 
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 {
-	if (c->doc == UINT32_MAX || c->pos_i > c->i)
+	if (c->doc == UINT32_MAX || !c->decoded || c->pos_i > c->i)
 		return LIDX_EINVAL; /* asked twice, or past the end: a caller bug */
 	/* pass the earlier docs' positions: count varint ends (a byte scan) */
 	uint64_t owed = 0;

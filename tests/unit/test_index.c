@@ -204,7 +204,10 @@ static void test_index_varint_roundtrip(void **state)
 	assert_true(lidx_get_varint(&p, bad + sizeof bad, &v) < 0);
 }
 
-/* Encode docs per format.h's postings grammar (independently of the builder). */
+/* Encode docs per format.h's postings grammar (independently of the builder);
+   the block bounds from the writer's function, for made-up field lengths. */
+#define TEST_TL(doc) (1 + (doc) % 7)
+#define TEST_BL(doc) (3 + ((doc) * 2654435761u >> 7) % 300)
 typedef struct pdoc {
 	uint32_t doc, tft, tfb;
 	uint32_t pos[4];
@@ -229,10 +232,18 @@ static void encode_postings(const pdoc *d, size_t n, lidx_buf *out)
 			}
 		}
 		uint32_t last = d[i + m - 1].doc;
+		uint32_t tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK], tl[LIDX_POST_BLOCK], bl[LIDX_POST_BLOCK];
+		for (size_t k = 0; k < m; k++) {
+			tft[k] = d[i + k].tft;
+			tfb[k] = d[i + k].tfb;
+			tl[k] = TEST_TL(d[i + k].doc);
+			bl[k] = TEST_BL(d[i + k].doc);
+		}
 		assert_int_equal(lidx_buf_varint(out, m), 0);
 		assert_int_equal(lidx_buf_varint(out, last - prev_last), 0);
 		assert_int_equal(lidx_buf_varint(out, docs.len), 0);
 		assert_int_equal(lidx_buf_varint(out, pos.len), 0);
+		assert_int_equal(lidx__post_bound_put(out, tft, tfb, tl, bl, (uint32_t)m), 0);
 		assert_int_equal(lidx_buf_put(out, docs.p, docs.len), 0);
 		assert_int_equal(lidx_buf_put(out, pos.p, pos.len), 0);
 		lidx_buf_free(&docs);
@@ -253,6 +264,29 @@ static int open_raw(fake *f, const uint8_t *p, size_t len, uint32_t df, lidx_cur
 	f->ix.post_checked = f->checked;
 	lidx_term t = { 0, df, p, len, (uint32_t)crc32_z(0, p, len) };
 	return lidx__cursor_open(&f->ix, &t, c);
+}
+
+/* The block's bound covers doc d: some point has at least its tf_body at
+   most its body length; the title part at least its tf_title, at most its title length. */
+static void check_bound(lidx_cursor *c, const pdoc *d)
+{
+	lidx_bound b;
+	assert_int_equal(lidx__cursor_bound(c, &b), 0);
+	assert_true(b.known);
+	assert_true(b.n >= 1 || d->tfb == 0);
+	assert_true(b.n <= LIDX_BOUND_PTS);
+	int covered = d->tfb == 0;
+	for (uint32_t k = 0; k < b.n; k++) {
+		covered |= b.tfb[k] >= d->tfb && b.bl[k] <= TEST_BL(d->doc);
+		if (k) /* the front: longer bodies only with more tf */
+			assert_true(b.bl[k] > b.bl[k - 1] && b.tfb[k] > b.tfb[k - 1]);
+	}
+	if (!covered)
+		fail_msg("doc %u (tf_body %u, length %u) is not under the block's bound", d->doc, d->tfb,
+		         TEST_BL(d->doc));
+	assert_true(b.tft >= d->tft);
+	if (d->tft)
+		assert_true(b.tl <= TEST_TL(d->doc));
 }
 
 static void test_index_postings_codec_roundtrip(void **state)
@@ -285,6 +319,7 @@ static void test_index_postings_codec_roundtrip(void **state)
 			assert_int_equal(c.doc, d[i].doc);
 			assert_int_equal(c.tf_title, d[i].tft);
 			assert_int_equal(c.tf_body, d[i].tfb);
+			check_bound(&c, &d[i]);
 			if (i % 2 == 0) {
 				uint32_t pos[4] = { 0 };
 				assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
@@ -326,18 +361,19 @@ static void test_index_postings_malformed(void **state)
 	(void)state;
 	static const struct {
 		const char *name;
-		uint8_t bytes[16];
+		uint8_t bytes[20];
 		size_t len;
 	} cases[] = {
-		{ "zero docs in a block", { 0, 0, 0, 0 }, 4 },
-		{ "129 docs in a block", { 0x81, 0x01, 5, 3, 0 }, 5 },
-		{ "doc bytes past the end", { 1, 5, 9, 0, 5, 0, 1 }, 7 },
-		{ "gap past the block's last doc", { 1, 5, 3, 1, 6, 0, 1, 0 }, 8 },
-		{ "tf_title and tf_body both 0", { 1, 5, 3, 0, 5, 0, 0 }, 7 },
-		{ "last doc differs from the header", { 1, 5, 3, 1, 4, 0, 1, 0 }, 8 },
-		{ "doc bytes left over", { 1, 5, 4, 1, 5, 0, 1, 0, 0 }, 9 },
-		{ "a gap of 0 after the first doc", { 2, 5, 6, 2, 5, 0, 1, 0, 0, 1, 0, 0 }, 12 },
-		{ "a block that does not advance", { 1, 5, 3, 1, 5, 0, 1, 0, 1, 0, 3, 1, 0, 0, 1, 0 }, 16 },
+		{ "zero docs in a block", { 0, 0, 0, 0, 0 }, 5 },
+		{ "129 docs in a block", { 0x81, 0x01, 5, 3, 0, 0 }, 6 },
+		{ "doc bytes past the end", { 1, 5, 9, 0, 0, 5, 0, 1 }, 8 },
+		{ "bound bytes past the end", { 1, 5, 3, 1, 9, 5, 0, 1, 0 }, 9 },
+		{ "gap past the block's last doc", { 1, 5, 3, 1, 0, 6, 0, 1, 0 }, 9 },
+		{ "tf_title and tf_body both 0", { 1, 5, 3, 0, 0, 5, 0, 0 }, 8 },
+		{ "last doc differs from the header", { 1, 5, 3, 1, 0, 4, 0, 1, 0 }, 9 },
+		{ "doc bytes left over", { 1, 5, 4, 1, 0, 5, 0, 1, 0, 0 }, 10 },
+		{ "a gap of 0 after the first doc", { 2, 5, 6, 2, 0, 5, 0, 1, 0, 0, 1, 0, 0 }, 13 },
+		{ "a block that does not advance", { 1, 5, 3, 1, 0, 5, 0, 1, 0, 1, 0, 3, 1, 0, 0, 0, 1, 0 }, 18 },
 		{ "truncated varint", { 0x81 }, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -358,7 +394,7 @@ static void test_index_postings_malformed(void **state)
 	/* a wrong CRC is caught before decoding */
 	fake f;
 	lidx_cursor c;
-	uint8_t ok[] = { 1, 5, 3, 1, 5, 0, 1, 0 };
+	uint8_t ok[] = { 1, 5, 3, 1, 0, 5, 0, 1, 0 };
 	memset(&f, 0, sizeof f);
 	f.ix.post_checked = f.checked;
 	lidx_term t = { 0, 1, ok, sizeof ok, (uint32_t)crc32_z(0, ok, sizeof ok) ^ 1 };
