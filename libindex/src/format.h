@@ -48,7 +48,15 @@
  *   POST (8) := the postings lists, one after another
  *   postings := pblock+                       (one list per term, df docs)
  *   pblock   := varint(n_docs <= 128) varint(last_doc - prev_last)
- *               varint(doc_bytes) varint(pos_bytes) docs positions
+ *               varint(doc_bytes) varint(pos_bytes) varint(bound_bytes)
+ *               bound docs positions
+ *   bound    := empty (no bound: a reader uses the term's global one) |
+ *               varint(n_pts <= 4) (varint(tf_body) varint(body_len)){n_pts}
+ *               varint(max_tf_title) [varint(min_title_len) if max_tf_title > 0]
+ *               the points bound every doc of the block that has the term in
+ *               its body (tf_body at most, body_len at least a point's: the
+ *               Pareto front, neighbours merged down to 4); min_title_len is
+ *               over the docs that have it in the title. Block-max pruning.
  *   docs     := (varint(doc - prev_doc) varint(tf_title) varint(tf_body)){n_docs}
  *               prev_doc starts at the previous block's last doc (0 at first)
  *   positions:= (varint(pos - prev_pos){tf_body}){n_docs}, prev_pos = 0 per doc

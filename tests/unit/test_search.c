@@ -576,7 +576,7 @@ static void same_hits(int t, const lidx_results *a, const lidx_results *b)
 	for (size_t k = 0; k < a->n_hits; k++) {
 		double d = a->hits[k].score - b->hits[k].score;
 		if (d > 1e-9 || d < -1e-9)
-			fail_msg("query %d hit %zu: score %.12f vs %.12f", t, k, a->hits[k].score, b->hits[k].score);
+			fail_msg("query %d hit %zu: score %.12f vs %.12f (story %u vs %u)", t, k, a->hits[k].score, b->hits[k].score, a->hits[k].story, b->hits[k].story);
 		/* equal scores may differ in the last bits, so a tie may order differently */
 		if (a->hits[k].story != b->hits[k].story && (k + 1 >= a->n_hits ||
 		    fabs(a->hits[k].score - a->hits[k + 1].score) > 1e-9) &&
