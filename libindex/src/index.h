@@ -125,6 +125,17 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 	return lidx__cursor_seek(c, c->doc == UINT32_MAX ? UINT32_MAX : c->doc + 1);
 }
 /*
+ * Make the decoded block's doc k (c->i < k < c->n_in_block) the current one:
+ * for a caller that reads docs/tft/tfb[c->i ..] a block at a time.
+ */
+static inline void lidx__cursor_to(lidx_cursor *c, uint32_t k)
+{
+	c->i = k;
+	c->doc = c->docs[k];
+	c->tf_title = c->tft[k];
+	c->tf_body = c->tfb[k];
+}
+/*
  * Enter the block whose range holds target (the first that ends at or after
  * it) by headers only: the docs before target count as passed, so the next
  * seek must ask for target or later. doc is left as it was (UINT32_MAX if

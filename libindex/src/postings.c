@@ -150,25 +150,37 @@ static int enter_block(lidx_cursor *c)
  * Decode the entered block's docs into the arrays, checking them: doc ids
  * rise (a gap of 0 only for doc 0 of the first block), stay within the
  * block's last doc and end on it, every doc has a frequency, and the doc
- * bytes are used exactly.
+ * bytes are used exactly. The checks are gathered and judged once at the
+ * end (a bad block is rejected whole, so the verdict is the same): with
+ * gaps > 0 and a 64-bit sum that must end on the last doc, no doc id
+ * before it can pass it or wrap. Three one-byte varints, the common case
+ * (small gaps and frequencies), are read with one test.
  */
 static int decode_block(lidx_cursor *c)
 {
 	const uint8_t *dp = c->dp, *dend = c->pp;
-	uint32_t doc = c->prev_last, last = c->block_last, n = c->blk_n;
-	int first = c->blk_first;
+	uint64_t doc = c->prev_last;
+	uint32_t n = c->blk_n, bad = 0;
+	uint32_t zero_ok = c->blk_first; /* doc 0 may open the list with a gap of 0 */
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t gap, tft, tfb;
-		if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
-		    lidx_get_varint32(&dp, dend, &tfb) < 0 || (gap == 0 && (k || !first)) ||
-		    (uint64_t)doc + gap > last || (tft == 0 && tfb == 0))
+		if (dend - dp >= 3 && (dp[0] | dp[1] | dp[2]) < 0x80) {
+			gap = dp[0];
+			tft = dp[1];
+			tfb = dp[2];
+			dp += 3;
+		} else if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
+		           lidx_get_varint32(&dp, dend, &tfb) < 0) {
 			return LIDX_ECORRUPT;
+		}
+		bad |= (uint32_t)(gap == 0 && !zero_ok) | (uint32_t)((tft | tfb) == 0);
+		zero_ok = 0;
 		doc += gap;
-		c->docs[k] = doc;
+		c->docs[k] = (uint32_t)doc;
 		c->tft[k] = tft;
 		c->tfb[k] = tfb;
 	}
-	if (dp != dend || doc != last)
+	if (bad || dp != dend || doc != c->block_last)
 		return LIDX_ECORRUPT;
 	c->n_in_block = n;
 	c->decoded = 1;

@@ -476,10 +476,14 @@ typedef struct wstate {
 	uint8_t in_tmp[WINDOW], in_acc[WINDOW];
 } wstate;
 
-static int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp);
+static inline int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
 {
-	if (w->norm_stamp[d] == stamp)
-		return 0;
+	return w->norm_stamp[d] == stamp ? 0 : win_norms_load(e, w, doc, d, stamp);
+}
+
+static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+{
 	lidx_docinfo di;
 	if (lidx__doc_info(e->ix, doc, &di) < 0)
 		return LIDX_ECORRUPT;
@@ -663,6 +667,48 @@ static int group_block_ub(eval *e, size_t g, uint32_t doc, double *out)
 }
 
 /*
+ * A group of one single-term alternative (most groups of a long query) over
+ * [base, end): the cursor's decoded block is read in place and the scores go
+ * straight into the accumulators, with the same arithmetic as win_alt() and
+ * the accumulation after it (so the same bits), about half the instructions.
+ */
+static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, uint32_t stamp,
+                    size_t *n_hits)
+{
+	qgroup *gr = &e->q->groups[g];
+	const qalt *al = &gr->alts[0];
+	lidx_cursor *c = &e->cur[e->alt_cur[g][0]].c;
+	const lidx_search_opts *o = e->o;
+	const double gw = gr->weight, aw = al->w, idf = al->idf, k1 = o->k1, wt = o->w_title;
+	int rc = lidx__cursor_seek(c, base);
+	while (rc == 0 && c->doc < end) {
+		uint32_t k = c->i, n = c->n_in_block;
+		for (; k < n && c->docs[k] < end; k++) {
+			uint32_t doc = c->docs[k], d = doc - base;
+			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
+				return rc;
+			double nt = w->nt[d], nb = w->nb[d];
+			double tf = (nt > 0 ? wt * c->tft[k] / nt : 0) + (nb > 0 ? c->tfb[k] / nb : 0);
+			double sc = idf * tf * (k1 + 1) / (k1 + tf);
+			sc *= aw;
+			if (!w->in_acc[d]) {
+				w->in_acc[d] = 1;
+				w->acc[d] = 0;
+				w->hits[(*n_hits)++] = (uint16_t)d;
+			}
+			w->acc[d] += gw * (sc > 0 ? sc : 0); /* win_alt keeps the best of 0 and sc */
+		}
+		if (k < n) {
+			lidx__cursor_to(c, k); /* the first doc at or after end */
+			break;
+		}
+		lidx__cursor_to(c, n - 1);
+		rc = lidx__cursor_next(c); /* the next block */
+	}
+	return rc;
+}
+
+/*
  * The groups that MaxScore leaves out of a window (rank below n_ne) for the
  * candidate story doc, whose essential groups sum to *sum: each group's
  * cursors seek doc, strongest group first, until what is left to add cannot
@@ -751,6 +797,10 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			size_t n_t = 0;
 			if (rank[g] < n_ne)
 				continue; /* non-essential: looked up per candidate below */
+			if (q->groups[g].n_alts == 1 && q->groups[g].alts[0].n_terms == 1 && q->groups[g].alts[0].present) {
+				rc = win_term(e, w, g, base, end, win + 1, &n_hits);
+				continue;
+			}
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
 				rc = win_alt(e, w, g, a, base, end, win + 1, &n_t);
 			double gw = q->groups[g].weight;
