@@ -44,7 +44,9 @@
  *   LEXT (7) := lexentry{n_terms}, terms in byte order, front-coded within
  *               blocks of 16 (the first of a block has prefix 0)
  *   lexentry := varint(prefix) varint(suffix_len) suffix varint(df)
- *               varint(post_offset) varint(post_len) post_crc:u32
+ *               varint(post_offset) varint(post_len) post_sum:u32
+ *               post_sum: the low 32 bits of XXH64 (seed 0) of the list's bytes
+ *               (checksum.c)
  *   POST (8) := the postings lists, one after another
  *   postings := pblock+                       (one list per term, df docs)
  *   pblock   := varint(n_docs <= 128) varint(last_doc - prev_last)
@@ -70,13 +72,13 @@
  *
  * A reader checks the header and every section's CRC except POST's and
  * STORE's at open (all of them with LIDX_OPEN_VERIFY); a postings list is
- * checked against its post_crc when first read, a store block by zlib.
+ * checked against its post_sum when first read, a store block by zlib.
  */
 #ifndef LIDX_FORMAT_H
 #define LIDX_FORMAT_H
 
 #define LIDX_MAGIC "\x89" "CVX\r\n\x1a\n"
-#define LIDX_FORMAT_VERSION 3 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block */
+#define LIDX_FORMAT_VERSION 3 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block, post_sum is XXH64 */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
 #define LIDX_ENGINE_REV 9 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates */

@@ -8,6 +8,7 @@
 #include "common.h"
 #include "format.h"
 #include "postings.h"
+#include "checksum.h"
 
 typedef struct lidx_section {
 	const uint8_t *p;
@@ -40,7 +41,7 @@ struct lidx_index {
 	uint8_t *block[LIDX_BLOCK_CACHE];
 	size_t block_len[LIDX_BLOCK_CACHE];
 	unsigned block_next;  /* the slot to replace next (round robin) */
-	/* a CRC-checked flag per term's postings (bit set) */
+	/* a flag per term whose postings passed their check (post_sum, format.h) */
 	uint8_t *post_checked;
 	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */
 	uint32_t n_grouped;
@@ -55,7 +56,7 @@ typedef struct lidx_term {
 	uint32_t df;
 	const uint8_t *post;  /* postings bytes */
 	uint64_t post_len;
-	uint32_t post_crc;
+	uint32_t post_sum;    /* lidx__post_sum() of the bytes */
 } lidx_term;
 
 /* Find a term; LIDX_ENOTFOUND if absent, LIDX_ECORRUPT if the lexicon is bad. */
@@ -107,7 +108,7 @@ typedef struct lidx_bound {
 	uint32_t tft, tl;
 } lidx_bound;
 
-/* Open a cursor on t's postings (checks the CRC the first time). */
+/* Open a cursor on t's postings (checks them against post_sum the first time). */
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
 /* Move to the first doc >= target. 0, or LIDX_ECORRUPT. */
 int lidx__cursor_seek(lidx_cursor *c, uint32_t target);

@@ -455,7 +455,7 @@ static int lex_next(lidx_index *ix, lexpos *lp, lidx_term *t)
 	if (lidx_get_varint(&lp->p, lp->end, &df) < 0 || lidx_get_varint(&lp->p, lp->end, &off) < 0 ||
 	    lidx_get_varint(&lp->p, lp->end, &len) < 0 || lp->end - lp->p < 4)
 		return LIDX_ECORRUPT;
-	t->post_crc = lidx_rd32(lp->p);
+	t->post_sum = lidx_rd32(lp->p);
 	lp->p += 4;
 	lidx_section *ps = &ix->sec[SEC_POST];
 	if (off > ps->len || len > ps->len - off || df == 0 || df > ix->n_stories)

@@ -19,6 +19,7 @@
 #include "common.h"
 #include "format.h"
 #include "postings.h"
+#include "checksum.h"
 #include "store_write.h"
 #include "dedup.h"
 
@@ -518,12 +519,12 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
 	uint64_t *post_off = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_off));
 	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
-	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
+	uint32_t *post_sum = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_sum));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
 	lidx_buf sidx = { 0 };
 	uint32_t *group = NULL;
 	rc = LIDX_ENOMEM;
-	if (!order || !post_off || !post_len || !post_crc)
+	if (!order || !post_off || !post_len || !post_sum)
 		goto done;
 	for (size_t i = 0; i < b->n_terms; i++)
 		order[i] = (uint32_t)i;
@@ -542,7 +543,7 @@ static int write_all(lidx_builder *b, writer *w)
 			goto done;
 		post_off[i] = w->off - post_start;
 		post_len[i] = pb.len;
-		post_crc[i] = pb.len ? (uint32_t)crc32_z(0, pb.p, pb.len) : 0;
+		post_sum[i] = lidx__post_sum(pb.p, pb.len);
 		if ((rc = w_bytes(w, pb.p, pb.len, &crc)) < 0)
 			goto done;
 	}
@@ -567,7 +568,7 @@ static int write_all(lidx_builder *b, writer *w)
 		    (rc = lidx_buf_varint(&lext, t->df)) < 0 ||
 		    (rc = lidx_buf_varint(&lext, post_off[i])) < 0 ||
 		    (rc = lidx_buf_varint(&lext, post_len[i])) < 0 ||
-		    (rc = lidx_buf_u32(&lext, post_crc[i])) < 0)
+		    (rc = lidx_buf_u32(&lext, post_sum[i])) < 0)
 			goto done;
 		prev = s;
 		prev_len = t->str_len;
@@ -667,7 +668,7 @@ done:
 	lidx__free(order);
 	lidx__free(post_off);
 	lidx__free(post_len);
-	lidx__free(post_crc);
+	lidx__free(post_sum);
 	lidx__free(group);
 	lidx_buf_free(&pb);
 	lidx_buf_free(&td);

@@ -55,7 +55,7 @@ static void fix_crcs(uint8_t *m, size_t n)
 		if (lidx_rd32(e) == SEC_LEXT)
 			lext = m + off, lext_len = len;
 	}
-	/* each lexicon entry's post_crc, then the section CRCs over them */
+	/* each lexicon entry's post_sum, then the section CRCs over them */
 	if (lext && post) {
 		const uint8_t *p = lext, *end = lext + lext_len;
 		while (p < end) {
@@ -67,7 +67,7 @@ static void fix_crcs(uint8_t *m, size_t n)
 			    end - p < 4)
 				break;
 			if (off <= post_len && len <= post_len - off)
-				wr32((uint8_t *)p, len ? (uint32_t)crc32_z(0, post + off, len) : 0);
+				wr32((uint8_t *)p, lidx__post_sum(post + off, len));
 			p += 4;
 		}
 	}
