@@ -350,6 +350,32 @@ static void test_index_postings_codec_roundtrip(void **state)
 			assert_int_equal(lidx__cursor_seek(&c, 0), 0);
 			assert_int_equal(c.doc, here);
 		}
+		/* shallow moves: the block that could hold the target, by headers; the
+		   doc stays; its bound covers the target; the seek that follows finds it */
+		for (size_t step = 1; step < 200; step *= 3) {
+			assert_int_equal(open_raw(&f, b.p, b.len, (uint32_t)n, &c), 0);
+			for (size_t i = 0; i < n; i += step) {
+				uint32_t before = c.doc;
+				assert_int_equal(lidx__cursor_shallow(&c, d[i].doc), 0);
+				assert_true(c.block_last >= d[i].doc);
+				assert_true(c.prev_last < d[i].doc || (c.blk_first && d[i].doc == 0) ||
+				            (c.decoded && c.docs[0] <= d[i].doc));
+				if (!c.decoded)
+					assert_int_equal(c.doc, before);
+				check_bound(&c, &d[i]);
+				assert_int_equal(lidx__cursor_seek(&c, d[i].doc), 0);
+				assert_int_equal(c.doc, d[i].doc);
+				assert_int_equal(c.tf_body, d[i].tfb);
+				if (i % 2) { /* positions after a shallow move */
+					uint32_t pos[4] = { 0 };
+					assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+					assert_memory_equal(pos, d[i].pos, d[i].tfb * sizeof *pos);
+				}
+			}
+			/* past the last doc: exhausted */
+			assert_int_equal(lidx__cursor_shallow(&c, d[n - 1].doc + 1), 0);
+			assert_int_equal(c.doc, UINT32_MAX);
+		}
 		lidx_buf_free(&b);
 		free(d);
 	}
@@ -391,7 +417,37 @@ static void test_index_postings_malformed(void **state)
 			fail_msg("case \"%s\": rc %d, doc %u", cases[i].name, rc, c.doc);
 		assert_int_equal(c.doc, UINT32_MAX);
 	}
-	/* a wrong CRC is caught before decoding */
+	/* a malformed block bound is LIDX_ECORRUPT when read (the docs decode) */
+	static const struct {
+		const char *name;
+		uint8_t bytes[16];
+		size_t len;
+	} bounds[] = {
+		{ "5 points", { 1, 5, 3, 1, 3, 5, 1, 1, 5, 0, 1, 0 }, 12 },
+		{ "a point with tf 0", { 1, 5, 3, 1, 4, 1, 0, 7, 0, 5, 0, 1, 0 }, 13 },
+		{ "bytes left over", { 1, 5, 3, 1, 5, 1, 1, 7, 0, 9, 5, 0, 1, 0 }, 14 },
+		{ "cut short", { 1, 5, 3, 1, 3, 1, 1, 7, 5, 0, 1, 0 }, 12 },
+	};
+	for (size_t i = 0; i < sizeof bounds / sizeof *bounds; i++) {
+		fake f;
+		lidx_cursor c;
+		lidx_bound bd;
+		assert_int_equal(open_raw(&f, bounds[i].bytes, bounds[i].len, 1, &c), 0);
+		assert_int_equal(c.doc, 5);
+		if (lidx__cursor_bound(&c, &bd) != LIDX_ECORRUPT)
+			fail_msg("bound \"%s\" read without an error", bounds[i].name);
+		assert_int_equal(c.doc, UINT32_MAX);
+	}
+	{ /* and a good one, for contrast: (tf 1, length 7), no title */
+		fake f;
+		lidx_cursor c;
+		lidx_bound bd;
+		static const uint8_t good[] = { 1, 5, 3, 1, 4, 1, 1, 7, 0, 5, 0, 1, 0 };
+		assert_int_equal(open_raw(&f, good, sizeof good, 1, &c), 0);
+		assert_int_equal(lidx__cursor_bound(&c, &bd), 0);
+		assert_true(bd.known && bd.n == 1 && bd.tfb[0] == 1 && bd.bl[0] == 7 && bd.tft == 0);
+	}
+	/* a wrong checksum is caught before decoding */
 	fake f;
 	lidx_cursor c;
 	uint8_t ok[] = { 1, 5, 3, 1, 0, 5, 0, 1, 0 };
