@@ -507,9 +507,14 @@ static double win_bm25f(const eval *e, const wstate *w, uint32_t d, double idf, 
 	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
 }
 
-/* Alternative a of group g over [base, end): its best score per story into w->tmp. */
+/*
+ * Alternative a of group g over [base, end): its best score per story into
+ * w->tmp. theta > 0: a story whose accumulator plus rest (the bounds of the
+ * groups not yet in it, this one's too) cannot reach theta is passed without
+ * looking at the other terms or positions (*skipped set).
+ */
 static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint32_t end,
-                   uint32_t stamp, size_t *n_t)
+                   uint32_t stamp, double theta, double rest, size_t *n_t, int *skipped)
 {
 	qalt *al = &e->q->groups[g].alts[a];
 	if (!al->present)
@@ -525,6 +530,11 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 	while (rc == 0 && c0->doc < end) {
 		uint32_t doc = c0->doc, d = doc - base, n = 0;
 		int all = 1;
+		if (theta > 0 && ((w->in_acc[d] ? w->acc[d] : 0) + rest) * (1.0 + 1e-9) < theta) {
+			*skipped = 1;
+			rc = lidx__cursor_next(c0);
+			continue;
+		}
 		for (uint32_t k = 0; k < al->n_terms && all && rc == 0; k++) {
 			if (k == lead)
 				continue;
@@ -674,6 +684,13 @@ static int group_block_ub(eval *e, size_t g, uint32_t doc, double *out)
 	}
 	*out = gr->weight * best;
 	return 0;
+}
+
+/* Group g is one single-term alternative (most groups of a long query). */
+static int one_term(const lidx_query *q, size_t g)
+{
+	const qgroup *gr = &q->groups[g];
+	return gr->n_alts == 1 && gr->alts[0].n_terms == 1 && gr->alts[0].present;
 }
 
 /*
@@ -830,22 +847,33 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		double theta = n == limit ? heap[0].score : -1;
 		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < WEAK_SHARE * theta)
 			n_ne++;
+		/*
+		 * The essential groups of one single term first (win_term), then the
+		 * others (phrases, several alternatives: a phrase's positions are a
+		 * long query's costliest postings): by then a story's accumulator
+		 * holds the first ones' scores, and a story that cannot reach theta
+		 * with the bounds of the groups still to come is not matched against
+		 * a phrase at all.
+		 */
+		double gate = prune && n == limit ? theta : 0, rest = n_ne ? pub[n_ne - 1] : 0;
+		int skipped = 0;
+		for (size_t g = 0; g < ng; g++)
+			if (rank[g] >= n_ne && !one_term(q, g))
+				rest += group_ub(e, g);
+		for (size_t g = 0; g < ng && rc == 0; g++) {
+			if (rank[g] < n_ne || !one_term(q, g))
+				continue; /* non-essential: looked up per candidate below; or below */
+			/* what this group's story must add to reach theta with every other group's bound */
+			double others = pub[ng - 1] - group_ub(e, g);
+			rc = win_term(e, w, g, base, end, win + 1, gate, others, &n_hits, &skipped);
+		}
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
-			if (rank[g] < n_ne)
-				continue; /* non-essential: looked up per candidate below */
-			if (q->groups[g].n_alts == 1 && q->groups[g].alts[0].n_terms == 1 && q->groups[g].alts[0].present) {
-				/* what this group's story must add to reach theta with every other group's bound */
-				double others = pub[ng - 1] - group_ub(e, g);
-				int skipped = 0;
-				rc = win_term(e, w, g, base, end, win + 1, prune && n == limit ? theta : 0, others,
-				              &n_hits, &skipped);
-				if (skipped)
-					res->total_exact = 0;
+			if (rank[g] < n_ne || one_term(q, g))
 				continue;
-			}
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
-				rc = win_alt(e, w, g, a, base, end, win + 1, &n_t);
+				rc = win_alt(e, w, g, a, base, end, win + 1, gate, rest, &n_t, &skipped);
+			rest -= group_ub(e, g);
 			double gw = q->groups[g].weight;
 			for (size_t i = 0; i < n_t; i++) {
 				uint16_t d = w->touched[i];
@@ -858,6 +886,8 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 				w->acc[d] += gw * w->tmp[d];
 			}
 		}
+		if (skipped)
+			res->total_exact = 0;
 		if (n_ne) {
 			/* a story that has only weak groups is never a candidate, so never counted */
 			res->total_exact = 0;
