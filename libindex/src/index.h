@@ -145,6 +145,8 @@ static inline void lidx__cursor_to(lidx_cursor *c, uint32_t k)
 int lidx__cursor_shallow(lidx_cursor *c, uint32_t target);
 /* The entered block's bound into out (out->known 0 if it has none). */
 int lidx__cursor_bound(lidx_cursor *c, lidx_bound *out);
+/* 1 if a doc with these frequencies and field lengths is under bound b (or b is unknown). */
+int lidx__bound_covers(const lidx_bound *b, uint32_t tft, uint32_t tfb, uint32_t tl, uint32_t bl);
 /* Decode the current doc's positions into out (tf_body of them). */
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max);
 

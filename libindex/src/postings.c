@@ -269,6 +269,20 @@ int lidx__cursor_bound(lidx_cursor *c, lidx_bound *out)
 	return 0;
 }
 
+int lidx__bound_covers(const lidx_bound *b, uint32_t tft, uint32_t tfb, uint32_t tl, uint32_t bl)
+{
+	if (!b->known)
+		return 1;
+	if (tft > b->tft || (tft && tl < b->tl))
+		return 0;
+	if (!tfb)
+		return 1;
+	for (uint32_t k = 0; k < b->n; k++)
+		if (b->tfb[k] >= tfb && b->bl[k] <= bl)
+			return 1;
+	return 0;
+}
+
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 {
 	if (c->doc == UINT32_MAX || !c->decoded || c->pos_i > c->i)

@@ -284,6 +284,7 @@ static void check_bound(lidx_cursor *c, const pdoc *d)
 	if (!covered)
 		fail_msg("doc %u (tf_body %u, length %u) is not under the block's bound", d->doc, d->tfb,
 		         TEST_BL(d->doc));
+	assert_true(lidx__bound_covers(&b, d->tft, d->tfb, TEST_TL(d->doc), TEST_BL(d->doc)));
 	assert_true(b.tft >= d->tft);
 	if (d->tft)
 		assert_true(b.tl <= TEST_TL(d->doc));
@@ -447,6 +448,18 @@ static void test_index_postings_malformed(void **state)
 		assert_int_equal(lidx__cursor_bound(&c, &bd), 0);
 		assert_true(bd.known && bd.n == 1 && bd.tfb[0] == 1 && bd.bl[0] == 7 && bd.tft == 0);
 	}
+	/* what a bound covers (lidx_index_verify checks every doc against its block's) */
+	lidx_bound bd = { 1, 2, { 2, 5 }, { 10, 40 }, 3, 4 };
+	static const struct { uint32_t tft, tfb, tl, bl; int in; } cov[] = {
+		{ 0, 2, 9, 10, 1 }, { 0, 3, 9, 10, 0 }, { 0, 3, 9, 40, 1 }, { 0, 5, 9, 39, 0 },
+		{ 0, 6, 9, 100, 0 }, { 3, 1, 4, 50, 1 }, { 4, 1, 4, 50, 0 }, { 2, 1, 3, 50, 0 },
+		{ 1, 0, 4, 0, 1 },
+	};
+	for (size_t i = 0; i < sizeof cov / sizeof *cov; i++)
+		if (lidx__bound_covers(&bd, cov[i].tft, cov[i].tfb, cov[i].tl, cov[i].bl) != cov[i].in)
+			fail_msg("bound covers case %zu: want %d", i, cov[i].in);
+	bd.known = 0;
+	assert_true(lidx__bound_covers(&bd, 99, 99, 0, 0));
 	/* a wrong checksum is caught before decoding */
 	fake f;
 	lidx_cursor c;
