@@ -292,6 +292,18 @@ int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max)
 	for (uint32_t k = c->pos_i; k < c->i; k++)
 		owed += c->tfb[k];
 	const uint8_t *pp = c->pp, *pend = c->pend;
+	/* 8 bytes at a time while they hold fewer ends than owed (a varint ends
+	   on a byte with the high bit clear), then byte by byte */
+	while (owed > 8 && pend - pp >= 8) {
+		uint64_t v;
+		memcpy(&v, pp, 8);
+		uint64_t ends = (~v & 0x8080808080808080ull) >> 7; /* a 1 per ending byte */
+		uint64_t n = (ends * 0x0101010101010101ull) >> 56;  /* their count */
+		if (n >= owed)
+			break;
+		owed -= n;
+		pp += 8;
+	}
 	while (owed && pp < pend)
 		owed -= !(*pp++ & 0x80);
 	if (owed)
