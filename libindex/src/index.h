@@ -75,9 +75,14 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
  *
  * Block-max pruning: lidx__cursor_shallow() enters the block that could hold
  * a target by headers alone (no doc decoded, doc unchanged); then
- * block_last is the last doc that block covers ((prev_last, block_last]) and
- * lidx__cursor_bound() reads its score bound. A cursor over several
- * segments should give the same three (block_last, shallow, bound).
+ * block_last is the last doc that block covers ((prev_last, block_last], or
+ * [0, block_last] when blk_first) and lidx__cursor_bound() reads its score
+ * bound.
+ *
+ * What search.c reads, so what a cursor over several segments (doc ids
+ * offset per segment) must keep true: doc, tf_title, tf_body; docs/tft/tfb
+ * [i .. n_in_block) of the decoded block (decoded set); block_last,
+ * prev_last and blk_first of the entered block; and the functions below.
  */
 typedef struct lidx_cursor {
 	const uint8_t *p, *end;     /* the next block's header; the list's end */

@@ -702,7 +702,6 @@ static int one_term(const lidx_query *q, size_t g)
  * (every other group's bound) is below theta is passed by its header,
  * undecoded (*skipped set): its stories cannot reach the top k (block-max).
  */
-static int alt_block_ub(eval *e, const qalt *al, ccur *cc, double *out);
 static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, uint32_t stamp,
                     double theta, double others, size_t *n_hits, int *skipped)
 {
