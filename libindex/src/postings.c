@@ -3,9 +3,9 @@
  * doc ids in order, skips whole 128-doc blocks by their last doc id, decodes
  * the block it stops in at once (doc ids and frequencies into arrays), and
  * decodes positions only when asked (phrases, snippets), passing the earlier
- * docs' positions in one byte scan), and the writer's half that computes a
- * block's score bound (block-max pruning). Used by search.c and
- * index_write.c. The layout is in format.h; every read is bounds-checked.
+ * docs' positions in one scan, 8 bytes at a time), and the writer's half
+ * that computes a block's score bound (block-max pruning). Used by search.c
+ * and index_write.c. The layout is in format.h; every read is bounds-checked.
  */
 #include <stddef.h>
 #include "index.h"
