@@ -720,8 +720,8 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
 				return rc;
 			if (c->decoded)
 				break;
-			if (!c->blk_first && c->prev_last + 1 >= end)
-				return 0; /* it starts after the window */
+			if ((c->blk_first ? c->prev_last : c->prev_last + 1) >= end)
+				return 0; /* it starts after the window (a list's first block at its segment's base) */
 			double ub;
 			if ((rc = alt_block_ub(e, al, cc, &ub)) < 0)
 				return rc;
