@@ -602,6 +602,68 @@ static void test_index_cursor_walk(void **state)
 	lidx_index_close(ix);
 }
 
+/*
+ * A cursor over segments (as segset.c opens it): two chained lists, the
+ * first with deleted stories, the second offset by its base. A block whose
+ * docs are all deleted is stepped over; ids are global, block_last and
+ * prev_last too; a deleted doc's positions are passed; a shallow move
+ * crosses into the next segment; a block past its segment's stories is
+ * corrupt.
+ */
+static void test_index_cursor_segments(void **state)
+{
+	(void)state;
+	/* block A: docs 0, 1 (tf_body 1: positions 3, 5); block B: docs 2 (7), 4 (1, 2) */
+	static const uint8_t list[] = {
+		2, 1, 6, 2, 0, 0, 0, 1, 1, 0, 1, 3, 2,
+		2, 3, 6, 3, 0, 1, 0, 1, 2, 0, 2, 7, 1, 1,
+	};
+	uint8_t dead[1] = { 0x07 }; /* stories 0, 1, 2 of segment 0 */
+	static lidx_cursor c;
+	uint32_t pos[4];
+	for (int n_ids = 5; n_ids >= 4; n_ids--) {
+		memset(&c, 0, offsetof(lidx_cursor, docs));
+		c.parts[0].p = list, c.parts[0].end = list + sizeof list, c.parts[0].dead = dead;
+		c.parts[0].base = 0, c.parts[0].n_ids = 5;
+		c.parts[1].p = list, c.parts[1].end = list + sizeof list, c.parts[1].dead = NULL;
+		c.parts[1].base = 10, c.parts[1].n_ids = (uint32_t)n_ids;
+		c.n_parts = 2;
+		c.p = c.parts[0].p, c.end = c.parts[0].end, c.dead = dead, c.base = 0, c.n_ids = 5;
+		c.doc = 0;
+		assert_int_equal(lidx__cursor_seek(&c, 0), 0);
+		/* block A kept nothing: the cursor is on doc 4 of block B */
+		assert_int_equal(c.doc, 4);
+		assert_int_equal(c.n_in_block, 1);
+		assert_int_equal(c.block_last, 4);
+		assert_int_equal(c.prev_last, 1);
+		assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+		assert_int_equal(pos[0], 1);
+		assert_int_equal(pos[1], 2);
+		/* a shallow move into the next segment: global ids */
+		assert_int_equal(lidx__cursor_shallow(&c, 11), 0); /* (segment 1's block B not read yet) */
+		assert_int_equal(c.blk_first, 1);
+		assert_int_equal(c.prev_last, 10);
+		assert_int_equal(c.block_last, 11);
+		assert_int_equal(c.doc, 4); /* unchanged until a seek */
+		assert_int_equal(lidx__cursor_seek(&c, 11), 0);
+		assert_int_equal(c.doc, 11);
+		if (n_ids == 5) {
+			assert_int_equal(lidx__cursor_next(&c), 0);
+			assert_int_equal(c.doc, 12);
+			assert_int_equal(c.block_last, 14);
+			assert_int_equal(lidx__cursor_seek(&c, 13), 0);
+			assert_int_equal(c.doc, 14);
+			assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+			assert_int_equal(pos[1], 2);
+			assert_int_equal(lidx__cursor_next(&c), 0);
+			assert_int_equal(c.doc, UINT32_MAX);
+		} else {
+			/* block B of segment 1 ends at its story 4, past its 4 stories */
+			assert_int_equal(lidx__cursor_seek(&c, 12), LIDX_ECORRUPT);
+		}
+	}
+}
+
 static void test_index_cursor_seek(void **state)
 {
 	(void)state;
@@ -1283,6 +1345,7 @@ int main(void)
 		cmocka_unit_test(test_index_lexicon),
 		cmocka_unit_test(test_index_cursor_walk),
 		cmocka_unit_test(test_index_cursor_seek),
+		cmocka_unit_test(test_index_cursor_segments),
 		cmocka_unit_test(test_index_prefix),
 		cmocka_unit_test(test_index_stories),
 		cmocka_unit_test(test_index_empty),
