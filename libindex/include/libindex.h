@@ -384,10 +384,12 @@ typedef struct lidx_search_opts {
 
 /** Search algorithms: the same ranking, different speed (tests compare them). */
 enum {
-	LIDX_ALGO_AUTO = 0,     /**< MaxScore for short queries, windows for long ones */
+	LIDX_ALGO_AUTO = 0,     /**< windows when they apply (coord off, no exclusions),
+	                             else MaxScore */
 	LIDX_ALGO_MAXSCORE = 1, /**< document at a time, MaxScore pruning */
 	LIDX_ALGO_WINDOWS = 2,  /**< term at a time in windows of stories, MaxScore across
-	                             windows (no exclusions) */
+	                             windows and block-max skipping (no coord, no
+	                             exclusions: else MaxScore) */
 	LIDX_ALGO_EXHAUSTIVE = 3 /**< windows scoring every posting: the reference the
 	                              others are tested against; exact total */
 };
@@ -436,7 +438,10 @@ typedef struct lidx_results {
 	                           more matches than limit), so stories that have only
 	                           those words were not counted. The window scorer
 	                           (LIDX_ALGO_WINDOWS) prunes the same way across
-	                           windows; LIDX_ALGO_EXHAUSTIVE always counts all.
+	                           windows, and also passes whole postings blocks
+	                           whose score bound cannot reach the top (so even
+	                           a one-word query's total can be a lower bound);
+	                           LIDX_ALGO_EXHAUSTIVE always counts all.
 	                           For lidx_match_search() see there. */
 	lidx_hit *dups;       /**< lidx_search_dedup(): near-duplicates of the hits,
 	                           left out of hits, best first (NULL otherwise) */

@@ -45,10 +45,19 @@
  *               blocks of 16 (the first of a block has prefix 0)
  *   lexentry := varint(prefix) varint(suffix_len) suffix varint(df)
  *               varint(post_offset) varint(post_len) post_crc:u32
+ *               post_crc: zlib's CRC32 of the list's bytes
  *   POST (8) := the postings lists, one after another
  *   postings := pblock+                       (one list per term, df docs)
  *   pblock   := varint(n_docs <= 128) varint(last_doc - prev_last)
- *               varint(doc_bytes) varint(pos_bytes) docs positions
+ *               varint(doc_bytes) varint(pos_bytes) varint(bound_bytes)
+ *               bound docs positions
+ *   bound    := empty (no bound: a reader uses the term's global one) |
+ *               varint(n_pts <= 4) (varint(tf_body) varint(body_len)){n_pts}
+ *               varint(max_tf_title) [varint(min_title_len) if max_tf_title > 0]
+ *               the points bound every doc of the block that has the term in
+ *               its body (tf_body at most, body_len at least a point's: the
+ *               Pareto front, neighbours merged down to 4); min_title_len is
+ *               over the docs that have it in the title. Block-max pruning.
  *   docs     := (varint(doc - prev_doc) varint(tf_title) varint(tf_body)){n_docs}
  *               prev_doc starts at the previous block's last doc (0 at first)
  *   positions:= (varint(pos - prev_pos){tf_body}){n_docs}, prev_pos = 0 per doc
@@ -65,13 +74,13 @@
  *
  * A reader checks the header and every section's CRC except POST's and
  * STORE's at open (all of them with LIDX_OPEN_VERIFY); a postings list is
- * checked against its post_crc when first read, a store block by zlib.
+ * checked against its post_crc when first read (once per open index), a store block by zlib.
  */
 #ifndef LIDX_FORMAT_H
 #define LIDX_FORMAT_H
 
 #define LIDX_MAGIC "\x89" "CVX\r\n\x1a\n"
-#define LIDX_FORMAT_VERSION 2 /* 2: FILES holds ctime, inode, skip reason, content hash */
+#define LIDX_FORMAT_VERSION 3 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
 #define LIDX_ENGINE_REV 10 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates; 10: stemkeep.c (customers, developers, providers kept apart) */

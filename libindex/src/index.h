@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "format.h"
+#include "postings.h"
 
 /* segments an index may have: the main file and at most 7 more (segset.c) */
 #define LIDX_MAX_SEGS 8
@@ -44,7 +45,7 @@ struct lidx_index {
 	uint8_t *block[LIDX_BLOCK_CACHE];
 	size_t block_len[LIDX_BLOCK_CACHE];
 	unsigned block_next;  /* the slot to replace next (round robin) */
-	/* a CRC-checked flag per term's postings (bit set) */
+	/* a flag per term whose postings passed their check (post_crc, format.h) */
 	uint8_t *post_checked;
 	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */
 	uint32_t n_grouped;
@@ -72,7 +73,7 @@ typedef struct lidx_term {
 	uint32_t df;          /* stories holding it (not deleted ones) */
 	const uint8_t *post;  /* postings bytes */
 	uint64_t post_len;
-	uint32_t post_crc;
+	uint32_t post_crc;    /* lidx__post_crc() of the bytes */
 	/* a segmented index: the lists to chain, in segment order (0: one file) */
 	uint32_t n_parts;
 	lidx_term_part part[LIDX_MAX_SEGS];
@@ -91,30 +92,68 @@ int lidx__term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max
  * in is decoded at once into docs/tft/tfb (a tight loop; moving to the next
  * doc is then an index step); blocks that end before a seek's target are
  * skipped by their header. Positions stay encoded until asked for.
+ *
+ * Block-max pruning: lidx__cursor_shallow() enters the block that could hold
+ * a target by headers alone (no doc decoded, doc unchanged); then
+ * block_last is the last doc that block covers ((prev_last, block_last], or
+ * [prev_last, block_last] when blk_first) and lidx__cursor_bound() reads its
+ * score bound.
+ *
+ * Segments: a cursor chains the segments' lists (parts[]), their ids offset
+ * by each segment's base. Every doc id it shows is global: doc, docs[],
+ * block_last and prev_last (a list's first block has prev_last = base);
+ * only the decoding inside postings.c works in local ids. Deleted stories
+ * are left out of a block as it is decoded, so a decoded block may keep
+ * fewer docs than its header covers, docs[n_in_block - 1] may be below
+ * block_last, and a seek never stops in a block that keeps no doc at or
+ * after its target. A block's bound covers all its docs, deleted ones too:
+ * still an upper bound of the kept ones.
+ *
+ * What search.c reads, so what must stay true of every cursor: doc,
+ * tf_title, tf_body; docs/tft/tfb [i .. n_in_block) of the decoded block
+ * (decoded set); block_last, prev_last and blk_first of the entered block
+ * (global ids; the block's ranges of two segments never overlap); and the
+ * functions below.
  */
 typedef struct lidx_cursor {
-	const uint8_t *p, *end;     /* blocks not yet entered */
-	const uint8_t *pp, *pend;   /* positions of the current block, from doc pos_i's */
-	uint32_t n_in_block, i;     /* docs decoded in the current block; the current one */
+	const uint8_t *p, *end;     /* the next block's header; the current list's end */
+	const uint8_t *bp, *dp;     /* the entered block's bound [bp, dp) and docs [dp, pp) */
+	const uint8_t *pp, *pend;   /* its positions, from doc pos_i's */
+	uint32_t n_in_block, i;     /* docs kept of the decoded block (0 until it is); the current one */
+	uint32_t blk_n;             /* docs in the entered block (its header) */
 	uint32_t pos_i;             /* the doc of the block whose positions pp points at */
 	uint32_t block_last, prev_last;
 	uint32_t doc, tf_title, tf_body;
-	int started, have_block;
+	int have_block, decoded, blk_first;
 	int corrupt;
 	uint32_t df;
 	/* segments: the lists chained after this one, each with the offset of
-	   its doc ids and its deleted stories (a bitmap of local ids, NULL for
-	   none); the current list's are base and dead */
-	uint32_t base, part, n_parts;
+	   its doc ids, its deleted stories (a bitmap of local ids, NULL for
+	   none) and its story count (local ids are below it); the current
+	   list's are base, dead and n_ids (one file: 0, NULL, UINT32_MAX) */
+	uint32_t base, n_ids, part, n_parts;
 	const uint8_t *dead;
-	struct { const uint8_t *p, *end, *dead; uint32_t base; } parts[LIDX_MAX_SEGS];
+	struct { const uint8_t *p, *end, *dead; uint32_t base, n_ids; } parts[LIDX_MAX_SEGS];
 	/* the current block, decoded (not zeroed at open); deleted docs are left
 	   out, pskip[k] counts the positions of those just before doc k */
 	uint32_t docs[LIDX_POST_BLOCK], tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK];
 	uint32_t pskip[LIDX_POST_BLOCK];
 } lidx_cursor;
 
-/* Open a cursor on t's postings (checks the CRC the first time). */
+/*
+ * A block's score bound (format.h): docs' (tf_body, body_len) points that
+ * bound every doc of the block (tf at most, length at least that of one of
+ * them), and the largest tf_title with the shortest title_len of the docs
+ * that have the term in the title. known == 0: the block carries none.
+ */
+typedef struct lidx_bound {
+	int known;
+	uint32_t n;
+	uint32_t tfb[LIDX_BOUND_PTS], bl[LIDX_BOUND_PTS];
+	uint32_t tft, tl;
+} lidx_bound;
+
+/* Open a cursor on t's postings (checks them against post_crc the first time). */
 int lidx__cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c);
 /* Move to the first doc >= target. 0, or LIDX_ECORRUPT. */
 int lidx__cursor_seek(lidx_cursor *c, uint32_t target);
@@ -122,7 +161,7 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 {
 	/* the next doc of a decoded block: an index step (most calls) */
 	uint32_t k = c->i + 1;
-	if (c->started && k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
+	if (k < c->n_in_block && !c->corrupt && c->doc != UINT32_MAX) {
 		/* (a block holds its kept docs only: none is deleted) */
 		c->i = k;
 		c->doc = c->docs[k];
@@ -132,6 +171,28 @@ static inline int lidx__cursor_next(lidx_cursor *c)
 	}
 	return lidx__cursor_seek(c, c->doc == UINT32_MAX ? UINT32_MAX : c->doc + 1);
 }
+/*
+ * Make the decoded block's doc k (c->i < k < c->n_in_block) the current one:
+ * for a caller that reads docs/tft/tfb[c->i ..] a block at a time.
+ */
+static inline void lidx__cursor_to(lidx_cursor *c, uint32_t k)
+{
+	c->i = k;
+	c->doc = c->docs[k];
+	c->tf_title = c->tft[k];
+	c->tf_body = c->tfb[k];
+}
+/*
+ * Enter the block whose range holds target (the first that ends at or after
+ * it) by headers only: the docs before target count as passed, so the next
+ * seek must ask for target or later. doc is left as it was (UINT32_MAX if
+ * no block is left). 0, or LIDX_ECORRUPT.
+ */
+int lidx__cursor_shallow(lidx_cursor *c, uint32_t target);
+/* The entered block's bound into out (out->known 0 if it has none). */
+int lidx__cursor_bound(lidx_cursor *c, lidx_bound *out);
+/* 1 if a doc with these frequencies and field lengths is under bound b (or b is unknown). */
+int lidx__bound_covers(const lidx_bound *b, uint32_t tft, uint32_t tfb, uint32_t tl, uint32_t bl);
 /* Decode the current doc's positions into out (tf_body of them). */
 int lidx__cursor_positions(lidx_cursor *c, uint32_t *out, uint32_t max);
 

@@ -641,9 +641,18 @@ int lidx_index_verify(lidx_index *ix, lidx_err *err)
 			lidx_cursor c;
 			if (lidx__cursor_open(ix, &t, &c) < 0)
 				return CORRUPT("postings checksum");
-			uint32_t n = 0;
+			uint32_t n = 0, bound_of = UINT32_MAX;
+			lidx_bound bd;
 			while (c.doc != UINT32_MAX) {
 				n++;
+				/* the block's score bound covers each of its docs (block-max relies on it) */
+				lidx_docinfo di;
+				if (c.block_last != bound_of && lidx__cursor_bound(&c, &bd) < 0)
+					return CORRUPT("postings bound");
+				bound_of = c.block_last;
+				if (lidx__doc_info(ix, c.doc, &di) < 0 ||
+				    !lidx__bound_covers(&bd, c.tf_title, c.tf_body, di.title_len, di.body_len))
+					return CORRUPT("postings bound");
 				if (lidx__cursor_next(&c) < 0)
 					return CORRUPT("postings");
 			}

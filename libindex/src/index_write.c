@@ -19,6 +19,7 @@
 #include <zlib.h>
 #include "common.h"
 #include "format.h"
+#include "postings.h"
 #include "store_write.h"
 #include "dedup.h"
 
@@ -720,9 +721,11 @@ static uint64_t sort_prefix(const uint8_t *s, size_t n)
 	return v;
 }
 
-/* Re-block one term's postings into pblocks (format.h) appended to out. */
-static int write_postings(bterm *t, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf *tmp_pos)
+/* Re-block one term's postings into pblocks (format.h) appended to out;
+   docs: the DOCS section (each story's field lengths, for the block bounds). */
+static int write_postings(bterm *t, const uint8_t *docs, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf *tmp_pos)
 {
+	uint32_t bt[LIDX_POST_BLOCK], bb[LIDX_POST_BLOCK], btl[LIDX_POST_BLOCK], bbl[LIDX_POST_BLOCK];
 	/* a title-only term has no positions: pos.p may be NULL (NULL + 0 is UB) */
 	const uint8_t *dp = t->docs.p, *de = t->docs.len ? t->docs.p + t->docs.len : dp;
 	const uint8_t *pp = t->pos.p, *pe = t->pos.len ? t->pos.p + t->pos.len : pp;
@@ -738,6 +741,10 @@ static int write_postings(bterm *t, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf 
 			    lidx_get_varint32(&dp, de, &tfb) < 0)
 				return LIDX_EINVAL; /* our own buffer: cannot happen */
 			doc += gap;
+			bt[k] = tft;
+			bb[k] = tfb;
+			btl[k] = lidx_rd32(docs + (size_t)doc * LIDX_DOC_SIZE + 12);
+			bbl[k] = lidx_rd32(docs + (size_t)doc * LIDX_DOC_SIZE + 16);
 			if ((rc = lidx_buf_varint(tmp_docs, doc - block_prev)) < 0 ||
 			    (rc = lidx_buf_varint(tmp_docs, tft)) < 0 ||
 			    (rc = lidx_buf_varint(tmp_docs, tfb)) < 0)
@@ -756,6 +763,7 @@ static int write_postings(bterm *t, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf 
 		    (rc = lidx_buf_varint(out, doc - prev_last)) < 0 ||
 		    (rc = lidx_buf_varint(out, tmp_docs->len)) < 0 ||
 		    (rc = lidx_buf_varint(out, tmp_pos->len)) < 0 ||
+		    (rc = lidx__post_bound_put(out, bt, bb, btl, bbl, n)) < 0 ||
 		    (rc = lidx_buf_put(out, tmp_docs->p, tmp_docs->len)) < 0 ||
 		    (rc = lidx_buf_put(out, tmp_pos->p, tmp_pos->len)) < 0)
 			return rc;
@@ -808,11 +816,11 @@ static int write_all(lidx_builder *b, writer *w)
 		}
 		bterm *t = &b->terms[order[i].id];
 		pb.len = 0;
-		if ((rc = write_postings(t, &pb, &td, &tp)) < 0)
+		if ((rc = write_postings(t, b->docs.p, &pb, &td, &tp)) < 0)
 			goto done;
 		post_off[i] = w->off - post_start;
 		post_len[i] = pb.len;
-		post_crc[i] = pb.len ? (uint32_t)crc32_z(0, pb.p, pb.len) : 0;
+		post_crc[i] = lidx__post_crc(pb.p, pb.len);
 		if ((rc = w_bytes(w, pb.p, pb.len, &crc)) < 0)
 			goto done;
 	}

@@ -64,6 +64,9 @@ typedef struct ccur {
 	uint32_t *pos;        /* positions of the current doc, when decoded */
 	uint32_t n_pos;
 	uint32_t pos_doc;     /* doc whose positions are in pos */
+	uint32_t ub_block;    /* the block (its last doc) whose bound is in ub */
+	int ub_set;
+	double ub;
 } ccur;
 
 typedef struct eval {
@@ -192,7 +195,8 @@ static int phrase_count(eval *e, qalt *al, size_t first, uint32_t *count)
 	}
 	/* for each position p of the first term, check p + off[k] in term k */
 	ccur *c0 = &e->cur[first];
-	uint32_t *idx = lidx__calloc(al->n_terms, sizeof *idx);
+	uint32_t small[16] = { 0 }; /* most phrases: no allocation per story (it was 1/4 of their cost) */
+	uint32_t *idx = al->n_terms <= 16 ? small : lidx__calloc(al->n_terms, sizeof *idx);
 	if (!idx)
 		return LIDX_ENOMEM;
 	for (uint32_t i = 0; i < c0->n_pos; i++) {
@@ -207,7 +211,8 @@ static int phrase_count(eval *e, qalt *al, size_t first, uint32_t *count)
 		}
 		*count += (uint32_t)ok;
 	}
-	lidx__free(idx);
+	if (idx != small)
+		lidx__free(idx);
 	return 0;
 }
 
@@ -458,9 +463,12 @@ static int hit_cmp(const void *x, const void *y)
  * score (MaxScore allows up to all of it): the stronger groups' own scores
  * then rule out most of their stories before any weak group's cursor
  * moves. Callgrind, 300- and 800-word queries over 78,270 technical
- * documents: 0.7 runs 18-20% fewer instructions than 1.0 (flat from 0.5 to 0.8).
+ * documents: 0.7 runs 18-20% fewer instructions than 1.0 (flat from 0.5 to
+ * 0.8). With block bounds and cheaper block decoding (format 3), over 66,000
+ * technical documents: 0.5 runs 3% (300 words) and 6% (800) fewer than 0.7,
+ * 26% fewer than 1.0; 0.2-0.4 more again.
  */
-#define WEAK_SHARE 0.7
+#define WEAK_SHARE 0.5
 
 typedef struct wstate {
 	double acc[WINDOW];       /* the story's score so far */
@@ -472,10 +480,14 @@ typedef struct wstate {
 	uint8_t in_tmp[WINDOW], in_acc[WINDOW];
 } wstate;
 
-static int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp);
+static inline int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
 {
-	if (w->norm_stamp[d] == stamp)
-		return 0;
+	return w->norm_stamp[d] == stamp ? 0 : win_norms_load(e, w, doc, d, stamp);
+}
+
+static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+{
 	lidx_docinfo di;
 	if (lidx__doc_info(e->ix, doc, &di) < 0)
 		return LIDX_ECORRUPT;
@@ -496,20 +508,37 @@ static double win_bm25f(const eval *e, const wstate *w, uint32_t d, double idf, 
 	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
 }
 
-/* Alternative a of group g over [base, end): its best score per story into w->tmp. */
+/*
+ * Alternative a of group g over [base, end): its best score per story into
+ * w->tmp. theta > 0: a story whose accumulator plus rest (the bounds of the
+ * groups not yet in it, this one's too) cannot reach theta is passed without
+ * looking at the other terms or positions (*skipped set).
+ */
 static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint32_t end,
-                   uint32_t stamp, size_t *n_t)
+                   uint32_t stamp, double theta, double rest, size_t *n_t, int *skipped)
 {
 	qalt *al = &e->q->groups[g].alts[a];
 	if (!al->present)
 		return 0;
 	size_t first = e->alt_cur[g][a];
-	lidx_cursor *c0 = &e->cur[first].c;
+	/* a phrase is led by its rarest term: the others only seek its stories */
+	uint32_t lead = 0;
+	for (uint32_t k = 1; k < al->n_terms; k++)
+		if (al->t[k].df < al->t[lead].df)
+			lead = k;
+	lidx_cursor *c0 = &e->cur[first + lead].c;
 	int rc = lidx__cursor_seek(c0, base);
 	while (rc == 0 && c0->doc < end) {
 		uint32_t doc = c0->doc, d = doc - base, n = 0;
 		int all = 1;
-		for (uint32_t k = 1; k < al->n_terms && all && rc == 0; k++) {
+		if (theta > 0 && ((w->in_acc[d] ? w->acc[d] : 0) + rest) * (1.0 + 1e-9) < theta) {
+			*skipped = 1;
+			rc = lidx__cursor_next(c0);
+			continue;
+		}
+		for (uint32_t k = 0; k < al->n_terms && all && rc == 0; k++) {
+			if (k == lead)
+				continue;
 			rc = lidx__cursor_seek(&e->cur[first + k].c, doc);
 			all = e->cur[first + k].c.doc == doc;
 		}
@@ -533,11 +562,214 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 	return rc;
 }
 
+/* ---- block-max bounds ------------------------------------------------------------ */
+
+/* BM25F's length norm of a field (as bm25f()); a field length of 0 when the
+   norm would be 0 (b = 1) is taken as 1, the shortest that scores. */
+static double len_norm(double b, double len, double avg)
+{
+	if (!(avg > 0))
+		return 1;
+	double n = 1 - b + b * len / avg;
+	return n > 0 ? n : 1 - b + b * (len < 1 ? 1 : len) / avg;
+}
+
+/* The largest tf~ (BM25F's weighted, length-normalized frequency) of a doc
+   in a block with bound bd (HUGE_VAL if unknown); body_only: a phrase's,
+   which counts body occurrences only and never more than each term's. */
+static double bound_tf(const eval *e, const lidx_bound *bd, int body_only)
+{
+	const lidx_search_opts *o = e->o;
+	if (!bd->known)
+		return HUGE_VAL;
+	double tf = 0, tb = 0;
+	if (bd->tft && !body_only)
+		tf = o->w_title * bd->tft / len_norm(o->b_title, bd->tl, e->ix->avg_title);
+	for (uint32_t k = 0; k < bd->n; k++) {
+		double t = bd->tfb[k] / len_norm(o->b, bd->bl[k], e->ix->avg_body);
+		if (t > tb)
+			tb = t;
+	}
+	return tf + tb;
+}
+
+/* The score of alternative al at tf~ tf (its global bound for HUGE_VAL). */
+static double tf_score(const eval *e, const qalt *al, double tf)
+{
+	const lidx_search_opts *o = e->o;
+	if (tf == HUGE_VAL)
+		return al->w * al->idf * (o->k1 + 1);
+	return tf > 0 ? al->w * al->idf * tf * (o->k1 + 1) / (o->k1 + tf) : 0;
+}
+
+static double bound_score(const eval *e, const qalt *al, const lidx_bound *bd)
+{
+	return tf_score(e, al, bound_tf(e, bd, 0));
+}
+
+/*
+ * The most single-term alternative al can score in the block cursor c has
+ * entered (by lidx__cursor_shallow): BM25F's tf part rises with the
+ * frequencies and falls with the lengths, so the block bound's points give
+ * its largest tf~ (Ding & Suel 2011, "Faster top-k document retrieval using
+ * block-max indexes", with BM25F's two fields bounded apart). A block with
+ * no bound gets the alternative's global one. Cached per block.
+ */
+static int alt_block_ub(eval *e, const qalt *al, ccur *cc, double *out)
+{
+	lidx_cursor *c = &cc->c;
+	if (c->doc == UINT32_MAX) {
+		*out = 0;
+		return 0;
+	}
+	if (cc->ub_set && cc->ub_block == c->block_last) {
+		*out = cc->ub;
+		return 0;
+	}
+	lidx_bound bd;
+	int rc = lidx__cursor_bound(c, &bd);
+	if (rc < 0)
+		return rc;
+	double ub = bound_score(e, al, &bd);
+	cc->ub_block = c->block_last;
+	cc->ub_set = 1;
+	cc->ub = ub;
+	*out = ub;
+	return 0;
+}
+
+/*
+ * The most group g can add to story doc, by the blocks that could hold doc
+ * (its cursors are moved there by headers: the next seek must be to doc or
+ * later). A phrase alternative keeps its global bound.
+ */
+static int group_block_ub(eval *e, size_t g, uint32_t doc, double *out)
+{
+	qgroup *gr = &e->q->groups[g];
+	double best = 0;
+	*out = 0;
+	for (uint32_t a = 0; a < gr->n_alts; a++) {
+		qalt *al = &gr->alts[a];
+		if (!al->present)
+			continue;
+		size_t first = e->alt_cur[g][a];
+		double u;
+		if (al->n_terms > 1) {
+			/* a phrase: at most the body tf~ of each term's block */
+			double tf = HUGE_VAL;
+			for (uint32_t k = 0; k < al->n_terms; k++) {
+				lidx_cursor *c = &e->cur[first + k].c;
+				lidx_bound bd;
+				int rc = lidx__cursor_shallow(c, doc);
+				if (rc == 0 && c->doc != UINT32_MAX && !(c->decoded && c->doc > doc))
+					rc = lidx__cursor_bound(c, &bd);
+				else
+					bd = (lidx_bound){ .known = 1 }; /* no doc at doc: tf~ 0 */
+				if (rc < 0)
+					return rc;
+				double t = bound_tf(e, &bd, 1);
+				if (t < tf)
+					tf = t;
+			}
+			u = tf_score(e, al, tf);
+		} else {
+			ccur *cc = &e->cur[first];
+			int rc = lidx__cursor_shallow(&cc->c, doc);
+			if (rc == 0 && cc->c.doc != UINT32_MAX && cc->c.decoded && cc->c.doc > doc)
+				u = 0; /* the decoded block has no doc at doc: nothing to add */
+			else if (rc < 0 || (rc = alt_block_ub(e, al, cc, &u)) < 0)
+				return rc;
+		}
+		if (u > best)
+			best = u;
+	}
+	*out = gr->weight * best;
+	return 0;
+}
+
+/* Group g is one single-term alternative (most groups of a long query). */
+static int one_term(const lidx_query *q, size_t g)
+{
+	const qgroup *gr = &q->groups[g];
+	return gr->n_alts == 1 && gr->alts[0].n_terms == 1 && gr->alts[0].present;
+}
+
+/*
+ * A group of one single-term alternative (most groups of a long query) over
+ * [base, end): the cursor's decoded block is read in place and the scores go
+ * straight into the accumulators, with the same arithmetic as win_alt() and
+ * the accumulation after it (so the same bits), about half the instructions.
+ * theta > 0: a block whose bound (times the group's weight) plus others
+ * (every other group's bound) is below theta is passed by its header,
+ * undecoded (*skipped set): its stories cannot reach the top k (block-max).
+ */
+static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, uint32_t stamp,
+                    double theta, double others, size_t *n_hits, int *skipped)
+{
+	qgroup *gr = &e->q->groups[g];
+	const qalt *al = &gr->alts[0];
+	ccur *cc = &e->cur[e->alt_cur[g][0]];
+	lidx_cursor *c = &cc->c;
+	const lidx_search_opts *o = e->o;
+	const double gw = gr->weight, aw = al->w, idf = al->idf, k1 = o->k1, wt = o->w_title;
+	uint32_t from = base;
+	int rc;
+	for (;;) {
+		while (theta > 0) {
+			/* the block that could hold from, by its header */
+			if ((rc = lidx__cursor_shallow(c, from)) < 0 || c->doc == UINT32_MAX)
+				return rc;
+			if (c->decoded)
+				break;
+			if ((c->blk_first ? c->prev_last : c->prev_last + 1) >= end)
+				return 0; /* it starts after the window (a list's first block at its segment's base) */
+			double ub;
+			if ((rc = alt_block_ub(e, al, cc, &ub)) < 0)
+				return rc;
+			if ((gw * ub + others) * (1.0 + 1e-9) >= theta)
+				break;
+			*skipped = 1;
+			if (c->block_last >= end - 1)
+				return 0;
+			from = c->block_last + 1;
+		}
+		if ((rc = lidx__cursor_seek(c, from)) < 0 || c->doc >= end)
+			return rc;
+		uint32_t k = c->i, n = c->n_in_block;
+		for (; k < n && c->docs[k] < end; k++) {
+			uint32_t doc = c->docs[k], d = doc - base;
+			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
+				return rc;
+			double nt = w->nt[d], nb = w->nb[d];
+			double tf = (nt > 0 ? wt * c->tft[k] / nt : 0) + (nb > 0 ? c->tfb[k] / nb : 0);
+			double sc = idf * tf * (k1 + 1) / (k1 + tf);
+			sc *= aw;
+			if (!w->in_acc[d]) {
+				w->in_acc[d] = 1;
+				w->acc[d] = 0;
+				w->hits[(*n_hits)++] = (uint16_t)d;
+			}
+			w->acc[d] += gw * (sc > 0 ? sc : 0); /* win_alt keeps the best of 0 and sc */
+		}
+		if (k < n) {
+			lidx__cursor_to(c, k); /* the first doc at or after end */
+			return 0;
+		}
+		lidx__cursor_to(c, n - 1);
+		if (c->block_last >= end - 1)
+			return 0;
+		from = c->block_last + 1; /* the next block */
+	}
+}
+
 /*
  * The groups that MaxScore leaves out of a window (rank below n_ne) for the
  * candidate story doc, whose essential groups sum to *sum: each group's
  * cursors seek doc, strongest group first, until what is left to add cannot
- * lift the story to the k-th best score (then *sum = -1: dropped).
+ * lift the story to the k-th best score (then *sum = -1: dropped). Before a
+ * group's postings are decoded, its bound in the block that could hold doc
+ * replaces its global one: a story that cannot make the top k with it is
+ * dropped by block headers alone (block-max MaxScore).
  */
 static int win_weak_groups(eval *e, const size_t *order, const double *pub, size_t n_ne, uint32_t doc,
                            double theta, double *sum)
@@ -551,15 +783,21 @@ static int win_weak_groups(eval *e, const size_t *order, const double *pub, size
 			return 0;
 		}
 		size_t g = order[k], a, b;
-		double gs;
-		group_cursors(e, g, &a, &b);
-		for (size_t ci = a; ci < b; ci++) {
-			int rc = lidx__cursor_seek(&e->cur[ci].c, doc);
-			if (rc < 0)
-				return rc;
-		}
-		int rc = group_score(e, g, doc, &di, &gs);
+		double gs, bub;
+		int rc = group_block_ub(e, g, doc, &bub);
 		if (rc < 0)
+			return rc;
+		if ((*sum + bub + (k ? pub[k - 1] : 0)) * (1.0 + 1e-9) < theta) {
+			*sum = -1;
+			return 0;
+		}
+		if (bub <= 0)
+			continue; /* no doc of the group's blocks can be doc */
+		group_cursors(e, g, &a, &b);
+		for (size_t ci = a; ci < b; ci++)
+			if ((rc = lidx__cursor_seek(&e->cur[ci].c, doc)) < 0)
+				return rc;
+		if ((rc = group_score(e, g, doc, &di, &gs)) < 0)
 			return rc;
 		if (gs > 0)
 			*sum += e->q->groups[g].weight * gs;
@@ -609,12 +847,33 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		double theta = n == limit ? heap[0].score : -1;
 		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < WEAK_SHARE * theta)
 			n_ne++;
+		/*
+		 * The essential groups of one single term first (win_term), then the
+		 * others (phrases, several alternatives: a phrase's positions are a
+		 * long query's costliest postings): by then a story's accumulator
+		 * holds the first ones' scores, and a story that cannot reach theta
+		 * with the bounds of the groups still to come is not matched against
+		 * a phrase at all.
+		 */
+		double gate = prune && n == limit ? theta : 0, rest = n_ne ? pub[n_ne - 1] : 0;
+		int skipped = 0;
+		for (size_t g = 0; g < ng; g++)
+			if (rank[g] >= n_ne && !one_term(q, g))
+				rest += group_ub(e, g);
+		for (size_t g = 0; g < ng && rc == 0; g++) {
+			if (rank[g] < n_ne || !one_term(q, g))
+				continue; /* non-essential: looked up per candidate below; or below */
+			/* what this group's story must add to reach theta with every other group's bound */
+			double others = pub[ng - 1] - group_ub(e, g);
+			rc = win_term(e, w, g, base, end, win + 1, gate, others, &n_hits, &skipped);
+		}
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
-			if (rank[g] < n_ne)
-				continue; /* non-essential: looked up per candidate below */
+			if (rank[g] < n_ne || one_term(q, g))
+				continue;
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
-				rc = win_alt(e, w, g, a, base, end, win + 1, &n_t);
+				rc = win_alt(e, w, g, a, base, end, win + 1, gate, rest, &n_t, &skipped);
+			rest -= group_ub(e, g);
 			double gw = q->groups[g].weight;
 			for (size_t i = 0; i < n_t; i++) {
 				uint16_t d = w->touched[i];
@@ -627,6 +886,8 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 				w->acc[d] += gw * w->tmp[d];
 			}
 		}
+		if (skipped)
+			res->total_exact = 0;
 		if (n_ne) {
 			/* a story that has only weak groups is never a candidate, so never counted */
 			res->total_exact = 0;
@@ -706,8 +967,12 @@ static int search_core(lidx_index *ix, lidx_query *q, const lidx_search_opts *op
 	size_t n_neg = 0;
 	for (size_t g = 0; g < q->n_groups; g++)
 		n_neg += q->groups[g].negate != 0;
+	/* AUTO: the window scorer whenever it applies (coord off, nothing
+	   excluded): with block-max skipping it also beats MaxScore on short
+	   queries (callgrind, 200 1-3 word queries over 66,000 technical
+	   documents: 42% fewer instructions) */
 	int windows = opts->algo == LIDX_ALGO_WINDOWS || opts->algo == LIDX_ALGO_EXHAUSTIVE ||
-	              (opts->algo == LIDX_ALGO_AUTO && q->n_groups > COORD_MAX_GROUPS);
+	              opts->algo == LIDX_ALGO_AUTO;
 	if (windows && !e.coord && !n_neg) {
 		if ((rc = search_windows(&e, heap, limit, &n, res, opts->algo != LIDX_ALGO_EXHAUSTIVE)) < 0)
 			goto done;

@@ -598,8 +598,7 @@ int lidx__segs_cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 		lidx_index *x = ss->seg[pt->seg];
 		uint8_t bit = (uint8_t)(1u << (pt->ord & 7));
 		if (!(x->post_checked[pt->ord >> 3] & bit)) {
-			uint32_t crc = pt->post_len ? (uint32_t)crc32_z(0, pt->post, pt->post_len) : 0;
-			if (crc != pt->post_crc)
+			if (lidx__post_crc(pt->post, pt->post_len) != pt->post_crc)
 				return LIDX_ECORRUPT;
 			x->post_checked[pt->ord >> 3] |= bit;
 		}
@@ -607,12 +606,14 @@ int lidx__segs_cursor_open(lidx_index *ix, const lidx_term *t, lidx_cursor *c)
 		c->parts[k].end = pt->post + pt->post_len;
 		c->parts[k].dead = ss->dead[pt->seg];
 		c->parts[k].base = ss->base[pt->seg];
+		c->parts[k].n_ids = x->n_stories;
 	}
 	c->n_parts = t->n_parts;
 	c->p = c->parts[0].p;
 	c->end = c->parts[0].end;
 	c->dead = c->parts[0].dead;
 	c->base = c->parts[0].base;
+	c->n_ids = c->parts[0].n_ids;
 	c->df = t->df;
 	c->doc = 0;
 	return lidx__cursor_seek(c, 0);

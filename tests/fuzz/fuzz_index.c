@@ -67,7 +67,7 @@ static void fix_crcs(uint8_t *m, size_t n)
 			    end - p < 4)
 				break;
 			if (off <= post_len && len <= post_len - off)
-				wr32((uint8_t *)p, len ? (uint32_t)crc32_z(0, post + off, len) : 0);
+				wr32((uint8_t *)p, lidx__post_crc(post + off, len));
 			p += 4;
 		}
 	}

@@ -204,7 +204,10 @@ static void test_index_varint_roundtrip(void **state)
 	assert_true(lidx_get_varint(&p, bad + sizeof bad, &v) < 0);
 }
 
-/* Encode docs per format.h's postings grammar (independently of the builder). */
+/* Encode docs per format.h's postings grammar (independently of the builder);
+   the block bounds from the writer's function, for made-up field lengths. */
+#define TEST_TL(doc) (1 + (doc) % 7)
+#define TEST_BL(doc) (3 + ((doc) * 2654435761u >> 7) % 300)
 typedef struct pdoc {
 	uint32_t doc, tft, tfb;
 	uint32_t pos[4];
@@ -229,10 +232,18 @@ static void encode_postings(const pdoc *d, size_t n, lidx_buf *out)
 			}
 		}
 		uint32_t last = d[i + m - 1].doc;
+		uint32_t tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK], tl[LIDX_POST_BLOCK], bl[LIDX_POST_BLOCK];
+		for (size_t k = 0; k < m; k++) {
+			tft[k] = d[i + k].tft;
+			tfb[k] = d[i + k].tfb;
+			tl[k] = TEST_TL(d[i + k].doc);
+			bl[k] = TEST_BL(d[i + k].doc);
+		}
 		assert_int_equal(lidx_buf_varint(out, m), 0);
 		assert_int_equal(lidx_buf_varint(out, last - prev_last), 0);
 		assert_int_equal(lidx_buf_varint(out, docs.len), 0);
 		assert_int_equal(lidx_buf_varint(out, pos.len), 0);
+		assert_int_equal(lidx__post_bound_put(out, tft, tfb, tl, bl, (uint32_t)m), 0);
 		assert_int_equal(lidx_buf_put(out, docs.p, docs.len), 0);
 		assert_int_equal(lidx_buf_put(out, pos.p, pos.len), 0);
 		lidx_buf_free(&docs);
@@ -253,6 +264,30 @@ static int open_raw(fake *f, const uint8_t *p, size_t len, uint32_t df, lidx_cur
 	f->ix.post_checked = f->checked;
 	lidx_term t = { .df = df, .post = p, .post_len = len, .post_crc = (uint32_t)crc32_z(0, p, len) };
 	return lidx__cursor_open(&f->ix, &t, c);
+}
+
+/* The block's bound covers doc d: some point has at least its tf_body at
+   most its body length; the title part at least its tf_title, at most its title length. */
+static void check_bound(lidx_cursor *c, const pdoc *d)
+{
+	lidx_bound b;
+	assert_int_equal(lidx__cursor_bound(c, &b), 0);
+	assert_true(b.known);
+	assert_true(b.n >= 1 || d->tfb == 0);
+	assert_true(b.n <= LIDX_BOUND_PTS);
+	int covered = d->tfb == 0;
+	for (uint32_t k = 0; k < b.n; k++) {
+		covered |= b.tfb[k] >= d->tfb && b.bl[k] <= TEST_BL(d->doc);
+		if (k) /* the front: longer bodies only with more tf */
+			assert_true(b.bl[k] > b.bl[k - 1] && b.tfb[k] > b.tfb[k - 1]);
+	}
+	if (!covered)
+		fail_msg("doc %u (tf_body %u, length %u) is not under the block's bound", d->doc, d->tfb,
+		         TEST_BL(d->doc));
+	assert_true(lidx__bound_covers(&b, d->tft, d->tfb, TEST_TL(d->doc), TEST_BL(d->doc)));
+	assert_true(b.tft >= d->tft);
+	if (d->tft)
+		assert_true(b.tl <= TEST_TL(d->doc));
 }
 
 static void test_index_postings_codec_roundtrip(void **state)
@@ -285,6 +320,7 @@ static void test_index_postings_codec_roundtrip(void **state)
 			assert_int_equal(c.doc, d[i].doc);
 			assert_int_equal(c.tf_title, d[i].tft);
 			assert_int_equal(c.tf_body, d[i].tfb);
+			check_bound(&c, &d[i]);
 			if (i % 2 == 0) {
 				uint32_t pos[4] = { 0 };
 				assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
@@ -315,6 +351,32 @@ static void test_index_postings_codec_roundtrip(void **state)
 			assert_int_equal(lidx__cursor_seek(&c, 0), 0);
 			assert_int_equal(c.doc, here);
 		}
+		/* shallow moves: the block that could hold the target, by headers; the
+		   doc stays; its bound covers the target; the seek that follows finds it */
+		for (size_t step = 1; step < 200; step *= 3) {
+			assert_int_equal(open_raw(&f, b.p, b.len, (uint32_t)n, &c), 0);
+			for (size_t i = 0; i < n; i += step) {
+				uint32_t before = c.doc;
+				assert_int_equal(lidx__cursor_shallow(&c, d[i].doc), 0);
+				assert_true(c.block_last >= d[i].doc);
+				assert_true(c.prev_last < d[i].doc || (c.blk_first && d[i].doc == 0) ||
+				            (c.decoded && c.docs[0] <= d[i].doc));
+				if (!c.decoded)
+					assert_int_equal(c.doc, before);
+				check_bound(&c, &d[i]);
+				assert_int_equal(lidx__cursor_seek(&c, d[i].doc), 0);
+				assert_int_equal(c.doc, d[i].doc);
+				assert_int_equal(c.tf_body, d[i].tfb);
+				if (i % 2) { /* positions after a shallow move */
+					uint32_t pos[4] = { 0 };
+					assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+					assert_memory_equal(pos, d[i].pos, d[i].tfb * sizeof *pos);
+				}
+			}
+			/* past the last doc: exhausted */
+			assert_int_equal(lidx__cursor_shallow(&c, d[n - 1].doc + 1), 0);
+			assert_int_equal(c.doc, UINT32_MAX);
+		}
 		lidx_buf_free(&b);
 		free(d);
 	}
@@ -326,18 +388,19 @@ static void test_index_postings_malformed(void **state)
 	(void)state;
 	static const struct {
 		const char *name;
-		uint8_t bytes[16];
+		uint8_t bytes[20];
 		size_t len;
 	} cases[] = {
-		{ "zero docs in a block", { 0, 0, 0, 0 }, 4 },
-		{ "129 docs in a block", { 0x81, 0x01, 5, 3, 0 }, 5 },
-		{ "doc bytes past the end", { 1, 5, 9, 0, 5, 0, 1 }, 7 },
-		{ "gap past the block's last doc", { 1, 5, 3, 1, 6, 0, 1, 0 }, 8 },
-		{ "tf_title and tf_body both 0", { 1, 5, 3, 0, 5, 0, 0 }, 7 },
-		{ "last doc differs from the header", { 1, 5, 3, 1, 4, 0, 1, 0 }, 8 },
-		{ "doc bytes left over", { 1, 5, 4, 1, 5, 0, 1, 0, 0 }, 9 },
-		{ "a gap of 0 after the first doc", { 2, 5, 6, 2, 5, 0, 1, 0, 0, 1, 0, 0 }, 12 },
-		{ "a block that does not advance", { 1, 5, 3, 1, 5, 0, 1, 0, 1, 0, 3, 1, 0, 0, 1, 0 }, 16 },
+		{ "zero docs in a block", { 0, 0, 0, 0, 0 }, 5 },
+		{ "129 docs in a block", { 0x81, 0x01, 5, 3, 0, 0 }, 6 },
+		{ "doc bytes past the end", { 1, 5, 9, 0, 0, 5, 0, 1 }, 8 },
+		{ "bound bytes past the end", { 1, 5, 3, 1, 9, 5, 0, 1, 0 }, 9 },
+		{ "gap past the block's last doc", { 1, 5, 3, 1, 0, 6, 0, 1, 0 }, 9 },
+		{ "tf_title and tf_body both 0", { 1, 5, 3, 0, 0, 5, 0, 0 }, 8 },
+		{ "last doc differs from the header", { 1, 5, 3, 1, 0, 4, 0, 1, 0 }, 9 },
+		{ "doc bytes left over", { 1, 5, 4, 1, 0, 5, 0, 1, 0, 0 }, 10 },
+		{ "a gap of 0 after the first doc", { 2, 5, 6, 2, 0, 5, 0, 1, 0, 0, 1, 0, 0 }, 13 },
+		{ "a block that does not advance", { 1, 5, 3, 1, 0, 5, 0, 1, 0, 1, 0, 3, 1, 0, 0, 0, 1, 0 }, 18 },
 		{ "truncated varint", { 0x81 }, 1 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -355,10 +418,52 @@ static void test_index_postings_malformed(void **state)
 			fail_msg("case \"%s\": rc %d, doc %u", cases[i].name, rc, c.doc);
 		assert_int_equal(c.doc, UINT32_MAX);
 	}
-	/* a wrong CRC is caught before decoding */
+	/* a malformed block bound is LIDX_ECORRUPT when read (the docs decode) */
+	static const struct {
+		const char *name;
+		uint8_t bytes[16];
+		size_t len;
+	} bounds[] = {
+		{ "5 points", { 1, 5, 3, 1, 3, 5, 1, 1, 5, 0, 1, 0 }, 12 },
+		{ "a point with tf 0", { 1, 5, 3, 1, 4, 1, 0, 7, 0, 5, 0, 1, 0 }, 13 },
+		{ "bytes left over", { 1, 5, 3, 1, 5, 1, 1, 7, 0, 9, 5, 0, 1, 0 }, 14 },
+		{ "cut short", { 1, 5, 3, 1, 3, 1, 1, 7, 5, 0, 1, 0 }, 12 },
+	};
+	for (size_t i = 0; i < sizeof bounds / sizeof *bounds; i++) {
+		fake f;
+		lidx_cursor c;
+		lidx_bound bd;
+		assert_int_equal(open_raw(&f, bounds[i].bytes, bounds[i].len, 1, &c), 0);
+		assert_int_equal(c.doc, 5);
+		if (lidx__cursor_bound(&c, &bd) != LIDX_ECORRUPT)
+			fail_msg("bound \"%s\" read without an error", bounds[i].name);
+		assert_int_equal(c.doc, UINT32_MAX);
+	}
+	{ /* and a good one, for contrast: (tf 1, length 7), no title */
+		fake f;
+		lidx_cursor c;
+		lidx_bound bd;
+		static const uint8_t good[] = { 1, 5, 3, 1, 4, 1, 1, 7, 0, 5, 0, 1, 0 };
+		assert_int_equal(open_raw(&f, good, sizeof good, 1, &c), 0);
+		assert_int_equal(lidx__cursor_bound(&c, &bd), 0);
+		assert_true(bd.known && bd.n == 1 && bd.tfb[0] == 1 && bd.bl[0] == 7 && bd.tft == 0);
+	}
+	/* what a bound covers (lidx_index_verify checks every doc against its block's) */
+	lidx_bound bd = { 1, 2, { 2, 5 }, { 10, 40 }, 3, 4 };
+	static const struct { uint32_t tft, tfb, tl, bl; int in; } cov[] = {
+		{ 0, 2, 9, 10, 1 }, { 0, 3, 9, 10, 0 }, { 0, 3, 9, 40, 1 }, { 0, 5, 9, 39, 0 },
+		{ 0, 6, 9, 100, 0 }, { 3, 1, 4, 50, 1 }, { 4, 1, 4, 50, 0 }, { 2, 1, 3, 50, 0 },
+		{ 1, 0, 4, 0, 1 },
+	};
+	for (size_t i = 0; i < sizeof cov / sizeof *cov; i++)
+		if (lidx__bound_covers(&bd, cov[i].tft, cov[i].tfb, cov[i].tl, cov[i].bl) != cov[i].in)
+			fail_msg("bound covers case %zu: want %d", i, cov[i].in);
+	bd.known = 0;
+	assert_true(lidx__bound_covers(&bd, 99, 99, 0, 0));
+	/* a wrong checksum is caught before decoding */
 	fake f;
 	lidx_cursor c;
-	uint8_t ok[] = { 1, 5, 3, 1, 5, 0, 1, 0 };
+	uint8_t ok[] = { 1, 5, 3, 1, 0, 5, 0, 1, 0 };
 	memset(&f, 0, sizeof f);
 	f.ix.post_checked = f.checked;
 	lidx_term t = { .df = 1, .post = ok, .post_len = sizeof ok,
@@ -495,6 +600,68 @@ static void test_index_cursor_walk(void **state)
 	}
 	assert_int_equal(c.doc, UINT32_MAX);
 	lidx_index_close(ix);
+}
+
+/*
+ * A cursor over segments (as segset.c opens it): two chained lists, the
+ * first with deleted stories, the second offset by its base. A block whose
+ * docs are all deleted is stepped over; ids are global, block_last and
+ * prev_last too; a deleted doc's positions are passed; a shallow move
+ * crosses into the next segment; a block past its segment's stories is
+ * corrupt.
+ */
+static void test_index_cursor_segments(void **state)
+{
+	(void)state;
+	/* block A: docs 0, 1 (tf_body 1: positions 3, 5); block B: docs 2 (7), 4 (1, 2) */
+	static const uint8_t list[] = {
+		2, 1, 6, 2, 0, 0, 0, 1, 1, 0, 1, 3, 2,
+		2, 3, 6, 3, 0, 1, 0, 1, 2, 0, 2, 7, 1, 1,
+	};
+	uint8_t dead[1] = { 0x07 }; /* stories 0, 1, 2 of segment 0 */
+	static lidx_cursor c;
+	uint32_t pos[4];
+	for (int n_ids = 5; n_ids >= 4; n_ids--) {
+		memset(&c, 0, offsetof(lidx_cursor, docs));
+		c.parts[0].p = list, c.parts[0].end = list + sizeof list, c.parts[0].dead = dead;
+		c.parts[0].base = 0, c.parts[0].n_ids = 5;
+		c.parts[1].p = list, c.parts[1].end = list + sizeof list, c.parts[1].dead = NULL;
+		c.parts[1].base = 10, c.parts[1].n_ids = (uint32_t)n_ids;
+		c.n_parts = 2;
+		c.p = c.parts[0].p, c.end = c.parts[0].end, c.dead = dead, c.base = 0, c.n_ids = 5;
+		c.doc = 0;
+		assert_int_equal(lidx__cursor_seek(&c, 0), 0);
+		/* block A kept nothing: the cursor is on doc 4 of block B */
+		assert_int_equal(c.doc, 4);
+		assert_int_equal(c.n_in_block, 1);
+		assert_int_equal(c.block_last, 4);
+		assert_int_equal(c.prev_last, 1);
+		assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+		assert_int_equal(pos[0], 1);
+		assert_int_equal(pos[1], 2);
+		/* a shallow move into the next segment: global ids */
+		assert_int_equal(lidx__cursor_shallow(&c, 11), 0); /* (segment 1's block B not read yet) */
+		assert_int_equal(c.blk_first, 1);
+		assert_int_equal(c.prev_last, 10);
+		assert_int_equal(c.block_last, 11);
+		assert_int_equal(c.doc, 4); /* unchanged until a seek */
+		assert_int_equal(lidx__cursor_seek(&c, 11), 0);
+		assert_int_equal(c.doc, 11);
+		if (n_ids == 5) {
+			assert_int_equal(lidx__cursor_next(&c), 0);
+			assert_int_equal(c.doc, 12);
+			assert_int_equal(c.block_last, 14);
+			assert_int_equal(lidx__cursor_seek(&c, 13), 0);
+			assert_int_equal(c.doc, 14);
+			assert_int_equal(lidx__cursor_positions(&c, pos, 4), 0);
+			assert_int_equal(pos[1], 2);
+			assert_int_equal(lidx__cursor_next(&c), 0);
+			assert_int_equal(c.doc, UINT32_MAX);
+		} else {
+			/* block B of segment 1 ends at its story 4, past its 4 stories */
+			assert_int_equal(lidx__cursor_seek(&c, 12), LIDX_ECORRUPT);
+		}
+	}
 }
 
 static void test_index_cursor_seek(void **state)
@@ -1287,6 +1454,7 @@ int main(void)
 		cmocka_unit_test(test_index_lexicon),
 		cmocka_unit_test(test_index_cursor_walk),
 		cmocka_unit_test(test_index_cursor_seek),
+		cmocka_unit_test(test_index_cursor_segments),
 		cmocka_unit_test(test_index_prefix),
 		cmocka_unit_test(test_index_stories),
 		cmocka_unit_test(test_index_empty),

@@ -660,7 +660,7 @@ static void same_hits(int t, const lidx_results *a, const lidx_results *b)
 	for (size_t k = 0; k < a->n_hits; k++) {
 		double d = a->hits[k].score - b->hits[k].score;
 		if (d > 1e-9 || d < -1e-9)
-			fail_msg("query %d hit %zu: score %.12f vs %.12f", t, k, a->hits[k].score, b->hits[k].score);
+			fail_msg("query %d hit %zu: score %.12f vs %.12f (story %u vs %u)", t, k, a->hits[k].score, b->hits[k].score, a->hits[k].story, b->hits[k].story);
 		/* equal scores may differ in the last bits, so a tie may order differently */
 		if (a->hits[k].story != b->hits[k].story && (k + 1 >= a->n_hits ||
 		    fabs(a->hits[k].score - a->hits[k + 1].score) > 1e-9) &&
@@ -731,6 +731,84 @@ static void test_search_algorithms_agree(void **state)
 	lidx_index_close(ix);
 }
 
+/*
+ * Block-max (format 3: a score bound per 128-doc postings block) against
+ * the exhaustive reference, on random stories with titles and very uneven
+ * lengths (so the bounds' title part and length points matter), for 1-3
+ * word queries (where whole blocks are passed by their bound) and 100-300
+ * word ones with repeated words (weights), under the default and other BM25F
+ * parameters: the same top k, ids and scores. The pruning must have passed
+ * blocks: a one-word query's total is then a lower bound.
+ */
+static void test_search_block_max_agrees(void **state)
+{
+	(void)state;
+	enum { N = 12000, VOCAB = 300 };
+	char path[160];
+	snprintf(path, sizeof path, "%s/bm.cvx", tmpdir);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	uint32_t x = 2024;
+	static char text[8192];
+	char title[256];
+	assert_int_equal(lidx_builder_add_file(b, "bm.md", 1, 1, 0), 0);
+	for (int i = 0; i < N; i++) {
+		size_t n = 0, tn = 0;
+		int words = rnd(&x) % 8 ? 3 + (int)(rnd(&x) % 30) : 100 + (int)(rnd(&x) % 800);
+		for (int k = 0; k < words; k++) /* skewed: low ids are common words; some runs repeat one */
+			n += (size_t)snprintf(text + n, sizeof text - n, "%sw%u", k ? " " : "",
+			                      rnd(&x) % 5 ? rnd(&x) % (1 + rnd(&x) % VOCAB) : (uint32_t)i % 7);
+		int twords = (int)(rnd(&x) % 4);
+		title[0] = 0;
+		for (int k = 0; k < twords; k++)
+			tn += (size_t)snprintf(title + tn, sizeof title - tn, "%sw%u", k ? " " : "", rnd(&x) % VOCAB);
+		assert_int_equal(lidx_builder_add_story(b, title, "", 1, 1, text, n), 0);
+	}
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, 0, &err), 0);
+	unlink(path);
+	static const double params[][4] = { /* k1, b, b_title, w_title */
+		{ 1.2, 0.75, 0.5, 2.5 }, { 0.5, 1.0, 1.0, 10 }, { 2.0, 0.0, 0.0, 0.0 }, { 1.2, 0.3, 0.9, 1.0 },
+	};
+	int n_lower = 0;
+	for (int t = 0; t < 120; t++) {
+		size_t n = 0;
+		int words = t % 3 ? 1 + (int)(rnd(&x) % 3) : 100 + (int)(rnd(&x) % 200);
+		for (int k = 0; k < words; k++)
+			n += (size_t)snprintf(text + n, sizeof text - n, "%sw%u", k ? " " : "",
+			                      rnd(&x) % (1 + rnd(&x) % (words > 3 ? VOCAB : 40)));
+		lidx_query *q;
+		assert_int_equal(lidx_query_parse(&q, ix, an, text, n, LIDX_QUERY_RAW, &err), 0);
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		const double *pr = params[t % 4];
+		o.k1 = pr[0], o.b = pr[1], o.b_title = pr[2], o.w_title = pr[3];
+		o.coord = 0;
+		o.limit = t % 2 ? 10 : 1 + rnd(&x) % 50;
+		lidx_results w, ex;
+		o.algo = LIDX_ALGO_WINDOWS;
+		assert_int_equal(lidx_search(ix, q, &o, &w, &err), 0);
+		o.algo = LIDX_ALGO_EXHAUSTIVE;
+		assert_int_equal(lidx_search(ix, q, &o, &ex, &err), 0);
+		same_hits(t, &ex, &w);
+		assert_true(ex.total_exact);
+		assert_true(w.total <= ex.total);
+		if (w.total_exact)
+			assert_int_equal(w.total, ex.total);
+		n_lower += words == 1 && !w.total_exact;
+		lidx_results_clear(&w);
+		lidx_results_clear(&ex);
+		lidx_query_free(q);
+	}
+	/* one-word queries have no weak words: only block-max passes stories */
+	if (n_lower == 0)
+		fail_msg("no one-word query passed a block by its bound");
+	lidx_index_close(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_search_algorithms_agree),
 		cmocka_unit_test(test_search_total_lower_bound),
 		cmocka_unit_test(test_search_short_floor),
+		cmocka_unit_test(test_search_block_max_agrees),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -325,12 +325,189 @@ static void test_segset_damage(void **state)
 	same_as_fresh("after the orphans were removed");
 }
 
+/* ---- block-max on segments ---------------------------------------------------------- */
+
+/* A note of n stories over a skewed vocabulary w0..w299 (low ids common),
+   lengths uneven (some stories long), some words in the titles. */
+static void write_big_note(const char *name, int n)
+{
+	char p[256];
+	snprintf(p, sizeof p, "%s/big", notes);
+	mkdir(p, 0700);
+	snprintf(p, sizeof p, "%s/big/%s.md", notes, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	for (int s = 0; s < n; s++) {
+		fprintf(f, "# s%d", s);
+		for (int k = (int)(rnd() % 3); k > 0; k--)
+			fprintf(f, " w%u", rnd() % 300);
+		fprintf(f, "\n\n");
+		int nw = rnd() % 8 ? 3 + (int)(rnd() % 30) : 100 + (int)(rnd() % 400);
+		for (int k = 0; k < nw; k++)
+			fprintf(f, "w%u%s", rnd() % 5 ? rnd() % (1 + rnd() % 300) : (unsigned)s % 7,
+			        k % 14 == 13 ? ".\n" : " ");
+		fprintf(f, "\n\n");
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+typedef struct krow {
+	char key[160];
+	double score;
+} krow;
+
+/* The hits of q on ix in rank order, as "path:lines" and score; *r the results. */
+static size_t ranked(lidx_index *ix, const char *q, const lidx_search_opts *o, krow *out, lidx_results *r)
+{
+	lidx_query *qq;
+	lidx_err err = { 0 };
+	int rc = lidx_query_parse(&qq, ix, an, q, strlen(q), LIDX_QUERY_RAW, &err);
+	if (rc == LIDX_EEMPTY) {
+		memset(r, 0, sizeof *r);
+		return 0;
+	}
+	if (rc != 0)
+		fail_msg("parse \"%.40s\": %s", q, err.msg);
+	rc = lidx_search(ix, qq, o, r, &err);
+	if (rc != 0)
+		fail_msg("search \"%.40s\": %s", q, err.msg);
+	for (size_t i = 0; i < r->n_hits; i++) {
+		lidx_story s;
+		assert_int_equal(lidx_index_story(ix, r->hits[i].story, &s, NULL), 0);
+		snprintf(out[i].key, sizeof out[i].key, "%s:%u-%u", s.path, s.line_start, s.line_end);
+		out[i].score = r->hits[i].score;
+		lidx_story_clear(&s);
+	}
+	lidx_query_free(qq);
+	return r->n_hits;
+}
+
+/* Two top-k lists agree: the same scores rank by rank, and every story
+   scored above the k-th best (outside the tie the cut may split) in both. */
+static void same_top(const char *what, const char *q, const krow *a, size_t na, const krow *b, size_t nb)
+{
+	if (na != nb)
+		fail_msg("%s: \"%.60s\": %zu hits vs %zu", what, q, na, nb);
+	for (size_t i = 0; i < na; i++)
+		if (fabs(a[i].score - b[i].score) > 1e-9 * (1 + b[i].score))
+			fail_msg("%s: \"%.60s\" rank %zu: %s %.12f vs %s %.12f", what, q, i, a[i].key, a[i].score,
+			         b[i].key, b[i].score);
+	for (size_t i = 0; i < na; i++) {
+		if (fabs(a[i].score - a[na - 1].score) <= 1e-9 * (1 + a[i].score))
+			continue;
+		size_t j = 0;
+		while (j < nb && strcmp(a[i].key, b[j].key))
+			j++;
+		if (j == nb || fabs(a[i].score - b[j].score) > 1e-9 * (1 + a[i].score))
+			fail_msg("%s: \"%.60s\": %s (%.12f) missing", what, q, a[i].key, a[i].score);
+	}
+}
+
+/*
+ * Block-max on an index of several segments with deleted stories: notes
+ * long enough that a term's list has many blocks in the main file and
+ * several in each segment, stories rewritten (deleted in the middle of
+ * blocks of the main file and of a segment) and added. The window scorer
+ * with block-max skipping (WINDOWS, AUTO) must find the top k of the
+ * exhaustive walk on the same index and of a fresh one-file build of the
+ * same notes, under four BM25F parameter sets; and some one-word queries
+ * must have passed blocks by their bound (a lower-bound total).
+ */
+static void test_segset_block_max(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	char name[32];
+	for (int i = 0; i < 100; i++) { /* 4,000 stories: two windows of the scorer */
+		snprintf(name, sizeof name, "m%03d", i);
+		write_big_note(name, 40);
+	}
+	sync_to(ixpath, 1, &rep);
+	/* three updates: each rewrites notes of the main file (and from round 1
+	   one of an earlier segment) and adds two long ones */
+	for (int round = 0; round < 3; round++) {
+		snprintf(name, sizeof name, "m%03d", 7 + 30 * round);
+		write_big_note(name, 40);
+		snprintf(name, sizeof name, "m%03d", 13 + 30 * round);
+		write_big_note(name, 30);
+		if (round) {
+			snprintf(name, sizeof name, "a%d0", round - 1);
+			write_big_note(name, 150);
+		}
+		for (int k = 0; k < 2; k++) {
+			snprintf(name, sizeof name, "a%d%d", round, k);
+			write_big_note(name, 150);
+		}
+		sync_to(ixpath, 0, &rep);
+		assert_int_equal(rep.updated, 1);
+	}
+	assert_true(n_segments() >= 3);
+	lidx_sync_report frep;
+	unlink(fresh);
+	sync_to(fresh, 1, &frep);
+	lidx_index *a, *b;
+	assert_int_equal(lidx_index_open(&a, ixpath, 0, NULL), 0);
+	assert_int_equal(lidx_index_open(&b, fresh, 0, NULL), 0);
+	assert_int_equal(lidx_index_verify(a, NULL), 0);
+	static const double params[][4] = { /* k1, b, b_title, w_title */
+		{ 1.2, 0.75, 0.5, 2.5 }, { 0.5, 1.0, 1.0, 10 }, { 2.0, 0.0, 0.0, 0.0 }, { 1.2, 0.3, 0.9, 1.0 },
+	};
+	static krow rw[64], rx[64], rf[64], rfx[64];
+	static char q[4096];
+	int n_lower = 0;
+	for (int t = 0; t < 80; t++) {
+		size_t n = 0;
+		int nq = t % 3 ? 1 + (int)(rnd() % 3) : 20 + (int)(rnd() % 60);
+		for (int k = 0; k < nq; k++)
+			n += (size_t)snprintf(q + n, sizeof q - n, "%sw%u", k ? " " : "",
+			                      rnd() % (1 + rnd() % (nq > 3 ? 300 : 40)));
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		const double *pr = params[t % 4];
+		o.k1 = pr[0], o.b = pr[1], o.b_title = pr[2], o.w_title = pr[3];
+		o.coord = 0;
+		o.limit = t % 2 ? 10 : 1 + rnd() % 40;
+		lidx_results w, x, au, f, fx;
+		o.algo = LIDX_ALGO_WINDOWS;
+		size_t nw = ranked(a, q, &o, rw, &w);
+		o.algo = LIDX_ALGO_EXHAUSTIVE;
+		size_t nx = ranked(a, q, &o, rx, &x);
+		size_t nfx = ranked(b, q, &o, rfx, &fx);
+		o.algo = LIDX_ALGO_AUTO;
+		size_t nf = ranked(b, q, &o, rf, &f);
+		same_top("segments: windows vs exhaustive", q, rw, nw, rx, nx);
+		same_top("segments vs fresh, exhaustive", q, rx, nx, rfx, nfx);
+		same_top("segments windows vs fresh auto", q, rw, nw, rf, nf);
+		assert_int_equal(x.total, fx.total);
+		assert_true(w.total <= x.total);
+		if (w.total_exact)
+			assert_int_equal(w.total, x.total);
+		size_t na = ranked(a, q, &o, rw, &au); /* AUTO on segments */
+		same_top("segments auto vs fresh auto", q, rw, na, rf, nf);
+		lidx_results_clear(&au);
+		o.algo = LIDX_ALGO_MAXSCORE; /* document at a time: seeks to other terms' stories */
+		na = ranked(a, q, &o, rw, &au);
+		same_top("segments maxscore vs fresh exhaustive", q, rw, na, rfx, nfx);
+		n_lower += nq == 1 && !w.total_exact;
+		lidx_results_clear(&w);
+		lidx_results_clear(&x);
+		lidx_results_clear(&au);
+		lidx_results_clear(&f);
+		lidx_results_clear(&fx);
+	}
+	if (n_lower == 0)
+		fail_msg("no one-word query passed a block by its bound");
+	lidx_index_close(a);
+	lidx_index_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_segset_random_updates),
 		cmocka_unit_test(test_segset_large_change_rebuilds),
 		cmocka_unit_test(test_segset_damage),
+		cmocka_unit_test(test_segset_block_max),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
