@@ -101,7 +101,7 @@ static inline int lidx_get_varint32(const uint8_t **pp, const uint8_t *end, uint
 		*out = *(*pp)++;
 		return 0;
 	}
-	uint64_t v;
+	uint64_t v = 0; /* (set on success; initialised for -Wmaybe-uninitialized under TSan) */
 	if (lidx_get_varint(pp, end, &v) < 0 || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;

@@ -242,11 +242,12 @@ static void put_old(const char *name, const char *text)
 /* the index before the update, restored before each try */
 static int op_update(lidx_err *err)
 {
-	char cmd[512];
+	char cmd[4096];
 	/* the folder cache (INDEX.dirs) too: a try that fails before writing it
 	   must not change what the next try allocates */
-	snprintf(cmd, sizeof cmd, "rm -f '%s'.live '%s'.seg.* '%s'.dirs && cp '%s/saved.cvx' '%s'", ixpath,
+	int cl = snprintf(cmd, sizeof cmd, "rm -f '%s'.live '%s'.seg.* '%s'.dirs && cp '%s/saved.cvx' '%s'", ixpath,
 	         ixpath, ixpath, tmpdir, ixpath);
+	assert_true(cl > 0 && (size_t)cl < sizeof cmd);
 	assert_int_equal(system(cmd), 0);
 	lidx_sync_opts so = { 0 };
 	lidx_sync_report rep;
