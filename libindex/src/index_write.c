@@ -29,6 +29,7 @@ typedef struct bterm {
 	uint32_t mark;       /* story id + 1 when touched by the current story */
 	uint32_t tft, tfb;
 	uint32_t pos_head, pos_tail;
+	uint64_t mh;     /* lidx__mh_term_hash of the term */
 	lidx_buf docs;   /* varint(gap) varint(tf_title) varint(tf_body) per doc */
 	lidx_buf pos;    /* varint(pos gap){tf_body} per doc */
 } bterm;
@@ -67,10 +68,10 @@ struct lidx_builder {
 	size_t n_pos, cap_pos;
 	size_t n_title_toks, n_body_toks;
 	char *root;
-	/* SINF: flags per story (u32); near-duplicate signatures of notes' stories */
-	lidx_buf sinfo;
-	lidx_sig *sigs;
-	size_t n_sigs, cap_sigs;
+	/* SINF: flags per story (u32); SIGS: near-duplicate signatures of notes'
+	   stories (LIDX_SIG_SIZE bytes per story, all ones for none) */
+	lidx_buf sinfo, sigs;
+	size_t n_sigs;
 	struct timeval t0;
 	int failed;      /* a failed add leaves the builder unusable */
 };
@@ -112,7 +113,7 @@ void lidx_builder_free(lidx_builder *b)
 	lidx__free(b->pos);
 	lidx__free(b->root);
 	lidx_buf_free(&b->sinfo);
-	lidx__free(b->sigs);
+	lidx_buf_free(&b->sigs);
 	lidx_analyzer_free(b->an);
 	lidx__free(b);
 }
@@ -210,6 +211,7 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	memset(t, 0, sizeof *t);
 	t->str_off = (uint32_t)off;
 	t->str_len = (uint32_t)n;
+	t->mh = lidx__mh_term_hash(s, n);
 	b->hash[j] = (uint32_t)b->n_terms + 1;
 	*out = (uint32_t)b->n_terms++;
 	if (b->n_terms * 2 > b->hash_cap)
@@ -255,7 +257,7 @@ static int on_token(void *ctx, const lidx_token *t)
 		return 0;
 	}
 	if (c->sig && !(t->flags & LIDX_TOK_PART))
-		lidx__mh_add(c->sig, &c->mh, id);
+		lidx__mh_add(c->sig, &c->mh, bt->mh);
 	if (b->n_pos >= UINT32_MAX - 1)
 		return LIDX_ETOOBIG;
 	if (LIDX_GROW(b->pos, b->cap_pos, b->n_pos + 1) < 0)
@@ -292,12 +294,10 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
 	b->n_touched = b->n_pos = 0;
 	b->n_title_toks = b->n_body_toks = 0;
+	lidx_sig sig;
 	collect c = { b, 1, NULL, { 0, 0, 0 } };
 	if (dedup && !flags) {
-		/* the slot is kept only if the story is long enough */
-		if (LIDX_GROW(b->sigs, b->cap_sigs, b->n_sigs + 1) < 0)
-			return LIDX_ENOMEM;
-		c.sig = &b->sigs[b->n_sigs];
+		c.sig = &sig;
 		lidx__mh_init(c.sig, b->n_stories);
 	}
 	if (!flags) {
@@ -345,8 +345,13 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return rc;
 	if ((rc = lidx_buf_u32(&b->sinfo, flags)) < 0 || (rc = lidx_buf_u32(&b->sinfo, doc)) < 0)
 		return rc; /* the group is set when the index is written */
-	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS)
-		b->n_sigs++;
+	/* the signature, kept only if the story is long enough */
+	uint8_t rec[LIDX_SIG_SIZE];
+	int keep = c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS;
+	lidx__mh_put(rec, keep ? c.sig : NULL);
+	if ((rc = lidx_buf_put(&b->sigs, rec, sizeof rec)) < 0)
+		return rc;
+	b->n_sigs += keep;
 	b->sum_title += n_title;
 	b->sum_body += n_body;
 	b->n_stories++;
@@ -513,7 +518,8 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
 	lidx_buf sidx = { 0 };
-	uint32_t *group = NULL;
+	uint32_t *group = NULL, *sig_story = NULL;
+	const uint8_t **sig = NULL;
 	rc = LIDX_ENOMEM;
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
@@ -608,19 +614,30 @@ static int write_all(lidx_builder *b, writer *w)
 	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)
 		goto done;
 
-	/* SINF: flags, and near-duplicate groups */
-	if (b->n_stories) {
-		group = lidx__malloc(lidx__mul(b->n_stories, sizeof *group));
-		if (!group) {
+	/* SINF: flags, and near-duplicate groups (from the signatures in story
+	   order: a group's id is its smallest story id); SIGS */
+	if (b->n_sigs) {
+		group = lidx__malloc(lidx__mul(b->n_sigs, sizeof *group));
+		sig_story = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig_story));
+		sig = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig));
+		if (!group || !sig_story || !sig) {
 			rc = LIDX_ENOMEM;
 			goto done;
 		}
-		if ((rc = lidx__mh_groups(b->sigs, b->n_sigs, b->n_stories, group)) < 0)
+		size_t k = 0;
+		for (uint32_t i = 0; i < b->n_stories && k < b->n_sigs; i++) {
+			const uint8_t *r = b->sigs.p + (size_t)i * LIDX_SIG_SIZE;
+			if (lidx__mh_present(r)) {
+				sig_story[k] = i;
+				sig[k++] = r;
+			}
+		}
+		if ((rc = lidx__mh_link(sig, k, group)) < 0)
 			goto done;
-		for (uint32_t i = 0; i < b->n_stories; i++)
-			lidx_wr32(b->sinfo.p + (size_t)i * 8 + 4, group[i]);
+		for (size_t i = 0; i < k; i++)
+			lidx_wr32(b->sinfo.p + (size_t)sig_story[i] * 8 + 4, sig_story[group[i]]);
 	}
-	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0)
+	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (rc = w_buf_section(w, SEC_SIGS, &b->sigs)) < 0)
 		goto done;
 
 	/* META */
@@ -661,6 +678,8 @@ done:
 	lidx__free(post_len);
 	lidx__free(post_crc);
 	lidx__free(group);
+	lidx__free(sig_story);
+	lidx__free(sig);
 	lidx_buf_free(&pb);
 	lidx_buf_free(&td);
 	lidx_buf_free(&tp);

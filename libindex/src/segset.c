@@ -5,7 +5,8 @@
  * stories are deleted (a later segment holds their new version, or they
  * are gone). index_read.c opens the set as one lidx_index with global
  * story ids (segment base + local id); postings.c chains the segments'
- * lists. corpus.c writes segments and manifests (lidx__segs_write_manifest).
+ * lists; near-duplicates are grouped again over the live stories of all
+ * segments (global_groups). corpus.c writes segments and manifests.
  * Byte grammar: docs/FORMAT.md, "Segments".
  */
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "index.h"
+#include "dedup.h"
 #include "safefile.h"
 #include "segset.h"
 
@@ -26,6 +28,7 @@ struct lidx_segset {
 	uint8_t *dead[LIDX_MAX_SEGS];     /* deleted stories (local ids), NULL: none */
 	uint32_t *fmap[LIDX_MAX_SEGS];    /* local file id -> global file id (UINT32_MAX: dead) */
 	uint32_t *gseg, *glocal;          /* global file id -> segment, local file id */
+	uint32_t *group;                  /* global story id -> its near-duplicate group */
 	lidx_manifest man;                /* as read */
 };
 
@@ -236,8 +239,65 @@ void lidx__segs_free(lidx_segset *ss)
 	}
 	lidx__free(ss->gseg);
 	lidx__free(ss->glocal);
+	lidx__free(ss->group);
 	lidx__manifest_clear(&ss->man);
 	lidx__free(ss);
+}
+
+/*
+ * The near-duplicate groups of the live stories of all segments, as a fresh
+ * build of the same notes makes them (dedup.c): the signatures stored in
+ * each segment's SIGS (the same in every build), in the order of a fresh
+ * build (the live files by path, as merge_files left v->files, then their
+ * stories), through the same LSH rule. A group's id is its first story in
+ * that order (the fresh build's smallest id); deleted stories take no part.
+ */
+static int global_groups(lidx_index *v, lidx_segset *ss, const char *path, lidx_err *err)
+{
+	uint32_t n = ss->base[ss->n];
+	const uint8_t *secs[LIDX_MAX_SEGS];
+	for (uint32_t s = 0; s < ss->n; s++)
+		if (lidx__index_sigs(ss->seg[s], &secs[s]) < 0)
+			return CORRUPT("SIGS checksum");
+	ss->group = lidx__malloc(lidx__mul(n ? n : 1, sizeof *ss->group));
+	const uint8_t **sig = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *sig));
+	uint32_t *story = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *story));
+	uint32_t *root = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *root));
+	int rc = 0;
+	if (!ss->group || !sig || !story || !root) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		ss->group[i] = i;
+	size_t k = 0;
+	for (uint32_t f = 0; f < v->n_files; f++) {
+		uint32_t s = ss->gseg[f];
+		const lidx_file_info *fi = &ss->seg[s]->files[ss->glocal[f]];
+		if (!secs[s])
+			continue;
+		for (uint32_t i = 0; i < fi->n_stories && k < v->n_live; i++) {
+			const uint8_t *r = secs[s] + (uint64_t)(fi->first_story + i) * LIDX_SIG_SIZE;
+			if (lidx__mh_present(r)) {
+				sig[k] = r;
+				story[k++] = ss->base[s] + fi->first_story + i;
+			}
+		}
+	}
+	if ((rc = lidx__mh_link(sig, k, root)) < 0) {
+		rc = lidx__err(err, rc, "%s", lidx_strerror(rc));
+		goto done;
+	}
+	v->n_grouped = 0;
+	for (size_t i = 0; i < k; i++) {
+		ss->group[story[i]] = story[root[i]];
+		v->n_grouped += root[i] != i;
+	}
+done:
+	lidx__free(sig);
+	lidx__free(story);
+	lidx__free(root);
+	return rc;
 }
 
 /* Merge the segments' live FILES (each in path order) into v->files. */
@@ -379,7 +439,6 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 		v->n_terms += x->n_terms;
 		v->n_postings += x->n_postings;
 		v->n_positions += x->n_positions;
-		v->n_grouped += x->n_grouped;
 		if (x->built_at > v->built_at)
 			v->built_at = x->built_at;
 		v->build_usec += x->build_usec;
@@ -387,6 +446,8 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 	ss->base[ss->n] = (uint32_t)base;
 	if (rc == 0)
 		rc = merge_files(v, ss, path, err);
+	if (rc == 0)
+		rc = global_groups(v, ss, path, err);
 	if (rc == 0 && (!(v->path = lidx__strndup(path, strlen(path))) ||
 	                !(v->root = lidx__strndup(main->root, strlen(main->root)))))
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
@@ -446,13 +507,8 @@ uint32_t lidx__segs_group(lidx_index *ix, uint32_t id)
 	lidx_segset *ss = ix->segs;
 	if (id >= ix->n_stories)
 		return id;
-	uint32_t s = seg_of(ss, id), local = id - ss->base[s];
-	if (is_dead(ss, s, local))
-		return id;
-	/* near-duplicates are grouped within a segment (see DESIGN.md); a
-	   group whose root story is deleted is no group */
-	uint32_t g = lidx__story_group(ss->seg[s], local);
-	return is_dead(ss, s, g) ? id : g + ss->base[s];
+	/* grouped over the live stories of all segments at open (global_groups) */
+	return ss->group[id];
 }
 
 int lidx__segs_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err)
