@@ -21,6 +21,9 @@
 #include "safefile.h"
 #include "segset.h"
 
+static uint32_t seg_of(const struct lidx_segset *ss, uint32_t id);
+static int is_dead(const struct lidx_segset *ss, uint32_t s, uint32_t local);
+
 struct lidx_segset {
 	uint32_t n;                       /* segments, the main file first */
 	lidx_index *seg[LIDX_MAX_SEGS];   /* each a one-file handle */
@@ -47,6 +50,8 @@ void lidx__manifest_clear(lidx_manifest *m)
 {
 	for (uint32_t s = 0; s < m->n; s++)
 		lidx__free(m->seg[s].dead_files);
+	lidx__free(m->gstory);
+	lidx__free(m->ggroup);
 	memset(m, 0, sizeof *m);
 }
 
@@ -127,6 +132,30 @@ int lidx__manifest_read(const char *path, lidx_manifest *m, lidx_err *err)
 			}
 		}
 	}
+	if (end - p < 4) {
+		rc = CORRUPT("manifest groups");
+		goto done;
+	}
+	uint32_t ng = lidx_rd32(p);
+	p += 4;
+	if (ng > (uint64_t)(end - p) / 8) {
+		rc = CORRUPT("manifest groups");
+		goto done;
+	}
+	m->gstory = lidx__malloc(ng ? (size_t)ng * 4 : 1);
+	m->ggroup = lidx__malloc(ng ? (size_t)ng * 4 : 1);
+	if (!m->gstory || !m->ggroup) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (; m->n_grouped < ng; m->n_grouped++, p += 8) {
+		m->gstory[m->n_grouped] = lidx_rd32(p);
+		m->ggroup[m->n_grouped] = lidx_rd32(p + 4);
+		if (m->n_grouped && m->gstory[m->n_grouped] <= m->gstory[m->n_grouped - 1]) {
+			rc = CORRUPT("manifest groups order");
+			goto done;
+		}
+	}
 	if (p != end)
 		rc = CORRUPT("manifest size");
 done:
@@ -150,7 +179,7 @@ static void put64(uint8_t *p, uint64_t v)
 
 int lidx__manifest_write(const char *path, const lidx_manifest *m, lidx_err *err)
 {
-	size_t n = 28;
+	size_t n = 32 + (size_t)m->n_grouped * 8;
 	for (uint32_t s = 0; s < m->n; s++)
 		n += 24 + (size_t)m->seg[s].n_dead * 4;
 	uint8_t *buf = lidx__calloc(n, 1);
@@ -173,6 +202,12 @@ int lidx__manifest_write(const char *path, const lidx_manifest *m, lidx_err *err
 		p += 24;
 		for (uint32_t k = 0; k < e->n_dead; k++, p += 4)
 			put32(p, e->dead_files[k]);
+	}
+	put32(p, m->n_grouped);
+	p += 4;
+	for (uint32_t k = 0; k < m->n_grouped; k++, p += 8) {
+		put32(p, m->gstory[k]);
+		put32(p + 4, m->ggroup[k]);
 	}
 	put32(p, (uint32_t)crc32_z(0, buf, n - 4));
 	/* a temporary name, fsync, rename, fsync the folder: a crash leaves
@@ -242,6 +277,34 @@ void lidx__segs_free(lidx_segset *ss)
 	lidx__free(ss->group);
 	lidx__manifest_clear(&ss->man);
 	lidx__free(ss);
+}
+
+/*
+ * The groups the manifest holds (what global_groups found when it was
+ * written): every listed story and its group's id live, the id its own.
+ */
+static int manifest_groups(lidx_index *v, lidx_segset *ss, const char *path, lidx_err *err)
+{
+	uint32_t n = ss->base[ss->n];
+	const lidx_manifest *m = &ss->man;
+	ss->group = lidx__malloc(lidx__mul(n ? n : 1, sizeof *ss->group));
+	if (!ss->group)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		ss->group[i] = i;
+	for (uint32_t k = 0; k < m->n_grouped; k++) {
+		uint32_t a = m->gstory[k], g = m->ggroup[k];
+		if (a >= n || g >= n || a == g)
+			return CORRUPT("manifest group");
+		ss->group[a] = g;
+	}
+	for (uint32_t k = 0; k < m->n_grouped; k++) {
+		uint32_t a = m->gstory[k], g = m->ggroup[k], sa = seg_of(ss, a), sg = seg_of(ss, g);
+		if (ss->group[g] != g || is_dead(ss, sa, a - ss->base[sa]) || is_dead(ss, sg, g - ss->base[sg]))
+			return CORRUPT("manifest group");
+	}
+	v->n_grouped = m->n_grouped;
+	return 0;
 }
 
 /*
@@ -342,6 +405,9 @@ static int merge_files(lidx_index *v, lidx_segset *ss, const char *path, lidx_er
 	return 0;
 }
 
+static int open_view(lidx_index *main, lidx_manifest m, unsigned flags, int compute, lidx_index **out,
+                     lidx_err *err);
+
 int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err *err)
 {
 	*out = main;
@@ -362,6 +428,19 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 		lidx__manifest_clear(&m);
 		return 0;
 	}
+	return open_view(main, m, flags, 0, out, err);
+}
+
+/*
+ * A view of main and the segments m names (m is the view's, or cleared on
+ * failure; main is the caller's on failure). compute: group near-duplicates
+ * from the signatures (the writer), else take the manifest's groups.
+ */
+static int open_view(lidx_index *main, lidx_manifest m, unsigned flags, int compute, lidx_index **out,
+                     lidx_err *err)
+{
+	const char *path = main->path;
+	int rc = 0;
 	lidx_index *v = lidx__calloc(1, sizeof *v);
 	lidx_segset *ss = lidx__calloc(1, sizeof *ss);
 	if (!v || !ss) {
@@ -447,7 +526,7 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 	if (rc == 0)
 		rc = merge_files(v, ss, path, err);
 	if (rc == 0)
-		rc = global_groups(v, ss, path, err);
+		rc = compute ? global_groups(v, ss, path, err) : manifest_groups(v, ss, path, err);
 	if (rc == 0 && (!(v->path = lidx__strndup(path, strlen(path))) ||
 	                !(v->root = lidx__strndup(main->root, strlen(main->root)))))
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
@@ -471,10 +550,65 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 	return 0;
 }
 
+int lidx__segs_set_groups(const char *path, lidx_manifest *m, lidx_err *err)
+{
+	lidx__free(m->gstory);
+	lidx__free(m->ggroup);
+	m->gstory = m->ggroup = NULL;
+	m->n_grouped = 0;
+	if (m->n == 1 && m->seg[0].n_dead == 0)
+		return 0; /* such a manifest is not read: the main file's own groups */
+	/* the set as written: the main file, and a copy of m for the view */
+	lidx_manifest c = *m;
+	c.gstory = c.ggroup = NULL;
+	for (uint32_t s = 0; s < m->n; s++)
+		c.seg[s].dead_files = NULL;
+	for (uint32_t s = 0; s < m->n; s++) {
+		c.seg[s].dead_files = lidx__malloc(m->seg[s].n_dead ? (size_t)m->seg[s].n_dead * 4 : 1);
+		if (!c.seg[s].dead_files) {
+			lidx__manifest_clear(&c);
+			return lidx__err(err, LIDX_ENOMEM, "out of memory");
+		}
+		if (m->seg[s].n_dead)
+			memcpy(c.seg[s].dead_files, m->seg[s].dead_files, (size_t)m->seg[s].n_dead * 4);
+	}
+	lidx_index *main = NULL, *v = NULL;
+	int rc = lidx__index_open_one(&main, path, 0, err);
+	if (rc < 0) {
+		lidx__manifest_clear(&c);
+		return rc;
+	}
+	if (c.seg[0].size != main->size || c.seg[0].id != lidx__segs_file_id(main)) {
+		lidx__manifest_clear(&c);
+		lidx_index_close(main);
+		return CORRUPT("the main file is not the one the manifest names");
+	}
+	if ((rc = open_view(main, c, 0, 1, &v, err)) < 0) {
+		lidx_index_close(main);
+		return rc;
+	}
+	lidx_segset *ss = v->segs;
+	uint32_t n = ss->base[ss->n], k = 0;
+	m->gstory = lidx__malloc(v->n_grouped ? (size_t)v->n_grouped * 4 : 1);
+	m->ggroup = lidx__malloc(v->n_grouped ? (size_t)v->n_grouped * 4 : 1);
+	if (!m->gstory || !m->ggroup) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+	} else {
+		for (uint32_t i = 0; i < n && k < v->n_grouped; i++)
+			if (ss->group[i] != i) {
+				m->gstory[k] = i;
+				m->ggroup[k++] = ss->group[i];
+			}
+		m->n_grouped = k;
+	}
+	lidx_index_close(v);
+	return rc;
+}
+
 /* ---- the view ----------------------------------------------------------------------- */
 
 /* The segment of global story id (id < base[n]). */
-static uint32_t seg_of(const lidx_segset *ss, uint32_t id)
+static uint32_t seg_of(const struct lidx_segset *ss, uint32_t id)
 {
 	uint32_t s = 0;
 	while (s + 1 < ss->n && id >= ss->base[s + 1])
@@ -482,7 +616,7 @@ static uint32_t seg_of(const lidx_segset *ss, uint32_t id)
 	return s;
 }
 
-static int is_dead(const lidx_segset *ss, uint32_t s, uint32_t local)
+static int is_dead(const struct lidx_segset *ss, uint32_t s, uint32_t local)
 {
 	return ss->dead[s] && (ss->dead[s][local >> 3] >> (local & 7) & 1);
 }
@@ -736,6 +870,8 @@ int lidx__segs_manifest(lidx_index *ix, lidx_manifest *out)
 	}
 	const lidx_manifest *m = &ix->segs->man;
 	*out = *m;
+	out->n_grouped = 0; /* the writer sets them again (lidx__segs_set_groups) */
+	out->gstory = out->ggroup = NULL;
 	for (uint32_t s = 0; s < m->n; s++) {
 		out->seg[s].dead_files = lidx__malloc(m->seg[s].n_dead ? (size_t)m->seg[s].n_dead * 4 : 1);
 		if (!out->seg[s].dead_files) {

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "libindex.h"
+#include "segset.h" /* the manifest, to damage its groups */
 
 static char dir[64], notes[96], ixpath[128], fresh[128];
 static lidx_analyzer *an;
@@ -525,12 +526,72 @@ static void test_segset_damage(void **state)
 	same_as_fresh("after the orphans were removed");
 }
 
+/* The manifest's near-duplicate groups are checked: a CRC-valid manifest
+   whose groups name a deleted story, or a member as a group, is refused. */
+static void test_segset_manifest_groups(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	for (int i = 0; i < 3; i++)
+		write_note(300 + i);
+	sync_to(ixpath, 1, &rep);
+	write_note(301); /* into a segment: its old stories deleted */
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	same_as_fresh("before damaging the groups");
+	lidx_manifest m;
+	assert_int_equal(lidx__manifest_read(ixpath, &m, NULL), 0);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	uint32_t dead = UINT32_MAX, a = UINT32_MAX, b = UINT32_MAX;
+	for (uint32_t id = 0; dead == UINT32_MAX || b == UINT32_MAX; id++) {
+		lidx_story st;
+		assert_true(id < 100000);
+		if (lidx_index_story(ix, id, &st, NULL) != 0) {
+			if (dead == UINT32_MAX)
+				dead = id;
+			continue;
+		}
+		lidx_story_clear(&st);
+		if (a == UINT32_MAX)
+			a = id;
+		else if (b == UINT32_MAX)
+			b = id;
+	}
+	lidx_index_close(ix);
+	lidx_manifest keep = m;
+	uint32_t story[2], group[2];
+	const uint32_t cases[3][4] = {
+		{ a, dead, 0, 0 },  /* a deleted story as a group */
+		{ dead, a, 0, 0 },  /* a deleted story in a group */
+		{ a, b, b, a },     /* a group whose id is not its own */
+	};
+	for (int c = 0; c < 3; c++) {
+		m.n_grouped = cases[c][2] == cases[c][3] ? 1 : 2;
+		story[0] = cases[c][0] < cases[c][2] || m.n_grouped == 1 ? cases[c][0] : cases[c][2];
+		group[0] = story[0] == cases[c][0] ? cases[c][1] : cases[c][3];
+		story[1] = story[0] == cases[c][0] ? cases[c][2] : cases[c][0];
+		group[1] = story[0] == cases[c][0] ? cases[c][3] : cases[c][1];
+		m.gstory = story;
+		m.ggroup = group;
+		assert_int_equal(lidx__manifest_write(ixpath, &m, NULL), 0);
+		assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), LIDX_ECORRUPT);
+	}
+	m = keep;
+	assert_int_equal(lidx__manifest_write(ixpath, &m, NULL), 0); /* as it was */
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	lidx_index_close(ix);
+	lidx__manifest_clear(&m);
+	same_as_fresh("with the groups restored");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_segset_random_updates),
 		cmocka_unit_test(test_segset_large_change_rebuilds),
 		cmocka_unit_test(test_segset_damage),
+		cmocka_unit_test(test_segset_manifest_groups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
