@@ -5,8 +5,9 @@
  * stories are deleted (a later segment holds their new version, or they
  * are gone). index_read.c opens the set as one lidx_index with global
  * story ids (segment base + local id); postings.c chains the segments'
- * lists; near-duplicates are grouped again over the live stories of all
- * segments (global_groups). corpus.c writes segments and manifests.
+ * lists; the near-duplicate groups of the live stories of all segments
+ * are made by the writer (lidx__segs_set_groups, global_groups) and read
+ * from the manifest (manifest_groups). corpus.c writes segments and manifests.
  * Byte grammar: docs/FORMAT.md, "Segments".
  */
 #include <stdio.h>
