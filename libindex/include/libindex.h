@@ -327,8 +327,10 @@ typedef struct lidx_story {
 	char *title, *breadcrumb, *text;
 	size_t text_len;
 	unsigned flags;         /**< LIDX_STORY_*: why it is not searched (0: it is) */
-	uint32_t group;         /**< the smallest id of its near-duplicate stories
-	                             (its own id if it has none) */
+	uint32_t group;         /**< the id of the first of its near-duplicate
+	                             stories in the notes' order (path, then line):
+	                             the smallest id in an index of one file; its
+	                             own id if it has none */
 } lidx_story;
 
 /**

@@ -1685,7 +1685,9 @@ static int update(scan *s, lidx_index *ix, const char *index_path, const lidx_sy
 		if (rc < 0)
 			goto done;
 	}
-	if ((rc = lidx__manifest_write(index_path, &m, err)) < 0)
+	/* the near-duplicate groups of the new set, as a fresh build's */
+	if ((rc = lidx__segs_set_groups(index_path, &m, err)) < 0 ||
+	    (rc = lidx__manifest_write(index_path, &m, err)) < 0)
 		goto done;
 	remove_segments(index_path, &m);
 	rep->updated = 1;

@@ -1,9 +1,12 @@
 /*
  * dedup.c -- near-duplicate stories. At build time (index_write.c) each
  * story's body gets a MinHash signature over its word 3-shingles (Broder
- * 1997); stories whose signatures agree in LIDX_MH_K * 0.7 places or more
+ * 1997, the words by the hash of their bytes: the same in every build);
+ * stories whose signatures agree in LIDX_MH_K * 0.7 places or more
  * (estimated Jaccard >= 0.7: a copied block with a few words changed) are
  * one group, found by locality-sensitive hashing (8 bands of 4 hashes).
+ * The signatures are stored (SIGS), so that an index of several segments
+ * groups its live stories as a fresh build would (segset.c).
  * At search time lidx_search_dedup() keeps the best story of each group
  * and reports the others that match the query beside it.
  */
@@ -33,12 +36,23 @@ void lidx__mh_init(lidx_sig *s, uint32_t story)
 		s->h[k] = UINT32_MAX;
 }
 
-void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint32_t term)
+uint64_t lidx__mh_term_hash(const char *s, size_t n)
+{
+	/* FNV-1a, then mixed: the bytes alone decide it */
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return mix64(h ^ n);
+}
+
+void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint64_t term)
 {
 	st->n++;
 	if (st->n >= 3) {
-		/* K hashes of the shingle from two (Kirsch & Mitzenmacher 2006) */
-		uint64_t h = mix64(((uint64_t)st->p2 << 42) ^ ((uint64_t)st->p1 << 21) ^ term ^ 0x9e3779b97f4a7c15ULL);
+		/* the shingle's hash, then K hashes from two (Kirsch & Mitzenmacher 2006) */
+		uint64_t h = mix64(mix64(mix64(st->p2 ^ 0x9e3779b97f4a7c15ULL) ^ st->p1) ^ term);
 		uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
 		for (int k = 0; k < LIDX_MH_K; k++) {
 			uint32_t v = a + (uint32_t)k * b;
@@ -50,6 +64,22 @@ void lidx__mh_add(lidx_sig *s, lidx_mh_state *st, uint32_t term)
 	st->p1 = term;
 }
 
+void lidx__mh_put(uint8_t *out, const lidx_sig *s)
+{
+	for (int k = 0; k < LIDX_MH_K; k++)
+		lidx_wr32(out + 4 * k, s ? s->h[k] : UINT32_MAX);
+}
+
+int lidx__mh_present(const uint8_t *rec)
+{
+	/* a signature of 3 words or more has values below UINT32_MAX (the chance
+	   of all K minima being UINT32_MAX is nil); none is all ones */
+	for (int k = 0; k < LIDX_MH_K; k++)
+		if (lidx_rd32(rec + 4 * k) != UINT32_MAX)
+			return 1;
+	return 0;
+}
+
 static uint32_t uf_find(uint32_t *p, uint32_t x)
 {
 	while (p[x] != x) {
@@ -59,61 +89,56 @@ static uint32_t uf_find(uint32_t *p, uint32_t x)
 	return x;
 }
 
-typedef struct band_ent {
+typedef struct band_slot {
 	uint64_t key;
-	uint32_t sig; /* index into sigs */
-} band_ent;
+	uint32_t first; /* the bucket's first signature */
+	uint32_t band;  /* band + 1 when the slot is used in this band */
+} band_slot;
 
-static int band_cmp(const void *x, const void *y)
+int lidx__mh_link(const uint8_t *const *sig, size_t n, uint32_t *root)
 {
-	const band_ent *a = x, *b = y;
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	return a->sig < b->sig ? -1 : a->sig > b->sig;
-}
-
-int lidx__mh_groups(const lidx_sig *sigs, size_t n, uint32_t n_stories, uint32_t *group)
-{
-	for (uint32_t i = 0; i < n_stories; i++)
-		group[i] = i;
+	for (size_t i = 0; i < n; i++)
+		root[i] = (uint32_t)i;
 	if (n < 2)
 		return 0;
-	band_ent *be = lidx__malloc(lidx__mul(n, sizeof *be));
-	if (!be)
+	if (n >= UINT32_MAX / 4)
+		return LIDX_ETOOBIG;
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	/* one table for all bands: a slot of another band is free (no clearing) */
+	band_slot *t = lidx__calloc(cap, sizeof *t);
+	if (!t)
 		return LIDX_ENOMEM;
-	for (int band = 0; band < BANDS; band++) {
+	for (uint32_t band = 0; band < BANDS; band++) {
 		for (size_t i = 0; i < n; i++) {
 			uint64_t key = (uint64_t)band * 0x9e3779b97f4a7c15ULL;
 			for (int r = 0; r < ROWS; r++)
-				key = mix64(key ^ sigs[i].h[band * ROWS + r]);
-			be[i] = (band_ent){ key, (uint32_t)i };
-		}
-		qsort(be, n, sizeof *be, band_cmp);
-		for (size_t a = 0; a < n;) {
-			size_t b = a + 1;
-			while (b < n && be[b].key == be[a].key)
-				b++;
-			/* each member against the run's first: the union does the rest */
-			const lidx_sig *f = &sigs[be[a].sig];
-			for (size_t m = a + 1; m < b; m++) {
-				const lidx_sig *s = &sigs[be[m].sig];
-				int agree = 0;
-				for (int k = 0; k < LIDX_MH_K; k++)
-					agree += f->h[k] == s->h[k];
-				if (agree < AGREE)
-					continue;
-				uint32_t x = uf_find(group, f->story), y = uf_find(group, s->story);
-				if (x < y)
-					group[y] = x;
-				else if (y < x)
-					group[x] = y;
+				key = mix64(key ^ lidx_rd32(sig[i] + 4 * (band * ROWS + r)));
+			size_t j = (size_t)key & (cap - 1);
+			while (t[j].band == band + 1 && t[j].key != key)
+				j = (j + 1) & (cap - 1);
+			if (t[j].band != band + 1) {
+				t[j] = (band_slot){ key, (uint32_t)i, band + 1 };
+				continue;
 			}
-			a = b;
+			/* each member against the bucket's first: the union does the rest */
+			const uint8_t *f = sig[t[j].first], *s = sig[i];
+			int agree = 0;
+			for (int k = 0; k < LIDX_MH_K; k++)
+				agree += lidx_rd32(f + 4 * k) == lidx_rd32(s + 4 * k);
+			if (agree < AGREE)
+				continue;
+			uint32_t x = uf_find(root, t[j].first), y = uf_find(root, (uint32_t)i);
+			if (x < y)
+				root[y] = x;
+			else if (y < x)
+				root[x] = y;
 		}
 	}
-	lidx__free(be);
-	for (uint32_t i = 0; i < n_stories; i++)
-		group[i] = uf_find(group, i); /* the root: the group's smallest id */
+	lidx__free(t);
+	for (size_t i = 0; i < n; i++)
+		root[i] = uf_find(root, (uint32_t)i); /* the group's first signature */
 	return 0;
 }
 

@@ -68,6 +68,14 @@
  *               its set of near-duplicates (its own id if it has none).
  *               Optional for a reader: an index without it has no flags
  *               and no near-duplicates.
+ *   SIGS(10) := sig{n_stories}                              (128 bytes each)
+ *   sig      := h:u32{32}   the story's MinHash signature (word 3-shingles,
+ *               words hashed by their bytes: dedup.c), all 0xffffffff for
+ *               a story without one (short, links, template, not a note).
+ *               What an index of several segments groups near-duplicates
+ *               from, over the live stories of all (segset.c). Optional for
+ *               a reader (then only SINF's groups); its CRC is checked when
+ *               first used, as POST's.
  *
  * An index updated in place is this file plus segment files of the same
  * grammar and a manifest naming them (segset.h, FORMAT.md "Segments").
@@ -80,7 +88,7 @@
 #define LIDX_FORMAT_H
 
 #define LIDX_MAGIC "\x89" "CVX\r\n\x1a\n"
-#define LIDX_FORMAT_VERSION 3 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block */
+#define LIDX_FORMAT_VERSION 4 /* 2: FILES holds ctime, inode, skip reason, content hash; 3: a score bound per postings block; 4: SIGS */
 /* Bump when segmentation or analysis changes what gets indexed: an index
  * built by another revision is rebuilt (it reads fine, but is stale). */
 #define LIDX_ENGINE_REV 10 /* 3: irregular verbs; 4: question headings, noise; 5: noise in fences; 6: outline sections split; 7: two blank lines close plain headings; 8: but not a question; 9: front matter, org-mode, dated items, e-mail, links and templates, near-duplicates; 10: stemkeep.c (customers, developers, providers kept apart) */
@@ -102,7 +110,8 @@ enum {
 	SEC_LEXT = 7,
 	SEC_POST = 8,
 	SEC_SINFO = 9,
-	SEC_MAX = 9
+	SEC_SIGS = 10, /* near-duplicate signatures (another branch's format 3 may renumber the version) */
+	SEC_MAX = 10
 };
 
 #endif

@@ -59,6 +59,9 @@ struct lidx_index {
 
 /* The near-duplicate group of a story (its own id if none). */
 uint32_t lidx__story_group(lidx_index *ix, uint32_t id);
+/* One file's SIGS section (LIDX_SIG_SIZE bytes a story), its CRC checked
+   the first time: *out NULL if it has none; LIDX_ECORRUPT. */
+int lidx__index_sigs(lidx_index *ix, const uint8_t **out);
 
 /* One segment's postings list of a term (segmented index). */
 typedef struct lidx_term_part {

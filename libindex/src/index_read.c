@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "index.h"
+#include "dedup.h"
 #include "safefile.h"
 
 #define CORRUPT(what) lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%s)", path, what)
@@ -57,11 +58,12 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 		ix->sec[id] = (lidx_section){ m + off, len, lidx_rd32(e + 4), 0 };
 	}
 	for (int id = 1; id <= SEC_MAX; id++) {
-		if (!ix->sec[id].p && id == SEC_SINFO)
+		if (!ix->sec[id].p && (id == SEC_SINFO || id == SEC_SIGS))
 			continue; /* optional */
 		if (!ix->sec[id].p)
 			return CORRUPT("missing section");
-		int big = id == SEC_POST || id == SEC_STORE;
+		/* SIGS is read by an index of several segments only: checked then */
+		int big = id == SEC_POST || id == SEC_STORE || id == SEC_SIGS;
 		if ((!big || (flags & LIDX_OPEN_VERIFY) || ix->size < (1u << 22)) &&
 		    check_section(&ix->sec[id]) < 0)
 			return CORRUPT("section checksum");
@@ -100,6 +102,8 @@ static int parse(lidx_index *ix, unsigned flags, const char *path, lidx_err *err
 			ix->n_grouped += g != i;
 		}
 	}
+	if (ix->sec[SEC_SIGS].p && ix->sec[SEC_SIGS].len != (uint64_t)ix->n_stories * LIDX_SIG_SIZE)
+		return CORRUPT("SIGS size");
 	if (ix->sec[SEC_SIDX].len != ((uint64_t)ix->n_blocks + 1) * 8)
 		return CORRUPT("SIDX size");
 	if (ix->sec[SEC_LEXI].len != ((ix->n_terms + LIDX_LEX_BLOCK - 1) / LIDX_LEX_BLOCK) * 8)
@@ -394,6 +398,17 @@ void lidx_story_clear(lidx_story *s)
 	lidx__free(s->breadcrumb);
 	lidx__free(s->text);
 	memset(s, 0, sizeof *s);
+}
+
+int lidx__index_sigs(lidx_index *ix, const uint8_t **out)
+{
+	*out = NULL;
+	if (!ix->sec[SEC_SIGS].p)
+		return 0;
+	if (check_section(&ix->sec[SEC_SIGS]) < 0)
+		return LIDX_ECORRUPT;
+	*out = ix->sec[SEC_SIGS].p;
+	return 0;
 }
 
 int lidx_index_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err)

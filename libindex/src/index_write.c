@@ -54,6 +54,8 @@ _Static_assert(sizeof(bterm) == 64, "a term's hot state is one cache line");
 
 typedef struct bstr {
 	uint32_t off, len;   /* in lidx_builder.strs */
+	uint64_t mh;         /* lidx__mh_term_hash of the string (near-duplicate
+	                        signatures: the same in every build) */
 } bstr;
 
 typedef struct bfile {
@@ -126,10 +128,10 @@ struct lidx_builder {
 	pthread_cond_t work, done;
 	int sync_ready, running, quit;
 	char *root;
-	/* SINF: flags per story (u32); near-duplicate signatures of notes' stories */
-	lidx_buf sinfo;
-	lidx_sig *sigs;
-	size_t n_sigs, cap_sigs;
+	/* SINF: flags per story (u32); SIGS: near-duplicate signatures of notes'
+	   stories (LIDX_SIG_SIZE bytes per story, all ones for none) */
+	lidx_buf sinfo, sigs;
+	size_t n_sigs;
 	struct timeval t0;
 	int failed;      /* a failed add leaves the builder unusable */
 };
@@ -202,7 +204,7 @@ void lidx_builder_free(lidx_builder *b)
 	lidx__free(b->touched);
 	lidx__free(b->root);
 	lidx_buf_free(&b->sinfo);
-	lidx__free(b->sigs);
+	lidx_buf_free(&b->sigs);
 	lidx_analyzer_free(b->an);
 	lidx__free(b);
 }
@@ -354,7 +356,7 @@ static int term_id(lidx_builder *b, const char *s, size_t n, uint32_t *out)
 	size_t off = b->strs.len;
 	if (lidx_buf_put(&b->strs, s, n) < 0)
 		return LIDX_ENOMEM;
-	b->tstr[b->n_terms] = (bstr){ (uint32_t)off, (uint32_t)n };
+	b->tstr[b->n_terms] = (bstr){ (uint32_t)off, (uint32_t)n, lidx__mh_term_hash(s, n) };
 	b->hash[j] = tag | ((uint64_t)b->n_terms + 1);
 	*out = (uint32_t)b->n_terms++;
 	if (b->n_terms * 2 > b->hash_cap)
@@ -395,7 +397,7 @@ static int on_token(void *ctx, const lidx_token *t)
 		return 0;
 	}
 	if (c->sig && !(t->flags & LIDX_TOK_PART))
-		lidx__mh_add(c->sig, &c->mh, id);
+		lidx__mh_add(c->sig, &c->mh, b->tstr[id].mh);
 	if (b->n_body_toks >= UINT32_MAX - 1 || t->pos == TOK_TITLE) {
 		s->n--;
 		return LIDX_ETOOBIG;
@@ -547,12 +549,10 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 	size_t tl = strlen(title), cl = strlen(crumb);
 	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
 	b->n_title_toks = b->n_body_toks = 0;
+	lidx_sig sig;
 	collect c = { b, 1, NULL, { 0, 0, 0 } };
 	if (dedup && !flags) {
-		/* the slot is kept only if the story is long enough */
-		if (LIDX_GROW(b->sigs, b->cap_sigs, b->n_sigs + 1) < 0)
-			return LIDX_ENOMEM;
-		c.sig = &b->sigs[b->n_sigs];
+		c.sig = &sig;
 		lidx__mh_init(c.sig, b->n_stories);
 	}
 	if (!flags) {
@@ -592,8 +592,13 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return rc;
 	if ((rc = lidx_buf_u32(&b->sinfo, flags)) < 0 || (rc = lidx_buf_u32(&b->sinfo, doc)) < 0)
 		return rc; /* the group is set when the index is written */
-	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS)
-		b->n_sigs++;
+	/* the signature, kept only if the story is long enough */
+	uint8_t rec[LIDX_SIG_SIZE];
+	int keep = c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS;
+	lidx__mh_put(rec, keep ? c.sig : NULL);
+	if ((rc = lidx_buf_put(&b->sigs, rec, sizeof rec)) < 0)
+		return rc;
+	b->n_sigs += keep;
 	b->sum_title += n_title;
 	b->sum_body += n_body;
 	b->n_stories++;
@@ -791,7 +796,8 @@ static int write_all(lidx_builder *b, writer *w)
 	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
 	lidx_buf sidx = { 0 };
-	uint32_t *group = NULL;
+	uint32_t *group = NULL, *sig_story = NULL;
+	const uint8_t **sig = NULL;
 	rc = LIDX_ENOMEM;
 	if (!order || !post_off || !post_len || !post_crc)
 		goto done;
@@ -901,19 +907,30 @@ static int write_all(lidx_builder *b, writer *w)
 	if ((rc = w_buf_section(w, SEC_FILES, &files)) < 0)
 		goto done;
 
-	/* SINF: flags, and near-duplicate groups */
-	if (b->n_stories) {
-		group = lidx__malloc(lidx__mul(b->n_stories, sizeof *group));
-		if (!group) {
+	/* SINF: flags, and near-duplicate groups (from the signatures in story
+	   order: a group's id is its smallest story id); SIGS */
+	if (b->n_sigs) {
+		group = lidx__malloc(lidx__mul(b->n_sigs, sizeof *group));
+		sig_story = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig_story));
+		sig = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig));
+		if (!group || !sig_story || !sig) {
 			rc = LIDX_ENOMEM;
 			goto done;
 		}
-		if ((rc = lidx__mh_groups(b->sigs, b->n_sigs, b->n_stories, group)) < 0)
+		size_t k = 0;
+		for (uint32_t i = 0; i < b->n_stories && k < b->n_sigs; i++) {
+			const uint8_t *r = b->sigs.p + (size_t)i * LIDX_SIG_SIZE;
+			if (lidx__mh_present(r)) {
+				sig_story[k] = i;
+				sig[k++] = r;
+			}
+		}
+		if ((rc = lidx__mh_link(sig, k, group)) < 0)
 			goto done;
-		for (uint32_t i = 0; i < b->n_stories; i++)
-			lidx_wr32(b->sinfo.p + (size_t)i * 8 + 4, group[i]);
+		for (size_t i = 0; i < k; i++)
+			lidx_wr32(b->sinfo.p + (size_t)sig_story[i] * 8 + 4, sig_story[group[i]]);
 	}
-	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0)
+	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (rc = w_buf_section(w, SEC_SIGS, &b->sigs)) < 0)
 		goto done;
 
 	/* META */
@@ -954,6 +971,8 @@ done:
 	lidx__free(post_len);
 	lidx__free(post_crc);
 	lidx__free(group);
+	lidx__free(sig_story);
+	lidx__free(sig);
 	lidx_buf_free(&pb);
 	lidx_buf_free(&td);
 	lidx_buf_free(&tp);

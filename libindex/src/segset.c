@@ -5,7 +5,9 @@
  * stories are deleted (a later segment holds their new version, or they
  * are gone). index_read.c opens the set as one lidx_index with global
  * story ids (segment base + local id); postings.c chains the segments'
- * lists. corpus.c writes segments and manifests (lidx__segs_write_manifest).
+ * lists; the near-duplicate groups of the live stories of all segments
+ * are made by the writer (lidx__segs_set_groups, global_groups) and read
+ * from the manifest (manifest_groups). corpus.c writes segments and manifests.
  * Byte grammar: docs/FORMAT.md, "Segments".
  */
 #include <stdio.h>
@@ -16,8 +18,12 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include "index.h"
+#include "dedup.h"
 #include "safefile.h"
 #include "segset.h"
+
+static uint32_t seg_of(const struct lidx_segset *ss, uint32_t id);
+static int is_dead(const struct lidx_segset *ss, uint32_t s, uint32_t local);
 
 struct lidx_segset {
 	uint32_t n;                       /* segments, the main file first */
@@ -26,6 +32,7 @@ struct lidx_segset {
 	uint8_t *dead[LIDX_MAX_SEGS];     /* deleted stories (local ids), NULL: none */
 	uint32_t *fmap[LIDX_MAX_SEGS];    /* local file id -> global file id (UINT32_MAX: dead) */
 	uint32_t *gseg, *glocal;          /* global file id -> segment, local file id */
+	uint32_t *group;                  /* global story id -> its near-duplicate group */
 	lidx_manifest man;                /* as read */
 };
 
@@ -44,6 +51,8 @@ void lidx__manifest_clear(lidx_manifest *m)
 {
 	for (uint32_t s = 0; s < m->n; s++)
 		lidx__free(m->seg[s].dead_files);
+	lidx__free(m->gstory);
+	lidx__free(m->ggroup);
 	memset(m, 0, sizeof *m);
 }
 
@@ -124,6 +133,30 @@ int lidx__manifest_read(const char *path, lidx_manifest *m, lidx_err *err)
 			}
 		}
 	}
+	if (end - p < 4) {
+		rc = CORRUPT("manifest groups");
+		goto done;
+	}
+	uint32_t ng = lidx_rd32(p);
+	p += 4;
+	if (ng > (uint64_t)(end - p) / 8) {
+		rc = CORRUPT("manifest groups");
+		goto done;
+	}
+	m->gstory = lidx__malloc(ng ? (size_t)ng * 4 : 1);
+	m->ggroup = lidx__malloc(ng ? (size_t)ng * 4 : 1);
+	if (!m->gstory || !m->ggroup) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (; m->n_grouped < ng; m->n_grouped++, p += 8) {
+		m->gstory[m->n_grouped] = lidx_rd32(p);
+		m->ggroup[m->n_grouped] = lidx_rd32(p + 4);
+		if (m->n_grouped && m->gstory[m->n_grouped] <= m->gstory[m->n_grouped - 1]) {
+			rc = CORRUPT("manifest groups order");
+			goto done;
+		}
+	}
 	if (p != end)
 		rc = CORRUPT("manifest size");
 done:
@@ -147,7 +180,7 @@ static void put64(uint8_t *p, uint64_t v)
 
 int lidx__manifest_write(const char *path, const lidx_manifest *m, lidx_err *err)
 {
-	size_t n = 28;
+	size_t n = 32 + (size_t)m->n_grouped * 8;
 	for (uint32_t s = 0; s < m->n; s++)
 		n += 24 + (size_t)m->seg[s].n_dead * 4;
 	uint8_t *buf = lidx__calloc(n, 1);
@@ -170,6 +203,12 @@ int lidx__manifest_write(const char *path, const lidx_manifest *m, lidx_err *err
 		p += 24;
 		for (uint32_t k = 0; k < e->n_dead; k++, p += 4)
 			put32(p, e->dead_files[k]);
+	}
+	put32(p, m->n_grouped);
+	p += 4;
+	for (uint32_t k = 0; k < m->n_grouped; k++, p += 8) {
+		put32(p, m->gstory[k]);
+		put32(p + 4, m->ggroup[k]);
 	}
 	put32(p, (uint32_t)crc32_z(0, buf, n - 4));
 	/* a temporary name, fsync, rename, fsync the folder: a crash leaves
@@ -236,8 +275,93 @@ void lidx__segs_free(lidx_segset *ss)
 	}
 	lidx__free(ss->gseg);
 	lidx__free(ss->glocal);
+	lidx__free(ss->group);
 	lidx__manifest_clear(&ss->man);
 	lidx__free(ss);
+}
+
+/*
+ * The groups the manifest holds (what global_groups found when it was
+ * written): every listed story and its group's id live, the id its own.
+ */
+static int manifest_groups(lidx_index *v, lidx_segset *ss, const char *path, lidx_err *err)
+{
+	uint32_t n = ss->base[ss->n];
+	const lidx_manifest *m = &ss->man;
+	ss->group = lidx__malloc(lidx__mul(n ? n : 1, sizeof *ss->group));
+	if (!ss->group)
+		return lidx__err(err, LIDX_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		ss->group[i] = i;
+	for (uint32_t k = 0; k < m->n_grouped; k++) {
+		uint32_t a = m->gstory[k], g = m->ggroup[k];
+		if (a >= n || g >= n || a == g)
+			return CORRUPT("manifest group");
+		ss->group[a] = g;
+	}
+	for (uint32_t k = 0; k < m->n_grouped; k++) {
+		uint32_t a = m->gstory[k], g = m->ggroup[k], sa = seg_of(ss, a), sg = seg_of(ss, g);
+		if (ss->group[g] != g || is_dead(ss, sa, a - ss->base[sa]) || is_dead(ss, sg, g - ss->base[sg]))
+			return CORRUPT("manifest group");
+	}
+	v->n_grouped = m->n_grouped;
+	return 0;
+}
+
+/*
+ * The near-duplicate groups of the live stories of all segments, as a fresh
+ * build of the same notes makes them (dedup.c): the signatures stored in
+ * each segment's SIGS (the same in every build), in the order of a fresh
+ * build (the live files by path, as merge_files left v->files, then their
+ * stories), through the same LSH rule. A group's id is its first story in
+ * that order (the fresh build's smallest id); deleted stories take no part.
+ */
+static int global_groups(lidx_index *v, lidx_segset *ss, const char *path, lidx_err *err)
+{
+	uint32_t n = ss->base[ss->n];
+	const uint8_t *secs[LIDX_MAX_SEGS];
+	for (uint32_t s = 0; s < ss->n; s++)
+		if (lidx__index_sigs(ss->seg[s], &secs[s]) < 0)
+			return CORRUPT("SIGS checksum");
+	ss->group = lidx__malloc(lidx__mul(n ? n : 1, sizeof *ss->group));
+	const uint8_t **sig = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *sig));
+	uint32_t *story = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *story));
+	uint32_t *root = lidx__malloc(lidx__mul(v->n_live ? v->n_live : 1, sizeof *root));
+	int rc = 0;
+	if (!ss->group || !sig || !story || !root) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		ss->group[i] = i;
+	size_t k = 0;
+	for (uint32_t f = 0; f < v->n_files; f++) {
+		uint32_t s = ss->gseg[f];
+		const lidx_file_info *fi = &ss->seg[s]->files[ss->glocal[f]];
+		if (!secs[s])
+			continue;
+		for (uint32_t i = 0; i < fi->n_stories && k < v->n_live; i++) {
+			const uint8_t *r = secs[s] + (uint64_t)(fi->first_story + i) * LIDX_SIG_SIZE;
+			if (lidx__mh_present(r)) {
+				sig[k] = r;
+				story[k++] = ss->base[s] + fi->first_story + i;
+			}
+		}
+	}
+	if ((rc = lidx__mh_link(sig, k, root)) < 0) {
+		rc = lidx__err(err, rc, "%s", lidx_strerror(rc));
+		goto done;
+	}
+	v->n_grouped = 0;
+	for (size_t i = 0; i < k; i++) {
+		ss->group[story[i]] = story[root[i]];
+		v->n_grouped += root[i] != i;
+	}
+done:
+	lidx__free(sig);
+	lidx__free(story);
+	lidx__free(root);
+	return rc;
 }
 
 /* Merge the segments' live FILES (each in path order) into v->files. */
@@ -282,6 +406,9 @@ static int merge_files(lidx_index *v, lidx_segset *ss, const char *path, lidx_er
 	return 0;
 }
 
+static int open_view(lidx_index *main, lidx_manifest m, unsigned flags, int compute, lidx_index **out,
+                     lidx_err *err);
+
 int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err *err)
 {
 	*out = main;
@@ -302,6 +429,19 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 		lidx__manifest_clear(&m);
 		return 0;
 	}
+	return open_view(main, m, flags, 0, out, err);
+}
+
+/*
+ * A view of main and the segments m names (m is the view's, or cleared on
+ * failure; main is the caller's on failure). compute: group near-duplicates
+ * from the signatures (the writer), else take the manifest's groups.
+ */
+static int open_view(lidx_index *main, lidx_manifest m, unsigned flags, int compute, lidx_index **out,
+                     lidx_err *err)
+{
+	const char *path = main->path;
+	int rc = 0;
 	lidx_index *v = lidx__calloc(1, sizeof *v);
 	lidx_segset *ss = lidx__calloc(1, sizeof *ss);
 	if (!v || !ss) {
@@ -379,7 +519,6 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 		v->n_terms += x->n_terms;
 		v->n_postings += x->n_postings;
 		v->n_positions += x->n_positions;
-		v->n_grouped += x->n_grouped;
 		if (x->built_at > v->built_at)
 			v->built_at = x->built_at;
 		v->build_usec += x->build_usec;
@@ -387,6 +526,8 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 	ss->base[ss->n] = (uint32_t)base;
 	if (rc == 0)
 		rc = merge_files(v, ss, path, err);
+	if (rc == 0)
+		rc = compute ? global_groups(v, ss, path, err) : manifest_groups(v, ss, path, err);
 	if (rc == 0 && (!(v->path = lidx__strndup(path, strlen(path))) ||
 	                !(v->root = lidx__strndup(main->root, strlen(main->root)))))
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
@@ -410,10 +551,65 @@ int lidx__segs_open(lidx_index *main, unsigned flags, lidx_index **out, lidx_err
 	return 0;
 }
 
+int lidx__segs_set_groups(const char *path, lidx_manifest *m, lidx_err *err)
+{
+	lidx__free(m->gstory);
+	lidx__free(m->ggroup);
+	m->gstory = m->ggroup = NULL;
+	m->n_grouped = 0;
+	if (m->n == 1 && m->seg[0].n_dead == 0)
+		return 0; /* such a manifest is not read: the main file's own groups */
+	/* the set as written: the main file, and a copy of m for the view */
+	lidx_manifest c = *m;
+	c.gstory = c.ggroup = NULL;
+	for (uint32_t s = 0; s < m->n; s++)
+		c.seg[s].dead_files = NULL;
+	for (uint32_t s = 0; s < m->n; s++) {
+		c.seg[s].dead_files = lidx__malloc(m->seg[s].n_dead ? (size_t)m->seg[s].n_dead * 4 : 1);
+		if (!c.seg[s].dead_files) {
+			lidx__manifest_clear(&c);
+			return lidx__err(err, LIDX_ENOMEM, "out of memory");
+		}
+		if (m->seg[s].n_dead)
+			memcpy(c.seg[s].dead_files, m->seg[s].dead_files, (size_t)m->seg[s].n_dead * 4);
+	}
+	lidx_index *main = NULL, *v = NULL;
+	int rc = lidx__index_open_one(&main, path, 0, err);
+	if (rc < 0) {
+		lidx__manifest_clear(&c);
+		return rc;
+	}
+	if (c.seg[0].size != main->size || c.seg[0].id != lidx__segs_file_id(main)) {
+		lidx__manifest_clear(&c);
+		lidx_index_close(main);
+		return CORRUPT("the main file is not the one the manifest names");
+	}
+	if ((rc = open_view(main, c, 0, 1, &v, err)) < 0) {
+		lidx_index_close(main);
+		return rc;
+	}
+	lidx_segset *ss = v->segs;
+	uint32_t n = ss->base[ss->n], k = 0;
+	m->gstory = lidx__malloc(v->n_grouped ? (size_t)v->n_grouped * 4 : 1);
+	m->ggroup = lidx__malloc(v->n_grouped ? (size_t)v->n_grouped * 4 : 1);
+	if (!m->gstory || !m->ggroup) {
+		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
+	} else {
+		for (uint32_t i = 0; i < n && k < v->n_grouped; i++)
+			if (ss->group[i] != i) {
+				m->gstory[k] = i;
+				m->ggroup[k++] = ss->group[i];
+			}
+		m->n_grouped = k;
+	}
+	lidx_index_close(v);
+	return rc;
+}
+
 /* ---- the view ----------------------------------------------------------------------- */
 
 /* The segment of global story id (id < base[n]). */
-static uint32_t seg_of(const lidx_segset *ss, uint32_t id)
+static uint32_t seg_of(const struct lidx_segset *ss, uint32_t id)
 {
 	uint32_t s = 0;
 	while (s + 1 < ss->n && id >= ss->base[s + 1])
@@ -421,7 +617,7 @@ static uint32_t seg_of(const lidx_segset *ss, uint32_t id)
 	return s;
 }
 
-static int is_dead(const lidx_segset *ss, uint32_t s, uint32_t local)
+static int is_dead(const struct lidx_segset *ss, uint32_t s, uint32_t local)
 {
 	return ss->dead[s] && (ss->dead[s][local >> 3] >> (local & 7) & 1);
 }
@@ -446,13 +642,8 @@ uint32_t lidx__segs_group(lidx_index *ix, uint32_t id)
 	lidx_segset *ss = ix->segs;
 	if (id >= ix->n_stories)
 		return id;
-	uint32_t s = seg_of(ss, id), local = id - ss->base[s];
-	if (is_dead(ss, s, local))
-		return id;
-	/* near-duplicates are grouped within a segment (see DESIGN.md); a
-	   group whose root story is deleted is no group */
-	uint32_t g = lidx__story_group(ss->seg[s], local);
-	return is_dead(ss, s, g) ? id : g + ss->base[s];
+	/* grouped over the live stories of all segments at open (global_groups) */
+	return ss->group[id];
 }
 
 int lidx__segs_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err)
@@ -681,6 +872,8 @@ int lidx__segs_manifest(lidx_index *ix, lidx_manifest *out)
 	}
 	const lidx_manifest *m = &ix->segs->man;
 	*out = *m;
+	out->n_grouped = 0; /* the writer sets them again (lidx__segs_set_groups) */
+	out->gstory = out->ggroup = NULL;
 	for (uint32_t s = 0; s < m->n; s++) {
 		out->seg[s].dead_files = lidx__malloc(m->seg[s].n_dead ? (size_t)m->seg[s].n_dead * 4 : 1);
 		if (!out->seg[s].dead_files) {

@@ -2,7 +2,8 @@
 # tests/cli/segments.sh -- an update writes a segment of the changed notes
 # beside the index (PATH.seg.N, PATH.live) instead of rebuilding it, and
 # searches it exactly as a fresh rebuild of the same notes: the same stories
-# with the same scores (near-duplicates folded or not), the same totals.
+# with the same scores, the same totals, and the same near-duplicates folded
+# beside each hit (copies edited, added and deleted across segments).
 set -u
 . "$(dirname "$0")/lib/common.sh"
 TMP=$(mktemp -d /tmp/cvs-seg-XXXX)
@@ -21,11 +22,27 @@ while [ $i -lt 100 ]; do
 	} >"$d/note$i.md"
 	i=$((i + 1))
 done
+# copies of one paragraph in three notes (near-duplicates), which the
+# updates below edit, delete and add across segments
+plan() { # plan FILE WORD: the paragraph, one word changed
+	{
+		printf '# Planning %s\n\n' "$2"
+		printf 'Every quarter the team held a planning offsite where we weighed the roadmap against %s debt, ' "$2"
+		printf 'agreed which bets to fund, wrote down the owners and the dates, and sent a short summary '
+		printf 'to the whole department so that nobody was surprised when priorities moved mid quarter. '
+		printf 'Before the offsite each lead collected estimates, risks and dependencies from their engineers, '
+		printf 'ranked the candidate projects by customer impact and cost, and drafted a one page proposal; '
+		printf 'after it the directors reconciled the proposals with hiring plans and budget limits.\n'
+	} >"$1"
+}
+plan "$C/d0/plan-a.md" technical; plan "$C/d1/plan-b.md" product; plan "$C/d2/plan-c.md" design
 Q1='kafka throughput'
 Q2='postgres migrations mentoring'
 Q3='"request coalescing" cache'
 Q4='stampede OR lag'
 Q5='migrat*'
+Q6='planning offsite roadmap'
+folds=0
 # same stories, same scores: every hit and folded duplicate as "score path lines", sorted
 norm() {
 	python3 -c '
@@ -36,15 +53,22 @@ for h in d["results"]:
     rows.append("%.4f %s %d-%d" % (h["score"], h["file"], h["line_start"], h["line_end"]))
     for x in h.get("duplicates", []):
         rows.append("%.4f %s %d-%d" % (x["score"], x["path"].split("/notes/")[1], x["line_start"], x["line_end"]))
-print(d["total"]); print("\n".join(sorted(rows)))'
+print(d["total"]); print("\n".join(sorted(rows)))
+# the "duplicates" folded beside each hit: the hit and its copies, as one
+# line (which copy of equal scores is shown first is not compared)
+for c in sorted(" ".join(sorted([h["file"]+":%d" % h["line_start"]] +
+                 [x["path"].split("/notes/")[1]+":%d" % x["line_start"] for x in h.get("duplicates", [])]))
+                for h in d["results"] if h.get("duplicates")):
+    print("folded:", c)'
 }
 # compare the updated index with a fresh one, for each query
 same_as_fresh() {
 	rm -f "$FRESH"/*
 	CVSEARCH_INDEX_DIR=$FRESH "$BIN" index -q -c "$C" >/dev/null 2>&1
-	for q in "$Q1" "$Q2" "$Q3" "$Q4" "$Q5"; do
+	for q in "$Q1" "$Q2" "$Q3" "$Q4" "$Q5" "$Q6"; do
 		a=$(CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" -n 100 --json "$q" 2>/dev/null | norm)
 		b=$(CVSEARCH_INDEX_DIR=$FRESH "$BIN" -c "$C" -n 100 --json "$q" 2>/dev/null | norm)
+		case $b in *folded:*) folds=$((folds + 1)) ;; esac
 		if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1: '$q' as a fresh rebuild"
 		else bad "$1: '$q' as a fresh rebuild" "$(printf 'updated:\n%s\nfresh:\n%s' "$a" "$b")"; fi
 	done
@@ -62,7 +86,7 @@ expect_rc 0 "search after appending a line"
 same_as_fresh "one line appended"
 run env CVSEARCH_INDEX_DIR=$IDX "$BIN" stats -c "$C"
 contains "segments     2" "stats counts the segments"
-contains "stories      100" "stats counts the live stories (the note's old story left out)"
+contains "stories      103" "stats counts the live stories (the note's old story left out)"
 
 rm "$C/d2/note5.md"
 printf '# Kafka rollout\n\nA new note: kafka throughput doubled after we tuned the postgres migrations.\n' >"$C/d0/new.md"
@@ -112,6 +136,22 @@ CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
 [ ! -f "$main.seg.99" ] && [ ! -f "$main.live.tmp.AbC123" ] && ok "an orphan segment is removed by the next update" || bad "an orphan segment is removed" "$(ls "$IDX")"
 same_as_fresh "after cleaning"
 
+# near-duplicates across segments group as in a fresh build: a copy edited
+# into a segment, the first copy (the group's id) deleted, a copy added in
+# yet another segment
+echo "Planning notes kept in the wiki." >>"$C/d1/plan-b.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "a copy edited into a segment"
+rm "$C/d0/plan-a.md"
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+same_as_fresh "the first copy deleted"
+plan "$C/d0/plan-0.md" platform
+CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
+[ "$(segs)" -ge 1 ] && ok "the copies are in segments" || bad "the copies are in segments" "$(ls "$IDX")"
+same_as_fresh "a copy added in another segment"
+a=$(CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" -n 100 --json "$Q6" 2>/dev/null | norm | grep -c 'plan-0.md.*plan-b.md.*plan-c.md')
+[ "$a" = 1 ] && ok "the three copies in three segments fold together" || bad "the three copies fold together" "$(CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" -n 100 --json "$Q6" | norm)"
+
 # a big change is a full rebuild, not a segment
 for k in $(seq 20 45); do
 	echo "bulk edit kafka" >>"$C/d$((k % 3))/note$k.md"
@@ -157,5 +197,6 @@ CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
 same_as_fresh "after killed updates"
 ls "$IDX" | grep -q 'tmp' && bad "no temporary file is left" "$(ls "$IDX")" || ok "no temporary file is left"
 
+[ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

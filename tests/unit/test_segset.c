@@ -3,7 +3,8 @@
  * after random edits, additions and deletions of notes, the index updated
  * by segments ranks every query exactly as an index built afresh from the
  * same notes (the same stories, scores within float rounding, the same
- * totals), with each search algorithm; the on-disk set is what the policy
+ * totals), with each search algorithm, and folds the same near-duplicates
+ * (copies of shared paragraphs, edited, added and deleted across segments); the on-disk set is what the policy
  * says (segments, a merge, a full rebuild); a damaged manifest or segment
  * is found and rebuilt; a stale manifest and orphan segments are ignored
  * and removed.
@@ -20,6 +21,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "libindex.h"
+#include "segset.h" /* the manifest, to damage its groups */
 
 static char dir[64], notes[96], ixpath[128], fresh[128];
 static lidx_analyzer *an;
@@ -39,6 +41,41 @@ static unsigned rnd(void)
 	return (rnd_state >> 8) & 0xffffff;
 }
 
+/* the near-duplicate copies' own stream: the edits are those of the plain notes */
+static unsigned rnd2_state = 777;
+static unsigned rnd2(void)
+{
+	rnd2_state = rnd2_state * 1103515245u + 12345u;
+	return (rnd2_state >> 8) & 0xffffff;
+}
+
+/* Shared paragraphs: a note may hold a copy of one, a few words changed
+   (near-duplicates of each other), or many changed (linked only through
+   closer copies, if at all). */
+#define POOLS 6
+#define POOL_WORDS 60
+static int pool[POOLS][POOL_WORDS];
+
+static void make_pools(void)
+{
+	for (int p = 0; p < POOLS; p++)
+		for (int w = 0; w < POOL_WORDS; w++)
+			pool[p][w] = (int)(rnd2() % NW);
+}
+
+static void write_copy(FILE *f)
+{
+	int p = (int)(rnd2() % POOLS), changes = (int)(rnd2() % 4);
+	if (changes == 3)
+		changes = 6 + (int)(rnd2() % 6);
+	int w_[POOL_WORDS];
+	memcpy(w_, pool[p], sizeof w_);
+	for (int c = 0; c < changes; c++)
+		w_[rnd2() % POOL_WORDS] = (int)(rnd2() % NW);
+	for (int w = 0; w < POOL_WORDS; w++)
+		fprintf(f, "%s%s", words[w_[w]], w % 12 == 11 ? ".\n" : " ");
+}
+
 static void write_note(int i)
 {
 	char p[256];
@@ -50,9 +87,13 @@ static void write_note(int i)
 	int sections = 1 + (int)(rnd() % 3);
 	for (int s = 0; s < sections; s++) {
 		fprintf(f, "# %s %s %d\n\n", words[rnd() % NW], words[rnd() % NW], s);
-		int n = 5 + (int)(rnd() % 40);
-		for (int w = 0; w < n; w++)
-			fprintf(f, "%s%s", words[rnd() % NW], w % 12 == 11 ? ".\n" : " ");
+		if (rnd2() % 3 == 0) {
+			write_copy(f);
+		} else {
+			int n = 5 + (int)(rnd() % 40);
+			for (int w = 0; w < n; w++)
+				fprintf(f, "%s%s", words[rnd() % NW], w % 12 == 11 ? ".\n" : " ");
+		}
 		fprintf(f, "\n\n");
 	}
 	assert_int_equal(fclose(f), 0);
@@ -132,6 +173,151 @@ static size_t hits(lidx_index *ix, const char *q, int algo, row *out, size_t max
 	return n;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *story_key(lidx_index *ix, uint32_t id)
+{
+	lidx_story s;
+	assert_int_equal(lidx_index_story(ix, id, &s, NULL), 0);
+	char *k = malloc(160);
+	assert_non_null(k);
+	snprintf(k, 160, "%s:%u-%u", s.path, s.line_start, s.line_end);
+	lidx_story_clear(&s);
+	return k;
+}
+
+/*
+ * The near-duplicate groups of every live story, as "key <- first key of
+ * its group" lines sorted (which story holds a group's id does not
+ * matter, only who is in it); *n_grouped: the stories not alone.
+ */
+static char *partition(lidx_index *ix, size_t *n_grouped)
+{
+	lidx_stats st;
+	lidx_index_stats(ix, &st);
+	/* ids of a segmented index run past the live count (deleted stories keep theirs) */
+	uint32_t n = 0;
+	for (uint32_t id = 0, live = 0; live < st.n_stories; id++) {
+		lidx_story s;
+		if (lidx_index_story(ix, id, &s, NULL) == 0)
+			live++;
+		lidx_story_clear(&s);
+		n = id + 1;
+	}
+	char **key = calloc(n, sizeof *key), **lines = calloc(n, sizeof *lines);
+	uint32_t *grp = calloc(n, sizeof *grp);
+	assert_true(key && lines && grp);
+	for (uint32_t id = 0; id < n; id++) {
+		lidx_story s;
+		if (lidx_index_story(ix, id, &s, NULL) != 0)
+			continue;
+		grp[id] = s.group;
+		lidx_story_clear(&s);
+		key[id] = story_key(ix, id);
+	}
+	size_t nl = 0, out_len = 1;
+	*n_grouped = 0;
+	for (uint32_t id = 0; id < n; id++) {
+		if (!key[id])
+			continue;
+		/* the smallest key of its group */
+		const char *min = key[id];
+		for (uint32_t o = 0; o < n; o++)
+			if (key[o] && grp[o] == grp[id] && strcmp(key[o], min) < 0)
+				min = key[o];
+		*n_grouped += grp[id] != id;
+		assert_non_null(key[grp[id]]); /* a group's id is a live story of it */
+		lines[nl] = malloc(strlen(key[id]) + strlen(min) + 8);
+		assert_non_null(lines[nl]);
+		sprintf(lines[nl], "%s <- %s", key[id], min);
+		out_len += strlen(lines[nl++]) + 1;
+	}
+	qsort(lines, nl, sizeof *lines, str_cmp);
+	char *out = malloc(out_len);
+	assert_non_null(out);
+	out[0] = 0;
+	for (size_t i = 0; i < nl; i++) {
+		strcat(out, lines[i]);
+		strcat(out, "\n");
+		free(lines[i]);
+	}
+	for (uint32_t id = 0; id < n; id++)
+		free(key[id]);
+	free(key);
+	free(lines);
+	free(grp);
+	return out;
+}
+
+/*
+ * lidx_search_dedup() of q: each hit with the near-duplicates reported
+ * beside it, as one line "hit | dup dup ..." (all sorted by key; which copy
+ * of a group ranks first among equal scores is not compared), the lines
+ * sorted.
+ */
+static char *folded(lidx_index *ix, const char *q)
+{
+	lidx_query *qq;
+	lidx_err err = { 0 };
+	int rc = lidx_query_parse(&qq, ix, an, q, strlen(q), 0, &err);
+	if (rc == LIDX_EEMPTY) {
+		char *e = malloc(1);
+		assert_non_null(e);
+		e[0] = 0;
+		return e;
+	}
+	if (rc != 0)
+		fail_msg("parse \"%s\": %s", q, err.msg);
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	o.limit = 512;
+	lidx_results r;
+	if (lidx_search_dedup(ix, qq, &o, &r, &err) != 0)
+		fail_msg("search \"%s\": %s", q, err.msg);
+	char **lines = calloc(r.n_hits ? r.n_hits : 1, sizeof *lines);
+	assert_non_null(lines);
+	size_t out_len = 1;
+	for (size_t i = 0; i < r.n_hits; i++) {
+		char *m[512];
+		size_t nm = 0;
+		m[nm++] = story_key(ix, r.hits[i].story);
+		for (size_t d = 0; d < r.n_dups && nm < 512; d++)
+			if (r.dup_of[d] == i)
+				m[nm++] = story_key(ix, r.dups[d].story);
+		qsort(m, nm, sizeof *m, str_cmp);
+		size_t len = 4;
+		for (size_t k = 0; k < nm; k++)
+			len += strlen(m[k]) + 3;
+		lines[i] = malloc(len);
+		assert_non_null(lines[i]);
+		lines[i][0] = 0;
+		for (size_t k = 0; k < nm; k++) {
+			strcat(lines[i], m[k]);
+			strcat(lines[i], k ? " " : nm > 1 ? " | " : "");
+			free(m[k]);
+		}
+		out_len += strlen(lines[i]) + 1;
+	}
+	qsort(lines, r.n_hits, sizeof *lines, str_cmp);
+	char *out = malloc(out_len);
+	assert_non_null(out);
+	out[0] = 0;
+	for (size_t i = 0; i < r.n_hits; i++) {
+		strcat(out, lines[i]);
+		strcat(out, "\n");
+		free(lines[i]);
+	}
+	free(lines);
+	lidx_results_clear(&r);
+	lidx_query_free(qq);
+	return out;
+}
+
+static size_t total_grouped;
+
 /* The updated index answers as a fresh build of the same notes. */
 static void same_as_fresh(const char *when)
 {
@@ -149,6 +335,14 @@ static void same_as_fresh(const char *when)
 	assert_true(fabs(sa.avg_body_len - sb.avg_body_len) < 1e-9);
 	assert_true(fabs(sa.avg_title_len - sb.avg_title_len) < 1e-9);
 	assert_int_equal(lidx_index_verify(a, NULL), 0);
+	size_t ga, gb;
+	char *pa = partition(a, &ga), *pb = partition(b, &gb);
+	if (strcmp(pa, pb) != 0 || ga != gb)
+		fail_msg("%s: near-duplicate groups differ (%zu grouped, fresh %zu):\nupdated:\n%s\nfresh:\n%s",
+		         when, ga, gb, pa, pb);
+	total_grouped += gb;
+	free(pa);
+	free(pb);
 	static row ra[512], rb[512];
 	char q[128];
 	for (int k = 0; k < 40; k++) {
@@ -161,6 +355,11 @@ static void same_as_fresh(const char *when)
 			snprintf(q, sizeof q, "%s %s %s -%s", words[rnd() % NW], words[rnd() % NW],
 			         words[rnd() % NW], words[rnd() % NW]);
 		}
+		char *fa = folded(a, q), *fb = folded(b, q);
+		if (strcmp(fa, fb) != 0)
+			fail_msg("%s: \"%s\" folds other near-duplicates:\nupdated:\n%s\nfresh:\n%s", when, q, fa, fb);
+		free(fa);
+		free(fb);
 		for (int algo = LIDX_ALGO_MAXSCORE; algo <= LIDX_ALGO_EXHAUSTIVE; algo++) {
 			uint64_t ta, tb;
 			size_t na = hits(a, q, algo, ra, 512, &ta), nb = hits(b, q, algo, rb, 512, &tb);
@@ -186,6 +385,7 @@ static int setup(void **state)
 	snprintf(ixpath, sizeof ixpath, "%s/notes.cvx", dir);
 	snprintf(fresh, sizeof fresh, "%s/fresh.cvx", dir);
 	assert_int_equal(mkdir(notes, 0700), 0);
+	make_pools();
 	return lidx_analyzer_new(&an);
 }
 
@@ -242,6 +442,7 @@ static void test_segset_random_updates(void **state)
 	assert_true(max_segs >= 3);
 	assert_true(max_segs <= 5); /* the main file and at most 4 small segments */
 	assert_true(saw_merge);
+	assert_true(total_grouped >= 12 * 20); /* the fixture has near-duplicates to fold */
 	/* unchanged: nothing written */
 	sync_to(ixpath, 0, &rep);
 	assert_int_equal(rep.rebuilt, 0);
@@ -501,6 +702,65 @@ static void test_segset_block_max(void **state)
 	lidx_index_close(b);
 }
 
+/* The manifest's near-duplicate groups are checked: a CRC-valid manifest
+   whose groups name a deleted story, or a member as a group, is refused. */
+static void test_segset_manifest_groups(void **state)
+{
+	(void)state;
+	lidx_sync_report rep;
+	for (int i = 0; i < 3; i++)
+		write_note(300 + i);
+	sync_to(ixpath, 1, &rep);
+	write_note(301); /* into a segment: its old stories deleted */
+	sync_to(ixpath, 0, &rep);
+	assert_int_equal(rep.updated, 1);
+	same_as_fresh("before damaging the groups");
+	lidx_manifest m;
+	assert_int_equal(lidx__manifest_read(ixpath, &m, NULL), 0);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	uint32_t dead = UINT32_MAX, a = UINT32_MAX, b = UINT32_MAX;
+	for (uint32_t id = 0; dead == UINT32_MAX || b == UINT32_MAX; id++) {
+		lidx_story st;
+		assert_true(id < 100000);
+		if (lidx_index_story(ix, id, &st, NULL) != 0) {
+			if (dead == UINT32_MAX)
+				dead = id;
+			continue;
+		}
+		lidx_story_clear(&st);
+		if (a == UINT32_MAX)
+			a = id;
+		else if (b == UINT32_MAX)
+			b = id;
+	}
+	lidx_index_close(ix);
+	lidx_manifest keep = m;
+	uint32_t story[2], group[2];
+	const uint32_t cases[3][4] = {
+		{ a, dead, 0, 0 },  /* a deleted story as a group */
+		{ dead, a, 0, 0 },  /* a deleted story in a group */
+		{ a, b, b, a },     /* a group whose id is not its own */
+	};
+	for (int c = 0; c < 3; c++) {
+		m.n_grouped = cases[c][2] == cases[c][3] ? 1 : 2;
+		story[0] = cases[c][0] < cases[c][2] || m.n_grouped == 1 ? cases[c][0] : cases[c][2];
+		group[0] = story[0] == cases[c][0] ? cases[c][1] : cases[c][3];
+		story[1] = story[0] == cases[c][0] ? cases[c][2] : cases[c][0];
+		group[1] = story[0] == cases[c][0] ? cases[c][3] : cases[c][1];
+		m.gstory = story;
+		m.ggroup = group;
+		assert_int_equal(lidx__manifest_write(ixpath, &m, NULL), 0);
+		assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), LIDX_ECORRUPT);
+	}
+	m = keep;
+	assert_int_equal(lidx__manifest_write(ixpath, &m, NULL), 0); /* as it was */
+	assert_int_equal(lidx_index_open(&ix, ixpath, 0, NULL), 0);
+	lidx_index_close(ix);
+	lidx__manifest_clear(&m);
+	same_as_fresh("with the groups restored");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_segset_large_change_rebuilds),
 		cmocka_unit_test(test_segset_damage),
 		cmocka_unit_test(test_segset_block_max),
+		cmocka_unit_test(test_segset_manifest_groups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
