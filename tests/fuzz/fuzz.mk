@@ -55,7 +55,8 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: check-deps fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_TARGETS)
 
-test-fuzz-replay: $(REPLAY_BIN)
+test-fuzz-replay: $(REPLAY_BIN) cvsearch
+	@sh tests/fuzz/index-seeds.sh check ./cvsearch
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  ASAN_OPTIONS=detect_leaks=1 $(SAN)/fuzz/replay_$$t tests/fuzz/seeds/$$t \
 	    $$(test -d tests/fuzz/regress/$$t && echo tests/fuzz/regress/$$t); done
