@@ -741,37 +741,68 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The first max words starting with prefix that a live story has, in byte
+   order over all segments, as in a fresh build of the live notes. Each
+   segment's words are read up to a limit; a word past the last one read of
+   a segment that had more is not decided on (that segment may have smaller
+   ones unread), so when too few live words lie below that bound, the limit
+   doubles and the words after the last one decided on are read again.
+   Deleted-only words are skipped however many sort first. */
 int lidx__segs_term_prefix(lidx_index *ix, const char *prefix, size_t len, size_t max,
                            lidx_term_fn fn, void *ctx)
 {
 	lidx_segset *ss = ix->segs;
 	prefix_acc a = { NULL, 0, 0, 0 };
 	int rc = 0;
-	/* each segment's first terms (more than max: some may be in deleted
-	   stories only), merged in byte order, each looked up in the set */
 	size_t each = max > SIZE_MAX - 1024 ? SIZE_MAX : max + 1024;
-	for (uint32_t s = 0; s < ss->n && rc == 0; s++)
-		rc = lidx__term_prefix(ss->seg[s], prefix, len, each, collect, &a);
-	if (rc == 0 && a.n)
-		qsort(a.terms, a.n, sizeof *a.terms, cmp_str);
 	size_t called = 0;
-	for (size_t i = 0; i < a.n && rc == 0 && called < max; i++) {
-		if (i && !strcmp(a.terms[i], a.terms[i - 1]))
-			continue;
-		lidx_term t;
-		int r = lidx__segs_term_find(ix, a.terms[i], strlen(a.terms[i]), &t);
-		if (r == LIDX_ENOTFOUND)
-			continue;
-		if (r < 0) {
-			rc = r;
-			break;
+	char *after = NULL; /* the last word decided on (called or skipped) */
+	while (rc == 0 && called < max) {
+		const char *bound = NULL; /* the least last word of a cut-off segment */
+		for (uint32_t s = 0; s < ss->n && rc == 0; s++) {
+			size_t from = a.n;
+			rc = lidx__term_prefix(ss->seg[s], prefix, len, each, collect, &a);
+			if (rc == 0 && a.n - from >= each &&
+			    (!bound || strcmp(a.terms[a.n - 1], bound) < 0))
+				bound = a.terms[a.n - 1];
 		}
-		called++;
-		rc = fn(ctx, a.terms[i], strlen(a.terms[i]), &t);
+		if (rc == 0 && a.n)
+			qsort(a.terms, a.n, sizeof *a.terms, cmp_str);
+		for (size_t i = 0; i < a.n && rc == 0 && called < max; i++) {
+			const char *w = a.terms[i];
+			if (i && !strcmp(w, a.terms[i - 1]))
+				continue;
+			if (after && strcmp(w, after) <= 0)
+				continue; /* decided in an earlier round */
+			if (bound && strcmp(w, bound) > 0)
+				break;
+			char *c = lidx__strndup(w, strlen(w));
+			if (!c) {
+				rc = LIDX_ENOMEM;
+				break;
+			}
+			lidx__free(after);
+			after = c;
+			lidx_term t;
+			int r = lidx__segs_term_find(ix, w, strlen(w), &t);
+			if (r == LIDX_ENOTFOUND)
+				continue;
+			if (r < 0) {
+				rc = r;
+				break;
+			}
+			called++;
+			rc = fn(ctx, w, strlen(w), &t);
+		}
+		for (size_t i = 0; i < a.n; i++)
+			lidx__free(a.terms[i]);
+		a.n = 0;
+		if (!bound)
+			break; /* every segment read to its last word */
+		each = each > SIZE_MAX / 2 ? SIZE_MAX : each * 2;
 	}
-	for (size_t i = 0; i < a.n; i++)
-		lidx__free(a.terms[i]);
 	lidx__free(a.terms);
+	lidx__free(after);
 	return rc;
 }
 

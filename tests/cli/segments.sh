@@ -197,6 +197,27 @@ CVSEARCH_INDEX_DIR=$IDX "$BIN" -c "$C" kafka >/dev/null 2>&1
 same_as_fresh "after killed updates"
 ls "$IDX" | grep -q 'tmp' && bad "no temporary file is left" "$(ls "$IDX")" || ok "no temporary file is left"
 
+# a prefix expands to the first live words in byte order, as a fresh build:
+# words only deleted notes had, sorting before the live ones, are skipped
+# however many there are (a segment is read past them)
+P="$TMP/pfx"; mkdir -p "$P/idx" "$P/fresh" "$P/n"
+for i in $(seq 1 60); do printf '# Note %d\n\nkafka story %d\n' $i $i >"$P/n/n$i.md"; done
+printf '# Zebra\n\nThe zqzz rollout went well.\n' >"$P/n/n5.md"
+python3 -c "print('# Dump\n'); print(' '.join('zq%04d' % i for i in range(1200)))" >"$P/n/dump.md"
+python3 -c "print('# Few\n'); print(' '.join('zr%04d' % i for i in range(40)))" >"$P/n/few.md"
+printf '# Zr\n\nzrzz one and %s\n' "$(python3 -c "print(' '.join('zs%04d' % i for i in range(70)))")" >"$P/n/zr.md"
+CVSEARCH_INDEX_DIR=$P/idx "$BIN" -q -c "$P/n" kafka >/dev/null 2>&1
+rm "$P/n/dump.md" "$P/n/few.md"
+CVSEARCH_INDEX_DIR=$P/idx "$BIN" -q -c "$P/n" kafka >/dev/null 2>&1
+ls "$P/idx" | grep -q '\.live$' && ok "the deletion is in a manifest, not a rebuild" || bad "the deletion is in a manifest, not a rebuild" "$(ls "$P/idx")"
+CVSEARCH_INDEX_DIR=$P/fresh "$BIN" index -q -c "$P/n" >/dev/null 2>&1
+for q in 'zq*' 'zr*' 'z*'; do
+	a=$(CVSEARCH_INDEX_DIR=$P/idx "$BIN" -c "$P/n" --no-update -n 100 --json "$q" 2>/dev/null | norm 2>/dev/null)
+	b=$(CVSEARCH_INDEX_DIR=$P/fresh "$BIN" -c "$P/n" -n 100 --json "$q" 2>/dev/null | norm 2>/dev/null)
+	if [ -n "$b" ] && [ "$a" = "$b" ]; then ok "'$q' past 1200 deleted-only words as a fresh build"
+	else bad "'$q' past 1200 deleted-only words as a fresh build" "$(printf 'updated:\n%s\nfresh:\n%s' "$a" "$b")"; fi
+done
+
 [ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
