@@ -1957,19 +1957,27 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	int lock = -1;
 	char why[256] = "";
 	scan s;
-	int rc = scan_corpus(&s, corpus_dir, index_path, o, err);
-	if (rc < 0)
+	memset(&s, 0, sizeof s);
+	lidx_index *cur = NULL;
+	int orc, rc;
+	/* whether index_path may be written is decided before the scan reads
+	   or saves the folder cache beside it (index_path.dirs) */
+	char real[PATH_MAX];
+	if (!realpath(corpus_dir, real)) {
+		rc = lidx__err(err, LIDX_ENOTFOUND, "cannot open notes folder %s: %s", corpus_dir, strerror(errno));
 		goto done;
-	rep->n_files = (uint32_t)s.n;
+	}
 	char dir[PATH_MAX];
 	index_folder(index_path, dir, sizeof dir);
 	if ((rc = lidx__check_dir(dir, "index folder", 1, err)) < 0 && rc != LIDX_ENOTFOUND)
 		goto done;
-	rc = 0;
-	lidx_index *cur;
-	int orc;
-	if ((rc = check_target(index_path, s.root, &cur, &orc, err)) < 0)
+	if ((rc = check_target(index_path, real, &cur, &orc, err)) < 0)
 		goto done;
+	if ((rc = scan_corpus(&s, corpus_dir, index_path, o, err)) < 0) {
+		lidx_index_close(cur);
+		goto done;
+	}
+	rep->n_files = (uint32_t)s.n;
 	if (!stale_ix(cur, orc, &s, rep) && !force) {
 		if (out) /* fresh: the caller searches the index just checked */
 			*out = cur;

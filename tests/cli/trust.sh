@@ -474,5 +474,21 @@ if [ -n "$AS_NOBODY" ]; then
 	expect_rc 0 "4: a folder made readable by chmod is walked without 'cvsearch index'"
 fi
 
+# an --index that is not ours, or another notes folder's, is refused before
+# anything beside it is written (its folder cache PATH.dirs included)
+W="$TMP/wt"; mkdir -p "$W/a" "$W/b"
+printf '# A\n\nkafka here\n' >"$W/a/x.md"; printf '# B\n\nkafka there\n' >"$W/b/y.md"
+echo hi >"$W/notes.md"
+touch -d '2020-01-01' "$W/a" "$W/b" # folders not just changed: their names are cached
+run "$BIN" --index "$W/notes.md" -c "$W/a" kafka
+expect_rc 2 "--index on a file not an index is refused"
+[ ! -e "$W/notes.md.dirs" ] && ok "... and no notes.md.dirs is written" || bad "... and no notes.md.dirs is written" "$(ls "$W")"
+run "$BIN" --index "$W/b.cvx" -c "$W/b" kafka
+expect_rc 0 "an index of folder b"
+dirs_b=$(cksum <"$W/b.cvx.dirs")
+run "$BIN" --index "$W/b.cvx" -c "$W/a" kafka
+expect_rc 2 "folder b's index named for folder a is refused"
+[ "$(cksum <"$W/b.cvx.dirs")" = "$dirs_b" ] && ok "... and its .dirs is left as it was" || bad "... and its .dirs is left as it was"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
