@@ -719,12 +719,19 @@ static const drec *dcache_find(dcache *dc, const char *rel, size_t rel_len, cons
 	if (!r || r->dev != (uint64_t)st->st_dev || r->ino != (uint64_t)st->st_ino || r->mtime_ns != mt ||
 	    r->ctime_ns != ct)
 		return NULL;
-	/* n names, none empty, none with a '/' or "." or ".." (a cache file is ours, but checked all the same) */
+	/* n names, none empty, none with a '/' or "." or ".." (a cache file is ours, but checked all the same),
+	   strictly increasing in the scan's order (okey_cmp, as dcache_add wrote them): a name twice would
+	   list a note twice */
 	const char *q = r->names, *end = r->names + r->names_len;
+	okey prev = { NULL, 0, 0 };
 	for (uint32_t i = 0; i < r->n; i++) {
 		size_t l = q < end ? strnlen(q, (size_t)(end - q)) : 0;
 		if (!l || q + l >= end || memchr(q, '/', l) || (q[0] == '.' && (l == 1 || (l == 2 && q[1] == '.'))))
 			return NULL;
+		okey cur = { q, i, r->types[i] == DT_DIR };
+		if (i && okey_cmp(&prev, &cur) >= 0)
+			return NULL;
+		prev = cur;
 		q += l + 1;
 	}
 	return q == end ? r : NULL;

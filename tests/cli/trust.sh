@@ -490,5 +490,26 @@ run "$BIN" --index "$W/b.cvx" -c "$W/a" kafka
 expect_rc 2 "folder b's index named for folder a is refused"
 [ "$(cksum <"$W/b.cvx.dirs")" = "$dirs_b" ] && ok "... and its .dirs is left as it was" || bad "... and its .dirs is left as it was"
 
+# a folder cache with a valid checksum but a name twice (or out of order)
+# is not used for that folder: the folder is read again
+D="$TMP/dupc"; mkdir -p "$D/n"
+for k in 1 2 3; do printf '# N%d\n\nkafka note %d\n' $k $k >"$D/n/a$k.md"; done
+sleep 2.2 # the folder is not "just changed": its names are cached
+run env CVSEARCH_INDEX_DIR="$D/idx" "$BIN" -c "$D/n" --json kafka
+expect_rc 0 "a first search caches the folder's names"
+dc=$(ls "$D"/idx/*.dirs)
+python3 - "$dc" <<'PY'
+import sys, zlib, struct
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+i = b.find(b'a2.md\0'); assert i > 0 and b.find(b'a1.md\0') > 0
+b[i:i + 5] = b'a1.md'
+struct.pack_into('<I', b, 16, zlib.crc32(bytes(b[24:])))
+open(p, 'wb').write(b)
+PY
+run env CVSEARCH_INDEX_DIR="$D/idx" "$BIN" -c "$D/n" --json -n 10 kafka
+t=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], " ".join(sorted(h["file"] for h in d["results"])))' 2>&1)
+[ "$t" = "3 a1.md a2.md a3.md" ] && ok "a cached name twice: the folder is read again (3 notes, once each)" \
+	|| bad "a cached name twice: the folder is read again (3 notes, once each)" "$t"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
