@@ -1565,7 +1565,7 @@ static int mark_dead(lidx_manifest_seg *e, uint32_t f)
 
 /* the merge policy (see DESIGN.md, "Incremental updates") */
 #define SEG_MAX_SMALL 4   /* segments beside the main file before they are merged */
-#define SEG_MAX_SHARE 5   /* full rebuild once 1/5 of the main file's files changed */
+#define SEG_MAX_SHARE 5   /* full rebuild once the files outside the main file plus its deleted ones pass 1/5 of its files (an edited file is both) */
 
 /*
  * Write the changed, added and deleted files as a segment beside the index
@@ -1641,7 +1641,8 @@ static int update(scan *s, lidx_index *ix, const char *index_path, const lidx_sy
 	for (i = 0; i < s->n; i++)
 		n_take += take[i];
 	/* too much for a segment: the main file's deleted files and the files
-	   outside it would pass a fifth of its files */
+	   outside it would pass a fifth of its files (an edited file counts
+	   twice, its dead old version and its new one: both cost, DESIGN.md) */
 	lidx_index *main = lidx__segs_seg(ix, 0);
 	uint64_t outside = n_take;
 	if (!merge)

@@ -218,6 +218,24 @@ for q in 'zq*' 'zr*' 'z*'; do
 	else bad "'$q' past 1200 deleted-only words as a fresh build" "$(printf 'updated:\n%s\nfresh:\n%s' "$a" "$b")"; fi
 done
 
+# the rebuild rule (README, DESIGN "Policy"): notes outside the main file
+# plus its deleted ones past a fifth of its files; an edited note is both
+# (its new version outside, its old one deleted), so a tenth of the notes
+# edited stays a segment and one more rebuilds, while added notes count once
+R="$TMP/rule"; mkdir -p "$R/idx" "$R/n"
+for i in $(seq 1 50); do printf '# R%d\n\nkafka rule %d\n' $i $i >"$R/n/r$i.md"; done
+CVSEARCH_INDEX_DIR=$R/idx "$BIN" index -q -c "$R/n" >/dev/null 2>&1
+rsegs() { ls "$R/idx" | grep -c '\.seg\.' ; }
+for i in 1 2 3 4 5; do echo "edited" >>"$R/n/r$i.md"; done
+CVSEARCH_INDEX_DIR=$R/idx "$BIN" -q -c "$R/n" kafka >/dev/null 2>&1
+[ "$(rsegs)" = 1 ] && ok "5 of 50 notes edited (10 counted): a segment" || bad "5 of 50 notes edited (10 counted): a segment" "$(ls "$R/idx")"
+echo "edited" >>"$R/n/r6.md"
+CVSEARCH_INDEX_DIR=$R/idx "$BIN" -q -c "$R/n" kafka >/dev/null 2>&1
+[ "$(rsegs)" = 0 ] && ok "6 of 50 notes edited (12 counted): a rebuild" || bad "6 of 50 notes edited (12 counted): a rebuild" "$(ls "$R/idx")"
+for i in $(seq 51 59); do printf '# R%d\n\nkafka rule %d\n' $i $i >"$R/n/r$i.md"; done
+CVSEARCH_INDEX_DIR=$R/idx "$BIN" -q -c "$R/n" kafka >/dev/null 2>&1
+[ "$(rsegs)" = 1 ] && ok "9 notes added to 50 (9 counted): a segment" || bad "9 notes added to 50 (9 counted): a segment" "$(ls "$R/idx")"
+
 [ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
