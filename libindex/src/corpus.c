@@ -67,6 +67,8 @@ typedef struct scan {
 	size_t n_racy;      /* files with racy set, after a build read them */
 	int incomplete;     /* a folder could not be read for a passing reason */
 	char why[256];      /* ... which, and why */
+	char *ix_dir;       /* the index's folder from the root, when inside it ("" the root; else NULL) */
+	char *ix_base;      /* ... and the index file's name */
 } scan;
 
 static int isalnum_ascii(char c)
@@ -151,6 +153,8 @@ static void scan_free(scan *s)
 	lidx__free(s->dev);
 	lidx__free(s->ino);
 	lidx__free(s->root);
+	lidx__free(s->ix_dir);
+	lidx__free(s->ix_base);
 }
 
 #define MAX_IGNORE_FILE (1u << 20)
@@ -848,6 +852,57 @@ static void dcache_save(dcache *dc)
 
 /* ---- walking the folders ------------------------------------------------------------ */
 
+/* 1 if name is the index file base or one of the files written beside it:
+   base.dirs, base.live, base.lock, base.seg.N, and the temporary files
+   base.tmp.*, base.dirs.*, base.live.tmp.* (see sweep_temps, dcache_save). */
+static int index_companion(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	if (strncmp(name, base, bl) != 0)
+		return 0;
+	const char *r = name + bl;
+	if (!*r || !strcmp(r, ".dirs") || !strcmp(r, ".live") || !strcmp(r, ".lock"))
+		return 1;
+	if (!strncmp(r, ".seg.", 5) && r[5]) {
+		for (r += 5; *r >= '0' && *r <= '9'; r++)
+			;
+		return !*r;
+	}
+	return (!strncmp(r, ".tmp.", 5) && r[5]) || (!strncmp(r, ".dirs.", 6) && r[6]) ||
+	       (!strncmp(r, ".live.tmp.", 10) && r[10]);
+}
+
+/* When the index is kept inside the notes folder (--index notes/my.cvx),
+   note where (s->ix_dir, s->ix_base), so that the scan leaves it out;
+   LIDX_ENOMEM or 0. */
+static int index_inside(scan *s, const char *index_path)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(index_path, '/');
+	const char *base = slash ? slash + 1 : index_path;
+	if (!*base)
+		return 0;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - index_path) + (slash == index_path), index_path);
+	if (!realpath(dir, real))
+		return 0;
+	size_t rl = strlen(s->root);
+	const char *rest;
+	if (!strcmp(real, s->root))
+		rest = "";
+	else if (rl == 1 && s->root[0] == '/')
+		rest = real + 1;
+	else if (!strncmp(real, s->root, rl) && real[rl] == '/')
+		rest = real + rl + 1;
+	else
+		return 0;
+	s->ix_dir = lidx__strndup(rest, strlen(rest));
+	s->ix_base = lidx__strndup(base, strlen(base));
+	return s->ix_dir && s->ix_base ? 0 : LIDX_ENOMEM;
+}
+
 static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
                       size_t dir_len, size_t rootlen);
 
@@ -920,6 +975,10 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 	struct stat now;
 	const drec *hit = NULL;
 	int have_now = fd >= 0 && s->dc && fstat(fd, &now) == 0;
+	/* the folder that holds the index changes at each write of it (and of
+	   the folder cache itself): its names are read each time, not kept */
+	if (have_now && s->ix_dir && strlen(s->ix_dir) == rel_len && !memcmp(s->ix_dir, rel, rel_len))
+		have_now = 0;
 	if (have_now)
 		hit = dcache_find(s->dc, rel, rel_len, &now);
 	int64_t t_list = now_ns();
@@ -1022,6 +1081,9 @@ done:
 static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
                       size_t dir_len, size_t rootlen)
 {
+	if (s->ix_dir && strlen(s->ix_dir) == dir_len && !memcmp(s->ix_dir, sub, dir_len) &&
+	    index_companion(d_name, s->ix_base))
+		return 0; /* the index itself, kept among the notes */
 	struct stat st, lst;
 	/* lstat only what may be a link (d_type saves a call per file); a
 	   name that d_type says is no link is stat'ed without following
@@ -1136,6 +1198,8 @@ static int scan_corpus(scan *s, const char *corpus_dir, const char *index_path, 
 	memset(&par, 0, sizeof par);
 	s->par = &par;
 	int rc = load_ignore(s);
+	if (rc == 0 && index_path)
+		rc = index_inside(s, index_path);
 	if (rc == 0 && index_path)
 		s->dc = dcache_open(index_path); /* NULL: none (the scan reads every folder) */
 	char rel[PATH_MAX] = "";

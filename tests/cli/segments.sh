@@ -236,6 +236,27 @@ for i in $(seq 51 59); do printf '# R%d\n\nkafka rule %d\n' $i $i >"$R/n/r$i.md"
 CVSEARCH_INDEX_DIR=$R/idx "$BIN" -q -c "$R/n" kafka >/dev/null 2>&1
 [ "$(rsegs)" = 1 ] && ok "9 notes added to 50 (9 counted): a segment" || bad "9 notes added to 50 (9 counted): a segment" "$(ls "$R/idx")"
 
+# an index kept inside its notes folder: the index and its companions
+# (.dirs, .live, .seg.N, .lock) are not notes, nothing warns about them, and
+# a search with nothing changed writes nothing (the folder cache included)
+K="$TMP/inside"; mkdir -p "$K/sub"
+for i in $(seq 10 39); do printf '# K%d\n\nkafka inside %d\n' $i $i >"$K/sub/k$i.md"; done
+printf '# Top\n\nkafka top\n' >"$K/top.md"
+"$BIN" --index "$K/my.cvx" -q -c "$K" kafka >/dev/null 2>&1
+echo "kafka more" >>"$K/sub/k10.md"
+sleep 2.2 # nothing just changed: the folders' names are cached
+run "$BIN" --index "$K/my.cvx" -c "$K" kafka
+ls "$K" | grep -q 'my\.cvx\.seg\.' && ok "inside: an update made a segment" || bad "inside: an update made a segment" "$(ls "$K")"
+[ -z "$err" ] && ok "inside: no warning about the index's files" || bad "inside: no warning about the index's files" "$err"
+run "$BIN" --index "$K/my.cvx" -c "$K" --json -n 50 kafka
+t=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], sum(h["file"].startswith("sub/k") for h in d["results"]), [h["file"] for h in d["results"] if not h["file"].startswith("sub/k")])' 2>&1)
+[ "$t" = "31 30 ['top.md']" ] && ok "inside: only the notes are stories" || bad "inside: only the notes are stories" "$t"
+s1=$(stat -c '%i %Y' "$K/my.cvx.dirs" 2>&1)
+run "$BIN" --index "$K/my.cvx" -c "$K" kafka
+run "$BIN" --index "$K/my.cvx" -c "$K" kafka
+[ "$(stat -c '%i %Y' "$K/my.cvx.dirs" 2>&1)" = "$s1" ] && [ -z "$err" ] && ok "inside: a search with nothing changed leaves my.cvx.dirs alone" \
+	|| bad "inside: a search with nothing changed leaves my.cvx.dirs alone" "$s1 / $(stat -c '%i %Y' "$K/my.cvx.dirs" 2>&1); $err"
+
 [ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
