@@ -37,6 +37,8 @@ struct lidx_segset {
 };
 
 #define CORRUPT(what) lidx__err(err, LIDX_ECORRUPT, "index %s is corrupt (%s)", path, what)
+/* a fault of the manifest (path the main file): named as PATH.live */
+#define MCORRUPT(what) lidx__err(err, LIDX_ECORRUPT, "index %s.live is corrupt (%s)", path, what)
 
 /* ---- the manifest ----------------------------------------------------------------- */
 
@@ -296,13 +298,13 @@ static int manifest_groups(lidx_index *v, lidx_segset *ss, const char *path, lid
 	for (uint32_t k = 0; k < m->n_grouped; k++) {
 		uint32_t a = m->gstory[k], g = m->ggroup[k];
 		if (a >= n || g >= n || a == g)
-			return CORRUPT("manifest group");
+			return MCORRUPT("manifest group");
 		ss->group[a] = g;
 	}
 	for (uint32_t k = 0; k < m->n_grouped; k++) {
 		uint32_t a = m->gstory[k], g = m->ggroup[k], sa = seg_of(ss, a), sg = seg_of(ss, g);
 		if (ss->group[g] != g || is_dead(ss, sa, a - ss->base[sa]) || is_dead(ss, sg, g - ss->base[sg]))
-			return CORRUPT("manifest group");
+			return MCORRUPT("manifest group");
 	}
 	v->n_grouped = m->n_grouped;
 	return 0;
@@ -388,7 +390,7 @@ static int merge_files(lidx_index *v, lidx_segset *ss, const char *path, lidx_er
 			const char *p = ss->seg[s]->files[at[s]].path;
 			int c = bp ? strcmp(p, bp) : -1;
 			if (c == 0)
-				return CORRUPT("a file live in two segments");
+				return MCORRUPT("a file live in two segments");
 			if (c < 0)
 				best = (int)s, bp = p;
 		}
@@ -498,7 +500,7 @@ static int open_view(lidx_index *main, lidx_manifest m, unsigned flags, int comp
 		for (uint32_t k = 0; k < e->n_dead && rc == 0; k++) {
 			uint32_t f = e->dead_files[k];
 			if (f >= x->n_files) {
-				rc = CORRUPT("manifest deleted file id");
+				rc = MCORRUPT("manifest deleted file id");
 				break;
 			}
 			ss->fmap[s][f] = UINT32_MAX;
@@ -651,8 +653,12 @@ int lidx__segs_story(lidx_index *ix, uint32_t id, lidx_story *out, lidx_err *err
 	lidx_segset *ss = ix->segs;
 	memset(out, 0, sizeof *out);
 	uint32_t s = id < ix->n_stories ? seg_of(ss, id) : 0;
-	if (id >= ix->n_stories || is_dead(ss, s, id - ss->base[s]))
-		return lidx__err(err, LIDX_ENOTFOUND, "no story %u (the index has %u)", id, ix->n_stories);
+	if (id >= ix->n_stories)
+		return lidx__err(err, LIDX_ENOTFOUND, "no story %u (the index has %u live stories, ids below %u)",
+		                 id, ix->n_live, ix->n_stories);
+	if (is_dead(ss, s, id - ss->base[s]))
+		return lidx__err(err, LIDX_ENOTFOUND, "story %u was deleted: its note changed or was removed "
+		                 "since (the index has %u live stories)", id, ix->n_live);
 	int rc = lidx_index_story(ss->seg[s], id - ss->base[s], out, err);
 	if (rc < 0)
 		return rc;

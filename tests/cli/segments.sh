@@ -257,6 +257,29 @@ run "$BIN" --index "$K/my.cvx" -c "$K" kafka
 [ "$(stat -c '%i %Y' "$K/my.cvx.dirs" 2>&1)" = "$s1" ] && [ -z "$err" ] && ok "inside: a search with nothing changed leaves my.cvx.dirs alone" \
 	|| bad "inside: a search with nothing changed leaves my.cvx.dirs alone" "$s1 / $(stat -c '%i %Y' "$K/my.cvx.dirs" 2>&1); $err"
 
+# messages: a deleted story's id says so and counts the live stories; a
+# damaged manifest is named as PATH.live
+M="$TMP/msg"; mkdir -p "$M/idx" "$M/n"
+for i in $(seq 10 39); do printf '# M%d\n\nkafka msg %d\n' $i $i >"$M/n/m$i.md"; done
+CVSEARCH_INDEX_DIR=$M/idx "$BIN" index -q -c "$M/n" >/dev/null 2>&1
+echo "kafka more" >>"$M/n/m10.md"
+CVSEARCH_INDEX_DIR=$M/idx "$BIN" -q -c "$M/n" kafka >/dev/null 2>&1
+run env CVSEARCH_INDEX_DIR=$M/idx "$BIN" show -c "$M/n" 0
+expect_rc 2 "show of a changed note's old story id fails"
+err_contains "story 0 was deleted" "... saying the story was deleted"
+err_contains "30 live" "... and counting the 30 live stories"
+mf=$(ls "$M"/idx/*.cvx.live)
+python3 - "$mf" <<'PY'
+import sys, zlib, struct
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+assert struct.unpack_from('<I', b, 28)[0] == 1  # the main file's one deleted file
+struct.pack_into('<I', b, 48, 0xfffff)
+struct.pack_into('<I', b, len(b) - 4, zlib.crc32(bytes(b[:-4])))
+open(p, 'wb').write(b)
+PY
+run env CVSEARCH_INDEX_DIR=$M/idx "$BIN" -c "$M/n" --no-update kafka
+err_contains ".cvx.live is corrupt (manifest deleted file id)" "a bad deleted file id names PATH.live"
+
 [ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
