@@ -2104,6 +2104,12 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	if (now && !force && !s.incomplete && now->engine_rev == LIDX_ENGINE_REV)
 		rc = update(&s, now, index_path, o, rep, err);
 	lidx_index_close(now);
+	if (rc == LIDX_ECORRUPT) {
+		/* damage the open did not check (a big section of a large main file,
+		   e.g. SIGS, is checked when first read): the whole index anew */
+		rep->was_corrupt = 1;
+		rc = 1;
+	}
 	if (rc == 1)
 		rc = build(&s, index_path, o, rep, err);
 	if (rc == 0) {

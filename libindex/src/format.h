@@ -110,7 +110,7 @@ enum {
 	SEC_LEXT = 7,
 	SEC_POST = 8,
 	SEC_SINFO = 9,
-	SEC_SIGS = 10, /* near-duplicate signatures (another branch's format 3 may renumber the version) */
+	SEC_SIGS = 10, /* near-duplicate signatures (format 4) */
 	SEC_MAX = 10
 };
 

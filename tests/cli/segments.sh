@@ -280,6 +280,45 @@ PY
 run env CVSEARCH_INDEX_DIR=$M/idx "$BIN" -c "$M/n" --no-update kafka
 err_contains ".cvx.live is corrupt (manifest deleted file id)" "a bad deleted file id names PATH.live"
 
+# damage the open does not check: SIGS of a main file over 4 MiB is checked
+# when an update first reads it; the update then rebuilds the whole index
+# (before: every search served the stale index, "corrupt (SIGS checksum)")
+G="$TMP/sigs"; mkdir -p "$G/idx" "$G/n"
+python3 - "$G/n" <<'PY'
+import sys, random
+r = random.Random(7)
+words = ["w%05d" % i for i in range(30000)]
+for i in range(120):
+    with open("%s/n%03d.md" % (sys.argv[1], i), "w") as f:
+        for j in range(8):
+            f.write("# Part %d of note %d\n\n%s\n\n" % (j, i, " ".join(r.choice(words) for _ in range(700))))
+PY
+CVSEARCH_INDEX_DIR=$G/idx "$BIN" index -q -c "$G/n" >/dev/null 2>&1
+gx=$(ls "$G"/idx/*.cvx)
+python3 - "$gx" <<'PY'
+import sys, struct
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+assert len(b) >= 4 << 20, "the index must be over 4 MiB for this check"
+n = struct.unpack_from('<I', b, 12)[0]
+for i in range(n):
+    e = 64 + 24 * i
+    if struct.unpack_from('<I', b, e)[0] == 10:  # SIGS
+        off, ln = struct.unpack_from('<QQ', b, e + 8)
+        b[off + ln // 2] ^= 0x55
+        break
+else:
+    sys.exit("no SIGS section")
+open(p, 'wb').write(b)
+PY
+echo "kafka sigs" >>"$G/n/n005.md"
+run env CVSEARCH_INDEX_DIR=$G/idx "$BIN" -c "$G/n" kafka
+expect_rc 0 "damaged SIGS of a big main file, then an edit: the search answers"
+contains "n005.md" "... with the edited note"
+err_contains "rebuilt it from the notes" "... saying the index was rebuilt"
+run env CVSEARCH_INDEX_DIR=$G/idx "$BIN" -c "$G/n" kafka
+lacks_err() { case "$err" in *"$1"*) bad "$2" "$err";; *) ok "$2";; esac; }
+lacks_err "corrupt" "... and the next search finds nothing wrong"
+
 [ "$folds" -gt 0 ] && ok "near-duplicates were folded ($folds searches)" || bad "near-duplicates were folded"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
