@@ -75,7 +75,8 @@
  *               What an index of several segments groups near-duplicates
  *               from, over the live stories of all (segset.c). Optional for
  *               a reader (then only SINF's groups); its CRC is checked when
- *               first used, as POST's.
+ *               first used, as POST's. Not written when no story has a
+ *               signature.
  *
  * An index updated in place is this file plus segment files of the same
  * grammar and a manifest naming them (segset.h, FORMAT.md "Segments").

@@ -930,7 +930,7 @@ static int write_all(lidx_builder *b, writer *w)
 		for (size_t i = 0; i < k; i++)
 			lidx_wr32(b->sinfo.p + (size_t)sig_story[i] * 8 + 4, sig_story[group[i]]);
 	}
-	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (rc = w_buf_section(w, SEC_SIGS, &b->sigs)) < 0)
+	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (b->n_sigs && (rc = w_buf_section(w, SEC_SIGS, &b->sigs)) < 0))
 		goto done;
 
 	/* META */
