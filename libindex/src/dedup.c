@@ -196,6 +196,11 @@ static int collapse(lidx_index *ix, lidx_query *q, const lidx_search_opts *o, li
 		if (j == kept && kept < limit) {
 			kg[kept] = g;
 			res->hits[kept++] = res->hits[i];
+		} else if (j < kept && res->hits[i].story == g && res->hits[i].score == res->hits[j].score) {
+			/* a tie (exact copies): the group's root, its first story in the
+			   notes' order, is the one shown, as in a fresh build (after an
+			   update the root may have a higher id than its copy) */
+			res->hits[j] = res->hits[i];
 		}
 	}
 	res->n_hits = kept;
