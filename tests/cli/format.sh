@@ -11,6 +11,7 @@ trap 'rm -rf "$TMP"' EXIT
 export CVSEARCH_INDEX_DIR="$TMP/cache"
 export NO_COLOR=1
 CUR=$(sed -n 's/^#define LIDX_FORMAT_VERSION \([0-9]*\).*/\1/p' "$(dirname "$0")/../../libindex/src/format.h")
+[ -n "$CUR" ] || { echo "FAIL cannot read LIDX_FORMAT_VERSION from libindex/src/format.h"; exit 1; }
 OLD=$((CUR - 1))
 export XDG_CONFIG_HOME="$TMP/config"
 unset CVSEARCH_CORPUS CVSEARCH_ALIASES
