@@ -676,17 +676,10 @@ static dcache *dcache_open(const char *index_path)
 		close(fd);
 		return dc;
 	}
-	size_t got = 0, n = (size_t)st.st_size;
-	while (got < n) {
-		ssize_t r = read(fd, dc->file + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	size_t n = (size_t)st.st_size;
+	ssize_t got = lidx__read_full(fd, dc->file, n);
 	close(fd);
-	if (got == n && dcache_parse(dc, dc->file, n) == 0) {
+	if (got >= 0 && (size_t)got == n && dcache_parse(dc, dc->file, n) == 0) {
 		dc->dirty = 0;
 	} else {
 		lidx__free(dc->recs);
@@ -1383,17 +1376,9 @@ static int read_note(const scan *s, const cfile *f, uint64_t max, char **text, s
 		close(fd);
 		return LIDX_ENOMEM;
 	}
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
+	ssize_t got = lidx__read_full(fd, buf, n);
 	close(fd);
-	if (got != n) { /* cut short, or a read error: tried again next time */
+	if (got < 0 || (size_t)got != n) { /* cut short, or a read error: tried again next time */
 		lidx__free(buf);
 		warn(o, rel, "could not be read whole (changed while reading?); skipped this time");
 		*reason = LIDX_SKIP_CHANGED;

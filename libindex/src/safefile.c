@@ -100,6 +100,22 @@ int lidx__open_regular(const char *path, int nofollow, uint64_t max, struct stat
 	return fd;
 }
 
+ssize_t lidx__read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int lidx__read_small(const char *path, uint64_t max, char **out, size_t *len, const char **why)
 {
 	*out = NULL;
@@ -116,20 +132,14 @@ int lidx__read_small(const char *path, uint64_t max, char **out, size_t *len, co
 		return LIDX_ENOMEM;
 	}
 	/* read at most the size fstat gave: a file that grows is cut there */
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*why = strerror(errno);
-			close(fd);
-			lidx__free(buf);
-			return LIDX_EIO;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
+	ssize_t r = lidx__read_full(fd, buf, n);
+	if (r < 0) {
+		*why = strerror(errno);
+		close(fd);
+		lidx__free(buf);
+		return LIDX_EIO;
 	}
+	got = (size_t)r;
 	close(fd);
 	buf[got] = 0;
 	*out = buf;

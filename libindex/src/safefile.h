@@ -45,4 +45,10 @@ int lidx__open_regular(const char *path, int nofollow, uint64_t max, struct stat
  */
 int lidx__read_small(const char *path, uint64_t max, char **out, size_t *len, const char **why);
 
+/*
+ * Read up to n bytes of fd into buf, again after EINTR, until n or the end
+ * of the file: the count read, or -1 with errno set on a read error.
+ */
+ssize_t lidx__read_full(int fd, void *buf, size_t n);
+
 #endif

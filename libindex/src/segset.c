@@ -75,13 +75,9 @@ int lidx__manifest_read(const char *path, lidx_manifest *m, lidx_err *err)
 	size_t n = (size_t)st.st_size, got = 0;
 	if (rc == 0 && !(buf = lidx__malloc(n ? n : 1)))
 		rc = lidx__err(err, LIDX_ENOMEM, "out of memory");
-	while (rc == 0 && got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
+	if (rc == 0) {
+		ssize_t r = lidx__read_full(fd, buf, n);
+		got = r < 0 ? 0 : (size_t)r;
 	}
 	close(fd);
 	if (rc < 0)
