@@ -1544,11 +1544,11 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 /* ---- updating: a segment of the changed files ---------------------------------------- */
 
 /*
- * Remove PATH.live (when keep is NULL), the segment files keep does not name
- * and the temporary files of killed segment or manifest writers. Called
- * with the build lock held: no other builder is writing one.
+ * Remove the files beside index_path whose name is index_path's own name
+ * followed by a suffix drop(suffix, ctx) accepts (temporary files, old
+ * segments). Called with the build lock held.
  */
-static void remove_segments(const char *index_path, const lidx_manifest *keep)
+static void sweep_siblings(const char *index_path, int (*drop)(const char *suffix, void *ctx), void *ctx)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(index_path, '/');
@@ -1558,37 +1558,47 @@ static void remove_segments(const char *index_path, const lidx_manifest *keep)
 	else
 		snprintf(dir, sizeof dir, ".");
 	size_t bl = strlen(base);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, base, bl) && drop(de->d_name + bl, ctx))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+/* drop for sweep_siblings: manifest temps, segments the manifest does not name */
+static int stale_segment(const char *n, void *ctx)
+{
+	const lidx_manifest *keep = ctx;
+	if (!strncmp(n, ".live.tmp.", 10))
+		return 1;
+	if (strncmp(n, ".seg.", 5) != 0)
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long g = strtoul(n + 5, &end, 10);
+	if (*end == 0 && errno == 0 && keep) /* a segment: kept when named */
+		for (uint32_t k = 1; k < keep->n; k++)
+			if (keep->seg[k].gen == g)
+				return 0;
+	return 1;
+}
+
+/*
+ * Remove PATH.live (when keep is NULL), the segment files keep does not name
+ * and the temporary files of killed segment or manifest writers. Called
+ * with the build lock held: no other builder is writing one.
+ */
+static void remove_segments(const char *index_path, const lidx_manifest *keep)
+{
 	if (!keep) {
 		char mp[PATH_MAX + 8];
 		snprintf(mp, sizeof mp, "%s.live", index_path);
 		unlink(mp);
 	}
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *n = de->d_name;
-		if (strncmp(n, base, bl) != 0)
-			continue;
-		n += bl;
-		int drop = 0;
-		if (!strncmp(n, ".live.tmp.", 10)) {
-			drop = 1;
-		} else if (!strncmp(n, ".seg.", 5)) {
-			char *end;
-			errno = 0;
-			unsigned long g = strtoul(n + 5, &end, 10);
-			drop = 1;
-			if (*end == 0 && errno == 0 && keep) /* a segment: kept when named */
-				for (uint32_t k = 1; k < keep->n; k++)
-					if (keep->seg[k].gen == g)
-						drop = 0;
-		}
-		if (drop)
-			unlinkat(dirfd(d), de->d_name, 0);
-	}
-	closedir(d);
+	sweep_siblings(index_path, stale_segment, (void *)keep);
 }
 
 /* Add file f (local id in its segment) to the segment's deleted files. */
@@ -1757,6 +1767,13 @@ done:
 	return rc;
 }
 
+/* drop for sweep_siblings: temporary files of builders and of the folder cache */
+static int stale_temp(const char *n, void *ctx)
+{
+	(void)ctx; /* (a search writing a .dirs file just fails to rename it) */
+	return (!strncmp(n, ".tmp.", 5) && strlen(n + 5) == 6) || (!strncmp(n, ".dirs.", 6) && strlen(n + 6) == 6);
+}
+
 /*
  * Remove the temporary files (index_path.tmp.XXXXXX) of builders that were
  * killed before their rename: each is as big as the index. Also those of
@@ -1765,25 +1782,7 @@ done:
  */
 static void sweep_temps(const char *index_path)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(index_path, '/');
-	const char *base = slash ? slash + 1 : index_path;
-	if (slash)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - index_path) + (slash == index_path), index_path);
-	else
-		snprintf(dir, sizeof dir, ".");
-	size_t bl = strlen(base);
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *n = de->d_name;
-		if (!strncmp(n, base, bl) && ((!strncmp(n + bl, ".tmp.", 5) && strlen(n + bl + 5) == 6) ||
-		                              (!strncmp(n + bl, ".dirs.", 6) && strlen(n + bl + 6) == 6)))
-			unlinkat(dirfd(d), n, 0); /* (a search writing a .dirs file just fails to rename it) */
-	}
-	closedir(d);
+	sweep_siblings(index_path, stale_temp, NULL);
 }
 
 /*
