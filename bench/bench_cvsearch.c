@@ -20,7 +20,11 @@ static int do_index(const char *docs, const char *out)
 	lidx_err err = { 0 };
 	unsigned long long bytes = 0;
 	double t0 = bench_now(), c0 = bench_cpu();
-	if (lidx_builder_new(&b) < 0 || lidx_builder_add_file(b, docs, 0, 0, 0) < 0)
+	/* memory bound: CVSEARCH_MEMORY_MB as the CLI reads it (0: none), runs beside out */
+	const char *mem = getenv("CVSEARCH_MEMORY_MB");
+	size_t budget = mem && *mem ? (size_t)strtoull(mem, NULL, 10) << 20 : LIDX_BUILD_MEMORY;
+	if (lidx_builder_new(&b) < 0 || lidx_builder_set_memory(b, budget, out) < 0 ||
+	    lidx_builder_add_file(b, docs, 0, 0, 0) < 0)
 		return 1;
 	long n = bench_each_row(docs, add_doc, b, &bytes);
 	if (n < 0)

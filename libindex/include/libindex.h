@@ -213,6 +213,26 @@ int lidx_builder_add_story(lidx_builder *b, const char *title, const char *bread
 int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len,
                           const char *name, lidx_err *err);
 
+/** The default memory budget of a builder: 64 MiB. */
+#define LIDX_BUILD_MEMORY ((size_t)64 << 20)
+
+/**
+ * Bound the memory a builder holds (default LIDX_BUILD_MEMORY). Past
+ * max_bytes (the term table, postings, the analyzer's word cache, story
+ * text) it writes the terms gathered so far, sorted, as a run to a
+ * temporary file and frees them, and keeps the story text in a temporary
+ * file too; lidx_builder_write() merges the runs into the same index file a
+ * build in memory writes (byte for byte). The temporary files are unnamed
+ * (O_TMPFILE; else named and removed at once): nothing is left behind,
+ * whatever stops the build. What stays in memory per story (32 bytes, and
+ * 132 with a near-duplicate signature) is not bounded.
+ * @param[in] max_bytes   0: no bound (everything in memory until written)
+ * @param[in] index_path  the file the builder will write: temporary files
+ *                        go in its folder; NULL: $TMPDIR, else /tmp
+ * @return 0 or LIDX_ENOMEM.
+ */
+int lidx_builder_set_memory(lidx_builder *b, size_t max_bytes, const char *index_path);
+
 /** Record the corpus root stored in the index (informational). */
 int lidx_builder_set_root(lidx_builder *b, const char *root);
 

@@ -247,6 +247,12 @@ uint32_t *lidx__analyzer_user(lidx_analyzer *a)
 	return a->slot == SIZE_MAX ? NULL : &a->tab[a->slot].user;
 }
 
+/* Bytes the analyzer holds (its word cache), for a builder's memory budget. */
+size_t lidx__analyzer_mem(const lidx_analyzer *a)
+{
+	return (a->cap + 1) * sizeof(cache_ent) + a->arena.cap + sizeof *a;
+}
+
 /* ---- character classes ---------------------------------------------------- */
 
 static inline int is_ascii_alpha(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }

@@ -148,6 +148,7 @@ int lidx__stem_kept_term(const char *t, size_t n);
 /* analyze.c: inside a token callback, the caller's slot for the token's word
    (see analyze.c), or NULL */
 uint32_t *lidx__analyzer_user(lidx_analyzer *a);
+size_t lidx__analyzer_mem(const lidx_analyzer *a);
 /* lidx_analyze option (internal): look words up a few words late, their
    cache slots prefetched (the builder: callbacks in the same order, none
    after one returns non-zero, but the scan may have gone further) */
@@ -159,6 +160,9 @@ void lidx__builder_unhash(lidx_builder *b, size_t i);
    runs on a thread of its own (default 4 MiB; 0: from the first story;
    SIZE_MAX: never). Set before the first story. */
 void lidx__builder_thread_min(lidx_builder *b, size_t bytes);
+/* Tests: merge the runs into one when there are n (default 64); the runs written so far. */
+void lidx__builder_max_runs(lidx_builder *b, size_t n);
+size_t lidx__builder_n_runs(const lidx_builder *b);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 int lidx__stem_keep_sorted(void);

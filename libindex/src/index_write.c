@@ -5,6 +5,14 @@
  * frequencies, positions), then written sorted, in blocks, with the story
  * text in 16 KiB zlib blocks (store_write.c, deflated on a worker thread
  * while stories are analyzed). The byte grammar is in format.h.
+ *
+ * Bounded memory (SPIMI, Heinz & Zobel 2003; Lucene's flush by RAM): past
+ * the builder's budget (lidx_builder_set_memory) the terms gathered so far
+ * are written, sorted, as a *run* to an unnamed temporary file and
+ * forgotten (term table, postings, the analyzer's word cache), and the
+ * story store goes on in a spill file; lidx_builder_write merges the runs
+ * term by term into the same file a build in memory writes (run format:
+ * above write_run; the merge: merge_next).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +24,17 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <zlib.h>
 #include "common.h"
 #include "format.h"
 #include "postings.h"
 #include "store_write.h"
 #include "dedup.h"
+#include "merge.h"
 
 /*
  * A term's postings as they are gathered: a byte buffer with 32-bit sizes (a
@@ -84,6 +97,9 @@ typedef struct bfile {
 #define PTHREAD_MIN ((size_t)4 << 20)
 #define PREFETCH 8             /* tokens ahead */
 
+/* runs kept before they are merged into one (the file descriptors held) */
+#define MAX_RUNS 64
+
 typedef struct pslot {
 	uint32_t *v;     /* (term, position or TOK_TITLE) pairs and story ends */
 	size_t n, cap;
@@ -128,13 +144,26 @@ struct lidx_builder {
 	pthread_cond_t work, done;
 	int sync_ready, running, quit;
 	char *root;
-	/* SINF: flags per story (u32); SIGS: near-duplicate signatures of notes'
-	   stories (LIDX_SIG_SIZE bytes per story, all ones for none) */
-	lidx_buf sinfo, sigs;
+	/* SINF: flags per story (u32); SIGS: the near-duplicate signatures of
+	   the stories that have one (LIDX_SIG_SIZE bytes each), and their ids */
+	lidx_buf sinfo, sigs, sig_ids;
 	size_t n_sigs;
+	/* bounded memory: the budget (0: none), where temporary files go (beside
+	   spill_beside, or in $TMPDIR), the runs written, the store's spill file */
+	size_t budget, max_runs;
+	char *spill_beside;
+	lidx_run *runs;
+	size_t n_runs, cap_runs;
+	int store_fd;
+	/* bytes of the postings stage (term array and lists): p_mem is counted
+	   by that stage, p_mem_pub published after each batch for this thread */
+	size_t p_mem;
+	_Atomic size_t p_mem_pub;
 	struct timeval t0;
 	int failed;      /* a failed add leaves the builder unusable */
 };
+
+static void runs_free(lidx_run *r, size_t n);
 
 int lidx_builder_new(lidx_builder **out)
 {
@@ -166,6 +195,9 @@ int lidx_builder_new(lidx_builder **out)
 	}
 	b->sync_ready = 1;
 	b->thread_min = PTHREAD_MIN;
+	b->budget = LIDX_BUILD_MEMORY;
+	b->max_runs = MAX_RUNS;
+	b->store_fd = -1;
 	*out = b;
 	return 0;
 }
@@ -205,7 +237,13 @@ void lidx_builder_free(lidx_builder *b)
 	lidx__free(b->root);
 	lidx_buf_free(&b->sinfo);
 	lidx_buf_free(&b->sigs);
+	lidx_buf_free(&b->sig_ids);
 	lidx_analyzer_free(b->an);
+	runs_free(b->runs, b->n_runs);
+	lidx__free(b->runs);
+	if (b->store_fd >= 0)
+		close(b->store_fd); /* after lidx_sw_free, which reads it no more */
+	lidx__free(b->spill_beside);
 	lidx__free(b);
 }
 
@@ -251,6 +289,27 @@ void lidx__builder_unhash(lidx_builder *b, size_t i)
 void lidx__builder_thread_min(lidx_builder *b, size_t bytes)
 {
 	b->thread_min = bytes;
+}
+
+void lidx__builder_max_runs(lidx_builder *b, size_t n)
+{
+	b->max_runs = n < 2 ? 2 : n;
+}
+
+size_t lidx__builder_n_runs(const lidx_builder *b)
+{
+	return b->n_runs;
+}
+
+int lidx_builder_set_memory(lidx_builder *b, size_t max_bytes, const char *index_path)
+{
+	char *p = NULL;
+	if (index_path && !(p = lidx__strndup(index_path, strlen(index_path))))
+		return LIDX_ENOMEM;
+	lidx__free(b->spill_beside);
+	b->spill_beside = p;
+	b->budget = max_bytes;
+	return 0;
 }
 
 int lidx_builder_add_file(lidx_builder *b, const char *path, uint64_t size, int64_t mtime_ns, int skipped)
@@ -307,8 +366,8 @@ static int terms_grow(lidx_builder *b, size_t need)
 	return 0;
 }
 
-/* Append varint v to a term's buffer. */
-static inline int tbuf_varint(tbuf *t, uint32_t v)
+/* Append varint v to a term's buffer; *mem counts the bytes it holds. */
+static inline int tbuf_varint(tbuf *t, uint32_t v, size_t *mem)
 {
 	if (t->cap - t->len < 5) {
 		size_t nc = t->cap ? (size_t)t->cap * 2 : 16;
@@ -320,6 +379,7 @@ static inline int tbuf_varint(tbuf *t, uint32_t v)
 		if (!p)
 			return LIDX_ENOMEM;
 		t->p = p;
+		*mem += nc - t->cap;
 		t->cap = (uint32_t)nc;
 	}
 	uint8_t *p = t->p + t->len;
@@ -416,9 +476,9 @@ static int end_story(lidx_builder *b)
 	int rc;
 	for (size_t i = 0; i < b->n_touched; i++) {
 		bterm *t = &b->terms[b->touched[i]];
-		if ((rc = tbuf_varint(&t->docs, doc - t->last_doc)) < 0 ||
-		    (rc = tbuf_varint(&t->docs, t->tft)) < 0 ||
-		    (rc = tbuf_varint(&t->docs, t->tfb)) < 0)
+		if ((rc = tbuf_varint(&t->docs, doc - t->last_doc, &b->p_mem)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tft, &b->p_mem)) < 0 ||
+		    (rc = tbuf_varint(&t->docs, t->tfb, &b->p_mem)) < 0)
 			return rc;
 		t->last_doc = doc;
 		t->df++;
@@ -463,11 +523,14 @@ static int apply(lidx_builder *b, const uint32_t *v, size_t n)
 			bt->tft++;
 			continue;
 		}
-		if ((rc = tbuf_varint(&bt->pos, pos - bt->last_pos)) < 0)
+		if ((rc = tbuf_varint(&bt->pos, pos - bt->last_pos, &b->p_mem)) < 0)
 			return rc;
 		bt->last_pos = pos;
 		bt->tfb++;
 	}
+	/* for the budget check of the caller's thread */
+	atomic_store_explicit(&b->p_mem_pub, b->p_mem + b->cap_terms * sizeof *b->terms,
+	                      memory_order_relaxed);
 	return 0;
 }
 
@@ -494,6 +557,18 @@ static void *postings_worker(void *arg)
 	return NULL;
 }
 
+/* Empty an applied slot; one a long story grew past a few batches is freed
+   (eight of a 10 MB story's size would stay, unused, for the whole build). */
+static void slot_reset(pslot *s)
+{
+	s->n = 0;
+	if (s->cap > 4 * 2 * PBATCH) {
+		lidx__free(s->v);
+		s->v = NULL;
+		s->cap = 0;
+	}
+}
+
 /*
  * After a story (or with all, to write): without the thread, apply the
  * batch here; with it, hand the batch over when full (all: whatever is in
@@ -510,7 +585,7 @@ static int postings_flush(lidx_builder *b, int all)
 	}
 	if (!b->running) {
 		int rc = apply(b, s->v, s->n);
-		s->n = 0;
+		slot_reset(s);
 		return rc;
 	}
 	if (s->n < PBATCH && !all)
@@ -526,11 +601,13 @@ static int postings_flush(lidx_builder *b, int all)
 		pthread_cond_wait(&b->done, &b->mu);
 	int rc = b->p_rc;
 	pthread_mutex_unlock(&b->mu);
-	b->ring[b->sealed % PRING].n = 0;
+	slot_reset(&b->ring[b->sealed % PRING]);
 	return rc;
 }
 
 /* ---- adding stories ----------------------------------------------------------- */
+
+static int check_memory(lidx_builder *b);
 
 /*
  * meta: words of the whole file (front matter title and tags, the file
@@ -594,15 +671,17 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 		return rc; /* the group is set when the index is written */
 	/* the signature, kept only if the story is long enough */
 	uint8_t rec[LIDX_SIG_SIZE];
-	int keep = c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS;
-	lidx__mh_put(rec, keep ? c.sig : NULL);
-	if ((rc = lidx_buf_put(&b->sigs, rec, sizeof rec)) < 0)
-		return rc;
-	b->n_sigs += keep;
+	if (c.sig && c.mh.n >= LIDX_MH_MIN_TOKENS && (lidx__mh_put(rec, c.sig), lidx__mh_present(rec))) {
+		if ((rc = lidx_buf_put(&b->sigs, rec, sizeof rec)) < 0 || (rc = lidx_buf_u32(&b->sig_ids, doc)) < 0)
+			return rc;
+		b->n_sigs++;
+	}
 	b->sum_title += n_title;
 	b->sum_body += n_body;
 	b->n_stories++;
 	b->files[b->n_files - 1].n_stories++;
+	if (b->budget && (rc = check_memory(b)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -690,6 +769,28 @@ static int w_buf_section(writer *w, uint32_t id, const lidx_buf *buf)
 	return 0;
 }
 
+/* SIGS: a signature per story, all ones for a story without one. */
+static int w_sigs(const lidx_builder *b, writer *w)
+{
+	int rc = w_align(w);
+	if (rc < 0)
+		return rc;
+	uint64_t start = w->off;
+	uLong crc = crc32(0, NULL, 0);
+	uint8_t none[LIDX_SIG_SIZE];
+	lidx__mh_put(none, NULL);
+	size_t k = 0;
+	for (uint32_t i = 0; i < b->n_stories; i++) {
+		const uint8_t *r = none;
+		if (k < b->n_sigs && lidx_rd32(b->sig_ids.p + 4 * k) == i)
+			r = b->sigs.p + LIDX_SIG_SIZE * k++;
+		if ((rc = w_bytes(w, r, LIDX_SIG_SIZE, &crc)) < 0)
+			return rc;
+	}
+	w_section(w, SEC_SIGS, start, crc);
+	return 0;
+}
+
 /*
  * Terms are sorted by their bytes. A sort through term indexes reads two
  * random terms and their strings per comparison (cache misses, most of the
@@ -726,14 +827,16 @@ static uint64_t sort_prefix(const uint8_t *s, size_t n)
 	return v;
 }
 
-/* Re-block one term's postings into pblocks (format.h) appended to out;
-   docs: the DOCS section (each story's field lengths, for the block bounds). */
-static int write_postings(bterm *t, const uint8_t *docs, lidx_buf *out, lidx_buf *tmp_docs, lidx_buf *tmp_pos)
+/* Re-block one term's postings (as gathered: merge.h) into pblocks (format.h)
+   appended to out; docs: the DOCS section (each story's field lengths, for
+   the block bounds). */
+static int write_postings(const lidx_mterm *t, const uint8_t *docs, lidx_buf *out, lidx_buf *tmp_docs,
+                          lidx_buf *tmp_pos)
 {
 	uint32_t bt[LIDX_POST_BLOCK], bb[LIDX_POST_BLOCK], btl[LIDX_POST_BLOCK], bbl[LIDX_POST_BLOCK];
-	/* a title-only term has no positions: pos.p may be NULL (NULL + 0 is UB) */
-	const uint8_t *dp = t->docs.p, *de = t->docs.len ? t->docs.p + t->docs.len : dp;
-	const uint8_t *pp = t->pos.p, *pe = t->pos.len ? t->pos.p + t->pos.len : pp;
+	/* a title-only term has no positions: pos may be NULL (NULL + 0 is UB) */
+	const uint8_t *dp = t->docs, *de = t->docs_len ? t->docs + t->docs_len : dp;
+	const uint8_t *pp = t->pos, *pe = t->pos_len ? t->pos + t->pos_len : pp;
 	uint32_t doc = 0, prev_last = 0;
 	int rc;
 	for (uint32_t left = t->df; left;) {
@@ -778,6 +881,217 @@ static int write_postings(bterm *t, const uint8_t *docs, lidx_buf *out, lidx_buf
 	return 0;
 }
 
+/* The terms in byte order, in a new array (*out). */
+static int sort_terms(lidx_builder *b, sort_key **out)
+{
+	sort_key *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
+	*out = order;
+	if (!order)
+		return LIDX_ENOMEM;
+	for (size_t i = 0; i < b->n_terms; i++)
+		order[i] = (sort_key){ sort_prefix(b->strs.p + b->tstr[i].off, b->tstr[i].len), (uint32_t)i };
+	sort_b = b;
+	qsort(order, b->n_terms, sizeof *order, term_cmp);
+	return 0;
+}
+
+/* The terms of an index in byte order: the builder's (order) or the merge of its runs (m). */
+typedef struct tsrc {
+	lidx_builder *b;
+	const sort_key *order;
+	size_t i;
+	lidx_merge *m;
+} tsrc;
+
+/* The next term into *t: 1, 0 at the end, or an error. */
+static int tsrc_next(tsrc *src, lidx_mterm *t)
+{
+	if (src->m)
+		return lidx__merge_next(src->m, t);
+	lidx_builder *b = src->b;
+	size_t i = src->i;
+	if (i == b->n_terms)
+		return 0;
+	/* terms in sorted order are at random in memory: fetch ahead */
+	if (i + 8 < b->n_terms) {
+		__builtin_prefetch(&b->terms[src->order[i + 8].id]);
+		__builtin_prefetch(&b->tstr[src->order[i + 8].id]);
+	}
+	if (i + 4 < b->n_terms) {
+		const bterm *ahead = &b->terms[src->order[i + 4].id];
+		__builtin_prefetch(ahead->docs.p);
+		__builtin_prefetch(ahead->pos.p);
+		__builtin_prefetch(b->strs.p + b->tstr[src->order[i + 4].id].off);
+	}
+	const bterm *bt = &b->terms[src->order[i].id];
+	const bstr *ts = &b->tstr[src->order[i].id];
+	*t = (lidx_mterm){ b->strs.p + ts->off, ts->len, bt->df, bt->last_doc, bt->docs.p, bt->pos.p,
+	                   bt->docs.len, bt->pos.len };
+	src->i++;
+	return 1;
+}
+
+static void runs_free(lidx_run *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		lidx__run_close(&r[i]);
+}
+
+/* A new run file (unnamed, beside the index); *out owns the descriptor. */
+static int run_file(lidx_builder *b, FILE **out)
+{
+	*out = NULL;
+	if (LIDX_GROW(b->runs, b->cap_runs, b->n_runs + 1) < 0)
+		return LIDX_ENOMEM;
+	int fd = lidx__tmpfile(b->spill_beside);
+	if (fd < 0)
+		return fd;
+	if (!(*out = fdopen(fd, "w+b"))) {
+		close(fd);
+		return LIDX_ENOMEM;
+	}
+	return 0;
+}
+
+/* Write the terms gathered since the last run, in byte order, as a run. */
+static int write_run(lidx_builder *b)
+{
+	sort_key *order = NULL;
+	FILE *f = NULL;
+	int rc;
+	if ((rc = sort_terms(b, &order)) < 0 || (rc = run_file(b, &f)) < 0)
+		goto done;
+	tsrc src = { b, order, 0, NULL };
+	lidx_mterm t;
+	while ((rc = tsrc_next(&src, &t)) > 0)
+		if ((rc = lidx__run_put(f, &t)) < 0)
+			break;
+	if (rc == 0 && fflush(f) != 0)
+		rc = LIDX_EIO;
+	if (rc == 0) {
+		lidx__run_open(&b->runs[b->n_runs++], f, b->n_terms);
+		f = NULL;
+	}
+done:
+	if (f)
+		fclose(f);
+	lidx__free(order);
+	return rc;
+}
+
+/* Merge every run into one (more would hold too many files open). */
+static int merge_runs(lidx_builder *b)
+{
+	FILE *f = NULL;
+	lidx_merge m;
+	memset(&m, 0, sizeof m);
+	uint64_t n = 0;
+	int rc;
+	if ((rc = run_file(b, &f)) < 0 || (rc = lidx__merge_init(&m, b->runs, b->n_runs)) < 0)
+		goto done;
+	lidx_mterm t;
+	while ((rc = lidx__merge_next(&m, &t)) > 0) {
+		if ((rc = lidx__run_put(f, &t)) < 0)
+			break;
+		n++;
+	}
+	if (rc == 0 && fflush(f) != 0)
+		rc = LIDX_EIO;
+	if (rc == 0) {
+		runs_free(b->runs, b->n_runs);
+		lidx__run_open(&b->runs[0], f, n);
+		b->n_runs = 1;
+		f = NULL;
+	}
+done:
+	lidx__merge_free(&m);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* Forget the terms (written as a run): the term table, their postings and
+   the analyzer's word cache, which holds term ids. */
+static int reset_terms(lidx_builder *b)
+{
+	uint64_t *h = lidx__calloc(1024, sizeof *h);
+	lidx_analyzer *an = NULL;
+	if (!h || lidx_analyzer_new(&an) < 0) {
+		lidx__free(h);
+		return LIDX_ENOMEM;
+	}
+	for (size_t i = 0; i < b->p_terms; i++) {
+		lidx__free(b->terms[i].docs.p);
+		lidx__free(b->terms[i].pos.p);
+	}
+	lidx__free(b->terms_mem);
+	b->terms_mem = NULL;
+	b->terms = NULL;
+	b->p_terms = b->cap_terms = 0;
+	lidx__free(b->tstr);
+	b->tstr = NULL;
+	b->n_terms = b->cap_tstr = 0;
+	lidx__free(b->hash);
+	b->hash = h;
+	b->hash_cap = 1024;
+	lidx_buf_free(&b->strs);
+	lidx_analyzer_free(b->an);
+	b->an = an;
+	b->p_mem = 0;
+	atomic_store_explicit(&b->p_mem_pub, 0, memory_order_relaxed);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	return 0;
+}
+
+/*
+ * Past the budget, write the terms as a run; the story store goes to its
+ * spill file at the first run. Called between stories (the postings stage
+ * is drained first: then the terms are this thread's).
+ */
+static int flush_run(lidx_builder *b)
+{
+	int rc = postings_flush(b, 1);
+	if (rc < 0)
+		return rc;
+	if (b->p_terms != b->n_terms)
+		return LIDX_EINVAL;
+	if (b->store_fd < 0) {
+		int fd = lidx__tmpfile(b->spill_beside);
+		if (fd < 0)
+			return fd;
+		b->store_fd = fd;
+		if ((rc = lidx_sw_spill(b->store, fd)) < 0)
+			return rc;
+	}
+	if (!b->n_terms)
+		return 0;
+	if (b->n_runs >= b->max_runs && (rc = merge_runs(b)) < 0)
+		return rc;
+	if ((rc = write_run(b)) < 0)
+		return rc;
+	return reset_terms(b);
+}
+
+/*
+ * What the builder holds: what a run frees (terms, postings, the word
+ * cache) and what stays (the store not yet spilled, DOCS, SINF, SIGS). A
+ * run is written when the sum passes the budget, but not while what it
+ * would free is under a quarter of the budget (else a large corpus's
+ * per-story tables would make every story a run).
+ */
+static int check_memory(lidx_builder *b)
+{
+	size_t run = atomic_load_explicit(&b->p_mem_pub, memory_order_relaxed) +
+	             b->cap_tstr * sizeof *b->tstr + b->hash_cap * sizeof *b->hash + b->strs.cap +
+	             lidx__analyzer_mem(b->an);
+	size_t kept = lidx_sw_mem(b->store) + b->docs.cap + b->sinfo.cap + b->sigs.cap + b->sig_ids.cap;
+	if (run + kept <= b->budget || run < b->budget / 4)
+		return 0;
+	return flush_run(b);
+}
+
 static int write_all(lidx_builder *b, writer *w)
 {
 	int rc;
@@ -789,80 +1103,61 @@ static int write_all(lidx_builder *b, writer *w)
 	if ((rc = w_bytes(w, zero, sizeof zero, NULL)) < 0)
 		return rc;
 
-	/* sort terms */
-	sort_key *order = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *order));
-	uint64_t *post_off = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_off));
-	uint64_t *post_len = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_len));
-	uint32_t *post_crc = lidx__malloc(lidx__mul(b->n_terms ? b->n_terms : 1, sizeof *post_crc));
+	/* the terms in byte order: sorted here, or merged from the runs */
+	sort_key *order = NULL;
+	lidx_merge merge;
+	memset(&merge, 0, sizeof merge);
 	lidx_buf pb = { 0 }, td = { 0 }, tp = { 0 }, lext = { 0 }, lexi = { 0 }, meta = { 0 }, files = { 0 };
-	lidx_buf sidx = { 0 };
-	uint32_t *group = NULL, *sig_story = NULL;
+	lidx_buf sidx = { 0 }, prev = { 0 }, scratch = { 0 };
+	uint32_t *group = NULL;
 	const uint8_t **sig = NULL;
-	rc = LIDX_ENOMEM;
-	if (!order || !post_off || !post_len || !post_crc)
-		goto done;
-	for (size_t i = 0; i < b->n_terms; i++)
-		order[i] = (sort_key){ sort_prefix(b->strs.p + b->tstr[i].off, b->tstr[i].len), (uint32_t)i };
-	sort_b = b;
-	qsort(order, b->n_terms, sizeof *order, term_cmp);
+	tsrc src = { b, NULL, 0, NULL };
+	if (b->n_runs) {
+		if ((rc = lidx__merge_init(&merge, b->runs, b->n_runs)) < 0)
+			goto done;
+		src.m = &merge;
+	} else {
+		if ((rc = sort_terms(b, &order)) < 0)
+			goto done;
+		src.order = order;
+	}
 
-	/* POST: streamed, one term at a time */
+	/* POST, streamed one term at a time, and LEXT and LEXI */
 	if ((rc = w_align(w)) < 0)
 		goto done;
-	uint64_t post_start = w->off;
+	uint64_t post_start = w->off, n_terms = 0;
 	uLong crc = crc32(0, NULL, 0);
-	for (size_t i = 0; i < b->n_terms; i++) {
-		/* terms in sorted order are at random in memory: fetch ahead */
-		if (i + 8 < b->n_terms)
-			__builtin_prefetch(&b->terms[order[i + 8].id]);
-		if (i + 4 < b->n_terms) {
-			const bterm *ahead = &b->terms[order[i + 4].id];
-			__builtin_prefetch(ahead->docs.p);
-			__builtin_prefetch(ahead->pos.p);
-		}
-		bterm *t = &b->terms[order[i].id];
+	lidx_mterm t;
+	while ((rc = tsrc_next(&src, &t)) > 0) {
 		pb.len = 0;
-		if ((rc = write_postings(t, b->docs.p, &pb, &td, &tp)) < 0)
+		if ((rc = write_postings(&t, b->docs.p, &pb, &td, &tp)) < 0)
 			goto done;
-		post_off[i] = w->off - post_start;
-		post_len[i] = pb.len;
-		post_crc[i] = lidx__post_crc(pb.p, pb.len);
+		uint64_t post_off = w->off - post_start;
 		if ((rc = w_bytes(w, pb.p, pb.len, &crc)) < 0)
 			goto done;
-	}
-	w_section(w, SEC_POST, post_start, crc);
-
-	/* LEXT and LEXI */
-	const uint8_t *prev = NULL;
-	size_t prev_len = 0;
-	for (size_t i = 0; i < b->n_terms; i++) {
-		if (i + 8 < b->n_terms) {
-			__builtin_prefetch(&b->terms[order[i + 8].id]);
-			__builtin_prefetch(&b->tstr[order[i + 8].id]);
-		}
-		if (i + 4 < b->n_terms)
-			__builtin_prefetch(b->strs.p + b->tstr[order[i + 4].id].off);
-		bterm *t = &b->terms[order[i].id];
-		const bstr *ts = &b->tstr[order[i].id];
-		const uint8_t *s = b->strs.p + ts->off;
 		size_t pre = 0;
-		if (i % LIDX_LEX_BLOCK == 0) {
+		if (n_terms % LIDX_LEX_BLOCK == 0) {
 			if ((rc = lidx_buf_u64(&lexi, lext.len)) < 0)
 				goto done;
 		} else {
-			while (pre < prev_len && pre < ts->len && prev[pre] == s[pre])
+			while (pre < prev.len && pre < t.term_len && prev.p[pre] == t.term[pre])
 				pre++;
 		}
 		if ((rc = lidx_buf_varint(&lext, pre)) < 0 ||
-		    (rc = lidx_buf_str(&lext, (const char *)s + pre, ts->len - pre)) < 0 ||
-		    (rc = lidx_buf_varint(&lext, t->df)) < 0 ||
-		    (rc = lidx_buf_varint(&lext, post_off[i])) < 0 ||
-		    (rc = lidx_buf_varint(&lext, post_len[i])) < 0 ||
-		    (rc = lidx_buf_u32(&lext, post_crc[i])) < 0)
+		    (rc = lidx_buf_str(&lext, (const char *)t.term + pre, t.term_len - pre)) < 0 ||
+		    (rc = lidx_buf_varint(&lext, t.df)) < 0 ||
+		    (rc = lidx_buf_varint(&lext, post_off)) < 0 ||
+		    (rc = lidx_buf_varint(&lext, pb.len)) < 0 ||
+		    (rc = lidx_buf_u32(&lext, lidx__post_crc(pb.p, pb.len))) < 0)
 			goto done;
-		prev = s;
-		prev_len = ts->len;
+		prev.len = 0;
+		if (t.term_len && (rc = lidx_buf_put(&prev, t.term, t.term_len)) < 0)
+			goto done;
+		n_terms++;
 	}
+	if (rc < 0)
+		goto done;
+	w_section(w, SEC_POST, post_start, crc);
 	if ((rc = w_buf_section(w, SEC_LEXT, &lext)) < 0 || (rc = w_buf_section(w, SEC_LEXI, &lexi)) < 0)
 		goto done;
 
@@ -875,8 +1170,8 @@ static int write_all(lidx_builder *b, writer *w)
 	for (uint32_t i = 0; i < n_blocks; i++) {
 		const uint8_t *zp;
 		size_t zl;
-		lidx_sw_block(b->store, i, &zp, &zl);
-		if ((rc = lidx_buf_u64(&sidx, w->off - store_start)) < 0 ||
+		if ((rc = lidx_sw_block(b->store, i, &scratch, &zp, &zl)) < 0 ||
+		    (rc = lidx_buf_u64(&sidx, w->off - store_start)) < 0 ||
 		    (rc = w_bytes(w, zp, zl, &crc)) < 0)
 			goto done;
 	}
@@ -911,26 +1206,20 @@ static int write_all(lidx_builder *b, writer *w)
 	   order: a group's id is its smallest story id); SIGS */
 	if (b->n_sigs) {
 		group = lidx__malloc(lidx__mul(b->n_sigs, sizeof *group));
-		sig_story = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig_story));
 		sig = lidx__malloc(lidx__mul(b->n_sigs, sizeof *sig));
-		if (!group || !sig_story || !sig) {
+		if (!group || !sig) {
 			rc = LIDX_ENOMEM;
 			goto done;
 		}
-		size_t k = 0;
-		for (uint32_t i = 0; i < b->n_stories && k < b->n_sigs; i++) {
-			const uint8_t *r = b->sigs.p + (size_t)i * LIDX_SIG_SIZE;
-			if (lidx__mh_present(r)) {
-				sig_story[k] = i;
-				sig[k++] = r;
-			}
-		}
-		if ((rc = lidx__mh_link(sig, k, group)) < 0)
+		const uint8_t *ids = b->sig_ids.p;
+		for (size_t k = 0; k < b->n_sigs; k++)
+			sig[k] = b->sigs.p + k * LIDX_SIG_SIZE;
+		if ((rc = lidx__mh_link(sig, b->n_sigs, group)) < 0)
 			goto done;
-		for (size_t i = 0; i < k; i++)
-			lidx_wr32(b->sinfo.p + (size_t)sig_story[i] * 8 + 4, sig_story[group[i]]);
+		for (size_t k = 0; k < b->n_sigs; k++)
+			lidx_wr32(b->sinfo.p + (size_t)lidx_rd32(ids + 4 * k) * 8 + 4, lidx_rd32(ids + 4 * (size_t)group[k]));
 	}
-	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (b->n_sigs && (rc = w_buf_section(w, SEC_SIGS, &b->sigs)) < 0))
+	if ((rc = w_buf_section(w, SEC_SINFO, &b->sinfo)) < 0 || (b->n_sigs && (rc = w_sigs(b, w)) < 0))
 		goto done;
 
 	/* META */
@@ -942,7 +1231,7 @@ static int write_all(lidx_builder *b, writer *w)
 	    (rc = lidx_buf_u32(&meta, (uint32_t)b->n_files)) < 0 ||
 	    (rc = lidx_buf_u32(&meta, n_skipped)) < 0 ||
 	    (rc = lidx_buf_u32(&meta, n_blocks)) < 0 ||
-	    (rc = lidx_buf_u64(&meta, b->n_terms)) < 0 ||
+	    (rc = lidx_buf_u64(&meta, n_terms)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->n_postings)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->n_positions)) < 0 ||
 	    (rc = lidx_buf_u64(&meta, b->sum_title)) < 0 ||
@@ -966,13 +1255,12 @@ static int write_all(lidx_builder *b, writer *w)
 	    fwrite(w->table, 1, SEC_MAX * LIDX_ENTRY_SIZE, w->f) != SEC_MAX * LIDX_ENTRY_SIZE)
 		rc = LIDX_EIO;
 done:
+	lidx__merge_free(&merge);
 	lidx__free(order);
-	lidx__free(post_off);
-	lidx__free(post_len);
-	lidx__free(post_crc);
 	lidx__free(group);
-	lidx__free(sig_story);
 	lidx__free(sig);
+	lidx_buf_free(&prev);
+	lidx_buf_free(&scratch);
 	lidx_buf_free(&pb);
 	lidx_buf_free(&td);
 	lidx_buf_free(&tp);
@@ -1044,6 +1332,10 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 	}
 	if (b->p_terms != b->n_terms)
 		return lidx__err(err, LIDX_EINVAL, "cannot write index %s: terms without postings", path);
+	if (b->n_runs && b->n_terms && (prc = flush_run(b)) < 0) { /* the last run */
+		b->failed = 1;
+		return lidx__err(err, prc, "cannot write index %s: %s", path, lidx_strerror(prc));
+	}
 	size_t pl = strlen(path);
 	char *tmp = lidx__malloc(pl + 16);
 	if (!tmp)

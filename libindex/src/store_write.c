@@ -13,8 +13,15 @@
  * worker runs deflate into that buffer and frees the raw block. Sealed
  * blocks are collected in order into w->blocks, which the worker never
  * touches. If the worker cannot be started, blocks are deflated in place.
+ *
+ * A builder over its memory budget (index_write.c) hands the store a spill
+ * file (lidx_sw_spill): from then on each block is written there as it is
+ * collected and only its place is kept; the blocks are read back one at a
+ * time when the index is written.
  */
 #include <stdlib.h>
+#include <errno.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <zlib.h>
 #include "common.h"
@@ -24,8 +31,9 @@
 #define RING 8
 
 typedef struct zblock {
-	uint8_t *z;        /* u32 raw_len, then the zlib stream */
+	uint8_t *z;        /* u32 raw_len, then the zlib stream; NULL when spilled */
 	size_t z_len;
+	uint64_t off;      /* where it is in the spill file (when z is NULL) */
 } zblock;
 
 typedef struct zslot {
@@ -44,6 +52,9 @@ struct lidx_store_writer {
 	zslot ring[RING];
 	size_t sealed, deflated, collected;
 	int failed;        /* a block could not be deflated: the store is unusable */
+	size_t mem;        /* bytes of the collected blocks held in memory */
+	int spill;         /* the spill file (-1: none) */
+	uint64_t spill_len;
 	/* the worker */
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -105,6 +116,7 @@ int lidx_sw_new(lidx_store_writer **out)
 	*out = w;
 	if (!w)
 		return LIDX_ENOMEM;
+	w->spill = -1;
 	if (pthread_mutex_init(&w->mu, NULL) != 0) {
 		lidx__free(w);
 		*out = NULL;
@@ -156,6 +168,37 @@ void lidx_sw_free(lidx_store_writer *w)
 	lidx__free(w);
 }
 
+/* Write n bytes at the spill file's end (a short write is retried). */
+static int spill_put(lidx_store_writer *w, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(w->spill, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return LIDX_EIO;
+		p += k;
+		n -= (size_t)k;
+		w->spill_len += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* Move block i from memory to the spill file. */
+static int spill_block(lidx_store_writer *w, size_t i)
+{
+	zblock *zb = &w->blocks[i];
+	uint64_t off = w->spill_len;
+	int rc = spill_put(w, zb->z, zb->z_len);
+	if (rc < 0)
+		return rc;
+	lidx__free(zb->z);
+	zb->z = NULL;
+	zb->off = off;
+	w->mem -= zb->z_len;
+	return 0;
+}
+
 /* Move the deflated slots into w->blocks, waiting until limit are collected. */
 static int collect(lidx_store_writer *w, size_t limit)
 {
@@ -174,7 +217,11 @@ static int collect(lidx_store_writer *w, size_t limit)
 			   shrink keeps the buffer as it is */
 			uint8_t *z = lidx__realloc(s->z, s->z_len);
 			/* room in w->blocks was reserved when the block was sealed */
-			w->blocks[w->n_blocks++] = (zblock){ z ? z : s->z, s->z_len };
+			w->blocks[w->n_blocks++] = (zblock){ z ? z : s->z, s->z_len, 0 };
+			w->mem += s->z_len;
+			int rc = w->spill >= 0 ? spill_block(w, w->n_blocks - 1) : 0;
+			if (rc < 0 && !w->failed)
+				w->failed = rc;
 		}
 		s->z = NULL;
 		w->collected++; /* only this thread reads or writes collected */
@@ -258,8 +305,46 @@ uint32_t lidx_sw_n_blocks(const lidx_store_writer *w)
 	return (uint32_t)w->n_blocks;
 }
 
-void lidx_sw_block(const lidx_store_writer *w, uint32_t i, const uint8_t **p, size_t *len)
+int lidx_sw_spill(lidx_store_writer *w, int fd)
 {
-	*p = w->blocks[i].z;
-	*len = w->blocks[i].z_len;
+	if (w->spill >= 0)
+		return 0;
+	if (w->failed)
+		return w->failed;
+	w->spill = fd;
+	for (size_t i = 0; i < w->n_blocks; i++) {
+		int rc = spill_block(w, i);
+		if (rc < 0)
+			return w->failed = rc;
+	}
+	return 0;
+}
+
+size_t lidx_sw_mem(const lidx_store_writer *w)
+{
+	return w->mem + w->block.cap;
+}
+
+int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
+                  size_t *len)
+{
+	const zblock *zb = &w->blocks[i];
+	*len = zb->z_len;
+	if (zb->z) {
+		*p = zb->z;
+		return 0;
+	}
+	scratch->len = 0;
+	if (lidx_buf_reserve(scratch, zb->z_len) < 0)
+		return LIDX_ENOMEM;
+	for (size_t got = 0; got < zb->z_len;) {
+		ssize_t k = pread(w->spill, scratch->p + got, zb->z_len - got, (off_t)(zb->off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return LIDX_EIO;
+		got += (size_t)k;
+	}
+	*p = scratch->p;
+	return 0;
 }

@@ -29,7 +29,22 @@ int lidx_sw_add(lidx_store_writer *w, const char *title, size_t tl, const char *
  */
 int lidx_sw_finish(lidx_store_writer *w);
 uint32_t lidx_sw_n_blocks(const lidx_store_writer *w);
-/* Block i as stored: u32 raw_len, then the zlib stream. */
-void lidx_sw_block(const lidx_store_writer *w, uint32_t i, const uint8_t **p, size_t *len);
+/*
+ * Block i as stored: u32 raw_len, then the zlib stream; *p is the block in
+ * memory, or scratch's bytes (read back from the spill file). LIDX_ENOMEM,
+ * LIDX_EIO.
+ */
+int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
+                  size_t *len);
+
+/*
+ * From now on keep the deflated blocks in file fd (open for reading and
+ * writing, at its end; the caller closes it after lidx_sw_free), not in
+ * memory; the blocks already collected are moved there now. A write error
+ * fails this and every later call.
+ */
+int lidx_sw_spill(lidx_store_writer *w, int fd);
+/* Bytes of story text the store holds in memory (blocks and the open one). */
+size_t lidx_sw_mem(const lidx_store_writer *w);
 
 #endif
