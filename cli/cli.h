@@ -26,6 +26,8 @@ typedef struct cli {
 	int quiet;
 	int no_update;            /* --no-update: use the index as it is */
 	size_t limit;
+	size_t memory;            /* --memory MB or $CVSEARCH_MEMORY_MB for a build, in bytes
+	                             (0: the library's default; SIZE_MAX: no bound) */
 	int limit_given;            /* 1 if --limit was on the command line */
 	size_t n_warnings;        /* cli_warn calls of this sync */
 	int rebuilt_damaged;      /* cli_rebuild_damaged() ran (once per command) */

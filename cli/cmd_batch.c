@@ -198,6 +198,10 @@ static int build_index(cli *c, const table *docs, char **path_out)
 	}
 	close(fd);
 	int lrc = lidx_builder_new(&b);
+	if (lrc == 0 && c->memory)
+		lrc = lidx_builder_set_memory(b, c->memory == SIZE_MAX ? 0 : c->memory, path);
+	else if (lrc == 0)
+		lrc = lidx_builder_set_memory(b, LIDX_BUILD_MEMORY, path);
 	if (lrc == 0)
 		lrc = lidx_builder_add_file(b, c->docs, 0, 0, 0);
 	/* One story per document, in order: story id i is docs->rows[i]. */

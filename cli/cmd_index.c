@@ -27,6 +27,7 @@ int cmd_index(cli *c)
 		return rc;
 	lidx_sync_opts so = { 0 };
 	so.force = 1;
+	so.max_memory = c->memory;
 	so.progress = cli_progress;
 	so.warn = cli_warn;
 	so.ctx = c;

@@ -62,6 +62,8 @@ static void usage(FILE *f)
 	        "      --index FILE      use this index file instead of the cache (kept up to date\n"
 	        "                        only with --corpus; never overwrites what is not an index)\n"
 	        "      --no-update       do not bring the index up to date first\n"
+	        "      --memory MB       memory a build may hold before it writes to temporary files\n"
+	        "                        beside the index (default 64; $CVSEARCH_MEMORY_MB; 0: no bound)\n"
 	        "  -q, --quiet           no progress or warnings on stderr\n"
 	        "  -h, --help            this help;  --version  the version\n"
 	        "\n"
@@ -184,6 +186,7 @@ int cli_open(cli *c, int force)
 	if (c->corpus && !c->no_update) {
 		lidx_sync_opts so = { 0 };
 		so.force = force;
+		so.max_memory = c->memory;
 		so.progress = cli_progress;
 		so.warn = cli_warn;
 		so.ctx = c;
@@ -399,6 +402,20 @@ static void on_sigbus(int sig)
 	_exit(EXIT_USAGE);
 }
 
+/* A build's memory budget in MB (0: no bound) into c->memory; 1 after an error message. */
+static int parse_memory(cli *c, const char *what, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v > 1u << 20) {
+		cli_error(c, "%s wants megabytes, a whole number from 0 (no bound) to 1048576, not '%s'", what, s);
+		return 1;
+	}
+	c->memory = v ? (size_t)v << 20 : SIZE_MAX;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa;
@@ -425,6 +442,7 @@ int main(int argc, char **argv)
 		{ "index", required_argument, NULL, 'I' },
 		{ "no-update", no_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "memory", required_argument, NULL, 'M' },
 		{ "coverage", no_argument, NULL, 'V' },
 		{ "pick", required_argument, NULL, 'P' },
 		{ "docs", required_argument, NULL, 'D' },
@@ -463,6 +481,7 @@ int main(int argc, char **argv)
 		case 'I': c.index_opt = optarg; break;
 		case 'U': c.no_update = 1; break;
 		case 'q': c.quiet = 1; break;
+		case 'M': if (parse_memory(&c, "--memory", optarg)) return EXIT_USAGE; break;
 		case 'V': c.coverage = 1; break;
 		case 'P': {
 			char *end;
@@ -496,6 +515,9 @@ int main(int argc, char **argv)
 		}
 	}
 	restore_query_words(argc, argv);
+	const char *mem = getenv("CVSEARCH_MEMORY_MB");
+	if (!c.memory && mem && *mem && parse_memory(&c, "CVSEARCH_MEMORY_MB", mem))
+		return EXIT_USAGE;
 	if (!strcmp(color, "always"))
 		c.color = 1;
 	else if (!strcmp(color, "never"))

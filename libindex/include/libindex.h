@@ -538,6 +538,8 @@ typedef struct lidx_sync_opts {
 	lidx_warn_fn warn;
 	void *ctx;
 	uint64_t max_file_bytes;  /**< larger files are skipped (default 64 MiB) */
+	size_t max_memory;        /**< a build's memory budget in bytes (0: LIDX_BUILD_MEMORY,
+	                               SIZE_MAX: none; see lidx_builder_set_memory) */
 } lidx_sync_opts;
 
 typedef struct lidx_sync_report {

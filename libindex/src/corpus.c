@@ -847,7 +847,7 @@ static void dcache_save(dcache *dc)
 
 /* 1 if name is the index file base or one of the files written beside it:
    base.dirs, base.live, base.lock, base.seg.N, and the temporary files
-   base.tmp.*, base.dirs.*, base.live.tmp.* (see sweep_temps, dcache_save). */
+   base.tmp.*, base.dirs.*, base.live.tmp.*, base.run.* (see sweep_temps, dcache_save). */
 static int index_companion(const char *name, const char *base)
 {
 	size_t bl = strlen(base);
@@ -862,7 +862,7 @@ static int index_companion(const char *name, const char *base)
 		return !*r;
 	}
 	return (!strncmp(r, ".tmp.", 5) && r[5]) || (!strncmp(r, ".dirs.", 6) && r[6]) ||
-	       (!strncmp(r, ".live.tmp.", 10) && r[10]);
+	       (!strncmp(r, ".live.tmp.", 10) && r[10]) || (!strncmp(r, ".run.", 5) && r[5]);
 }
 
 /* When the index is kept inside the notes folder (--index notes/my.cvx),
@@ -1512,6 +1512,13 @@ static int add_note(scan *s, lidx_builder *b, size_t i, uint64_t max, lidx_sync_
 
 static void remove_segments(const char *index_path, const lidx_manifest *keep);
 
+/* The builder's memory budget from the options; its temporary files go beside path. */
+static int set_memory(lidx_builder *b, const lidx_sync_opts *o, const char *path)
+{
+	size_t m = o && o->max_memory ? o->max_memory : LIDX_BUILD_MEMORY;
+	return lidx_builder_set_memory(b, m == SIZE_MAX ? 0 : m, path);
+}
+
 static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_sync_report *rep,
                  lidx_err *err)
 {
@@ -1520,6 +1527,8 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 		return lidx__err(err, LIDX_ENOMEM, "out of memory");
 	uint64_t max = o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE;
 	int rc = lidx_builder_set_root(b, s->root);
+	if (rc == 0)
+		rc = set_memory(b, o, index_path);
 	rep->n_files = rep->n_skipped = 0;
 	s->n_racy = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
@@ -1724,6 +1733,8 @@ static int update(scan *s, lidx_index *ix, const char *index_path, const lidx_sy
 			goto done;
 		}
 		rc = lidx_builder_set_root(b, s->root);
+		if (rc == 0)
+			rc = set_memory(b, o, index_path); /* temporary files: PATH.run.* */
 		uint32_t nb = 0;
 		for (i = 0; i < s->n && rc == 0; i++) {
 			if (!take[i])
@@ -1771,13 +1782,16 @@ done:
 static int stale_temp(const char *n, void *ctx)
 {
 	(void)ctx; /* (a search writing a .dirs file just fails to rename it) */
-	return (!strncmp(n, ".tmp.", 5) && strlen(n + 5) == 6) || (!strncmp(n, ".dirs.", 6) && strlen(n + 6) == 6);
+	return (!strncmp(n, ".tmp.", 5) && strlen(n + 5) == 6) || (!strncmp(n, ".dirs.", 6) && strlen(n + 6) == 6) ||
+	       (!strncmp(n, ".run.", 5) && strlen(n + 5) == 6);
 }
 
 /*
  * Remove the temporary files (index_path.tmp.XXXXXX) of builders that were
- * killed before their rename: each is as big as the index. Also those of
- * the folder cache (index_path.dirs.XXXXXX, see dcache_save). Only a builder
+ * killed before their rename: each is as big as the index; and the runs and
+ * store spills of a bounded-memory build (index_path.run.XXXXXX, only where
+ * O_TMPFILE is missing, and only between mkstemp and unlink: merge.c
+ * lidx__tmpfile). Also those of the folder cache (index_path.dirs.XXXXXX, see dcache_save). Only a builder
  * holding the lock writes one, so with the lock held none is in use.
  */
 static void sweep_temps(const char *index_path)

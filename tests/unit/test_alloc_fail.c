@@ -61,10 +61,13 @@ static void write_notes(void)
 	}
 }
 
+static size_t max_memory; /* lidx_sync_opts.max_memory of sync_once */
+
 static int sync_once(int force, lidx_err *err)
 {
 	lidx_sync_opts so = { 0 };
 	so.force = force;
+	so.max_memory = max_memory;
 	lidx_sync_report rep;
 	return lidx_corpus_sync(notes, ixpath, &so, &rep, err);
 }
@@ -166,6 +169,14 @@ done:
 
 typedef int (*op_fn)(lidx_err *err);
 static int op_build(lidx_err *err) { return sync_once(1, err); }
+/* a budget of one byte: a run after every story, merged when written */
+static int op_build_bounded(lidx_err *err)
+{
+	max_memory = 1;
+	int rc = sync_once(1, err);
+	max_memory = 0;
+	return rc;
+}
 
 /* Run op failing allocation 1, 2, ... until it needs no more. */
 static void torture(const char *name, op_fn op)
@@ -209,6 +220,12 @@ static void test_alloc_fail_build(void **state)
 {
 	(void)state;
 	torture("index build", op_build);
+}
+
+static void test_alloc_fail_build_bounded(void **state)
+{
+	(void)state;
+	torture("index build in runs", op_build_bounded);
 }
 
 static void test_alloc_fail_search(void **state)
@@ -338,6 +355,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_fail_segment),
 		cmocka_unit_test(test_alloc_fail_build),
+		cmocka_unit_test(test_alloc_fail_build_bounded),
 		cmocka_unit_test(test_alloc_fail_search),
 		cmocka_unit_test(test_alloc_fail_match),
 		cmocka_unit_test(test_alloc_fail_update),

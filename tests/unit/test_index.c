@@ -1281,6 +1281,97 @@ static void test_index_postings_thread_alloc_fail(void **state)
 	unlink(path);
 }
 
+/*
+ * A bounded-memory build (runs written past the budget, merged when the
+ * index is written) writes the same bytes as one in memory: a run after
+ * every story or every few, the runs merged into one on the way (a run
+ * limit of 3), the postings on either thread, a write in the middle, notes
+ * with near-duplicates (SIGS, SINF groups) and several files.
+ */
+static size_t build_bounded(const char *path, const char *mid, size_t budget, size_t thread_min)
+{
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_set_memory(b, budget, path), 0);
+	lidx__builder_thread_min(b, thread_min);
+	lidx__builder_max_runs(b, 3);
+	char text[3000], title[32], note[6200];
+	size_t runs = 0;
+	for (uint32_t i = 0; i < 300; i++) {
+		if (i == 150) {
+			assert_int_equal(lidx_builder_write(b, mid, &err), 0);
+			runs = lidx__builder_n_runs(b);
+		}
+		if (i % 40 == 0) {
+			/* a note and its copy: signatures, a near-duplicate group */
+			big_text(i, text, sizeof text);
+			snprintf(note, sizeof note, "# Note %u\n\n## Kafka migration w%u\n%s\n", i, i % 7, text);
+			for (int c = 0; c < 2; c++) {
+				snprintf(title, sizeof title, "dir/note%03u%s.md", i, c ? "-copy" : "");
+				assert_int_equal(lidx_builder_add_file(b, title, i, i, 0), 0);
+				assert_int_equal(lidx_builder_add_text(b, note, strlen(note), title, &err), 0);
+			}
+		}
+		big_text(i, text, sizeof text);
+		snprintf(title, sizeof title, "Story w%u t%u", i % 50, i);
+		assert_int_equal(lidx_builder_add_story(b, title, i % 3 ? "" : "Crumb w7", i + 1, i + 1, text,
+		                                        strlen(text)), 0);
+	}
+	if (lidx__builder_n_runs(b) > runs)
+		runs = lidx__builder_n_runs(b);
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	return runs;
+}
+
+static void test_index_bounded_runs(void **state)
+{
+	(void)state;
+	char p0[200], m0[200], p[200], m[200];
+	snprintf(p0, sizeof p0, "%s/memory.cvx", tmpdir);
+	snprintf(m0, sizeof m0, "%s/memory-mid.cvx", tmpdir);
+	snprintf(p, sizeof p, "%s/runs.cvx", tmpdir);
+	snprintf(m, sizeof m, "%s/runs-mid.cvx", tmpdir);
+	int before = count_entries(tmpdir);
+	assert_int_equal(build_bounded(p0, m0, 0, SIZE_MAX), 0); /* no bound: no run */
+	const struct { size_t budget, thread_min; } cases[] = {
+		{ 1, SIZE_MAX },         /* a run after every story */
+		{ 1, 0 },                /* the same, postings on their thread */
+		{ 200 << 10, SIZE_MAX }, /* a run every few stories */
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		size_t runs = build_bounded(p, m, cases[k].budget, cases[k].thread_min);
+		assert_true(runs >= 2);
+		const char *pairs[2][2] = { { p0, p }, { m0, m } };
+		for (int j = 0; j < 2; j++) {
+			size_t la, lb;
+			uint8_t *a = slurp_unstamped(pairs[j][0], &la), *b = slurp_unstamped(pairs[j][1], &lb);
+			assert_int_equal(la, lb);
+			assert_memory_equal(a, b, la);
+			free(a);
+			free(b);
+		}
+		assert_int_equal(read_all(p, LIDX_OPEN_VERIFY), 0);
+		/* the runs and the store's spill were unnamed: nothing is left beside */
+		assert_int_equal(count_entries(tmpdir), before + 4);
+	}
+	lidx_index *ix = open_ok(p);
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix, &st), 0);
+	assert_int_equal(st.n_stories, 300 + 8 * 2);
+	lidx_story sto;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_index_story(ix, 1, &sto, &err), 0); /* the first note's copy */
+	assert_int_equal(sto.group, 0);
+	lidx_story_clear(&sto);
+	lidx_index_close(ix);
+	unlink(p0);
+	unlink(m0);
+	unlink(p);
+	unlink(m);
+}
+
 /* Near-duplicates: found at build time, collapsed by lidx_search_dedup();
    not-searched stories (only links, templates) are stored without postings. */
 /*
@@ -1467,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_index_store_many_blocks),
 		cmocka_unit_test(test_index_postings_thread),
 		cmocka_unit_test(test_index_postings_thread_alloc_fail),
+		cmocka_unit_test(test_index_bounded_runs),
 		cmocka_unit_test(test_index_near_duplicates),
 		cmocka_unit_test(test_index_near_duplicates_many),
 		cmocka_unit_test(test_index_minhash_estimate),
