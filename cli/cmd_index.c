@@ -50,17 +50,20 @@ int cmd_index(cli *c)
 		printf("{\"index\":");
 		json_cstr(stdout, c->index_path);
 		printf(",\"files\":%u,\"skipped\":%u,\"stories\":%u,\"terms\":%llu,\"postings\":%llu,"
-		       "\"bytes\":%llu,\"seconds\":%.4f,\"added\":%u,\"changed\":%u,\"deleted\":%u}\n",
+		       "\"bytes\":%llu,\"seconds\":%.4f,\"added\":%u,\"changed\":%u,\"deleted\":%u,\"runs\":%u}\n",
 		       st.n_files, st.n_skipped, st.n_stories, (unsigned long long)st.n_terms,
 		       (unsigned long long)st.n_postings, (unsigned long long)st.index_bytes, rep.seconds,
-		       rep.n_added, rep.n_changed, rep.n_deleted);
+		       rep.n_added, rep.n_changed, rep.n_deleted, rep.n_runs);
 	} else {
 		printf("indexed %u files (%u skipped) into %u stories, %llu terms, %llu postings\n",
 		       st.n_files, st.n_skipped, st.n_stories, (unsigned long long)st.n_terms,
 		       (unsigned long long)st.n_postings);
 		printf("since the last index: %u added, %u changed, %u deleted\n", rep.n_added, rep.n_changed,
 		       rep.n_deleted);
-		printf("index: %s (%.1f KiB) in %.3f s\n", c->index_path, st.index_bytes / 1024.0, rep.seconds);
+		printf("index: %s (%.1f KiB) in %.3f s", c->index_path, st.index_bytes / 1024.0, rep.seconds);
+		if (rep.n_runs) /* over --memory: written in parts, merged */
+			printf(", merged from %u runs", rep.n_runs);
+		printf("\n");
 	}
 	return EXIT_RESULTS;
 }

@@ -232,6 +232,8 @@ int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len,
  * @return 0 or LIDX_ENOMEM.
  */
 int lidx_builder_set_memory(lidx_builder *b, size_t max_bytes, const char *index_path);
+/** The runs b has written so far (0: all in memory). */
+uint32_t lidx_builder_runs(const lidx_builder *b);
 
 /** Record the corpus root stored in the index (informational). */
 int lidx_builder_set_root(lidx_builder *b, const char *root);
@@ -557,6 +559,8 @@ typedef struct lidx_sync_report {
 	uint32_t n_added, n_changed, n_deleted;
 	uint32_t n_stories;
 	double seconds;
+	uint32_t n_runs;          /**< runs the build wrote to temporary files and
+	                               merged (0: it fitted its memory budget) */
 } lidx_sync_report;
 
 /**

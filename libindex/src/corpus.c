@@ -1542,6 +1542,7 @@ static int build(scan *s, const char *index_path, const lidx_sync_opts *o, lidx_
 		settle(s, b, NULL);
 	if (rc == 0)
 		rc = lidx_builder_write(b, index_path, err);
+	rep->n_runs = lidx_builder_runs(b);
 	lidx_builder_free(b);
 	/* the new main file is not the one a manifest names: the segments of
 	   the old one are dead now (readers already ignore them) */

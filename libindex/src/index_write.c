@@ -151,6 +151,7 @@ struct lidx_builder {
 	/* bounded memory: the budget (0: none), where temporary files go (beside
 	   spill_beside, or in $TMPDIR), the runs written, the store's spill file */
 	size_t budget, max_runs;
+	uint32_t runs_written;
 	char *spill_beside;
 	lidx_run *runs;
 	size_t n_runs, cap_runs;
@@ -299,6 +300,11 @@ void lidx__builder_max_runs(lidx_builder *b, size_t n)
 size_t lidx__builder_n_runs(const lidx_builder *b)
 {
 	return b->n_runs;
+}
+
+uint32_t lidx_builder_runs(const lidx_builder *b)
+{
+	return b->runs_written;
 }
 
 int lidx_builder_set_memory(lidx_builder *b, size_t max_bytes, const char *index_path)
@@ -970,6 +976,7 @@ static int write_run(lidx_builder *b)
 		rc = LIDX_EIO;
 	if (rc == 0) {
 		lidx__run_open(&b->runs[b->n_runs++], f, b->n_terms);
+		b->runs_written++;
 		f = NULL;
 	}
 done:
