@@ -241,7 +241,8 @@ int lidx_builder_set_root(lidx_builder *b, const char *root);
 /**
  * Write the index to path atomically: a temporary file in the same folder
  * (mode 0600), fsync, rename, fsync of the folder. On failure the file at
- * path is left as it was.
+ * path is left as it was. A builder that wrote runs (lidx_builder_set_memory)
+ * merges them here. More stories may be added after a write, for another.
  */
 int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err);
 
