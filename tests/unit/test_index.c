@@ -1372,6 +1372,58 @@ static void test_index_bounded_runs(void **state)
 	unlink(m);
 }
 
+/*
+ * A section over 16 MB (here STORE: 22 MB of text that deflate cannot
+ * shrink much) is CRC-checked in chunks given back as they are read: the
+ * check still passes on a good file and fails on one byte changed in its
+ * middle.
+ */
+static void test_index_verify_large_section(void **state)
+{
+	(void)state;
+	char path[200];
+	snprintf(path, sizeof path, "%s/large.cvx", tmpdir);
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t len = 64 << 10;
+	char *text = malloc(len + 1);
+	assert_non_null(text);
+	uint32_t x = 12345;
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	for (int i = 0; i < 350; i++) {
+		for (size_t k = 0; k < len; k++) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			text[k] = k % 101 == 100 ? ' ' : b64[x & 63];
+		}
+		assert_int_equal(lidx_builder_add_story(b, "T", "", 1, 1, text, len), 0);
+	}
+	free(text);
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, LIDX_OPEN_VERIFY, &err), 0);
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix, &st), 0);
+	assert_true(st.store_bytes > (32u << 20) / 2);
+	lidx_index_close(ix);
+	/* one byte of STORE's middle changed: VERIFY refuses the file */
+	size_t n;
+	uint8_t *p = slurp(path, &n);
+	uint32_t n_sec = lidx_rd32(p + 12);
+	for (uint32_t i = 0; i < n_sec; i++) {
+		uint8_t *e = p + 64 + (size_t)i * 24;
+		if (lidx_rd32(e) == 5) /* SEC_STORE */
+			p[lidx_rd64(e + 8) + lidx_rd64(e + 16) / 2] ^= 0x20;
+	}
+	spit(path, p, n);
+	free(p);
+	ix = NULL;
+	assert_int_equal(lidx_index_open(&ix, path, LIDX_OPEN_VERIFY, &err), LIDX_ECORRUPT);
+	assert_null(ix);
+	unlink(path);
+}
+
 /* Near-duplicates: found at build time, collapsed by lidx_search_dedup();
    not-searched stories (only links, templates) are stored without postings. */
 /*
@@ -1559,6 +1611,7 @@ int main(void)
 		cmocka_unit_test(test_index_postings_thread),
 		cmocka_unit_test(test_index_postings_thread_alloc_fail),
 		cmocka_unit_test(test_index_bounded_runs),
+		cmocka_unit_test(test_index_verify_large_section),
 		cmocka_unit_test(test_index_near_duplicates),
 		cmocka_unit_test(test_index_near_duplicates_many),
 		cmocka_unit_test(test_index_minhash_estimate),
