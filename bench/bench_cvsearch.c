@@ -5,6 +5,8 @@
  * title; queries are raw text (LIDX_QUERY_RAW) ranked as a plain BM25 OR
  * (coord off), as `cvsearch batch` does. Command line: see bench_common.h.
  * Ranked runs for evaluation come from `cvsearch batch`, not from here.
+ * The build's memory budget is the library's default (64 MiB), or
+ * $CVSEARCH_MEMORY_MB as the CLI reads it (0: none); its runs go beside OUT.
  */
 #include "bench_common.h"
 #include "libindex.h"

@@ -224,8 +224,8 @@ int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len,
  * file too; lidx_builder_write() merges the runs into the same index file a
  * build in memory writes (byte for byte). The temporary files are unnamed
  * (O_TMPFILE; else named and removed at once): nothing is left behind,
- * whatever stops the build. What stays in memory per story (32 bytes, and
- * 132 with a near-duplicate signature) is not bounded.
+ * whatever stops the build. What stays in memory per story (40 bytes, and
+ * 172 with a near-duplicate signature) is not bounded.
  * @param[in] max_bytes   0: no bound (everything in memory until written)
  * @param[in] index_path  the file the builder will write: temporary files
  *                        go in its folder; NULL: $TMPDIR, else /tmp
