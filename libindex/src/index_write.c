@@ -11,8 +11,9 @@
  * are written, sorted, as a *run* to an unnamed temporary file and
  * forgotten (term table, postings, the analyzer's word cache), and the
  * story store goes on in a spill file; lidx_builder_write merges the runs
- * term by term into the same file a build in memory writes (run format:
- * above write_run; the merge: merge_next).
+ * term by term into the same file a build in memory writes (the run
+ * format: merge.h; the k-way merge: merge.c; here: check_memory, flush_run,
+ * write_run and write_all's term source, tsrc).
  */
 #include <stdio.h>
 #include <stdlib.h>
