@@ -568,6 +568,10 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  * The index's folder must belong to the user (or root) and be writable by
  * no one else (LIDX_EUNSAFE otherwise); the index and lock files are opened
  * without following symbolic links and checked the same way.
+ *
+ * Unless opts->force, a watcher of index_path (lidx_watch_open(), below) is
+ * asked first: when it vouches for the index, the folder is not walked and
+ * rep->watched is 1 (rep->n_added, n_changed, n_deleted are 0).
  */
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);
