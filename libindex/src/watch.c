@@ -135,6 +135,7 @@ struct lidx_watcher {
 	int rewalk;         /* watch every folder anew before the next check */
 	int clean;          /* the last check brought the index up to date */
 	int degraded;       /* not every folder could be watched: say no */
+	int said;           /* ... and the user was told (once, not at every retry) */
 	int gone;           /* the notes folder was removed or moved */
 	int stop_req;
 	int64_t first_ns, last_ns, retry_ns;
@@ -404,7 +405,9 @@ static void degrade(lidx_watcher *w, const char *fmt, const char *a, const char 
 {
 	if (!w->degraded) {
 		snprintf(w->why, sizeof w->why, fmt, a, b);
-		note(w, w->why);
+		if (!w->said)
+			note(w, w->why);
+		w->said = 1;
 	}
 	w->degraded = 1;
 	w->retry_ns = mono_ns() + (int64_t)RETRY_MS * 1000000;
@@ -640,8 +643,10 @@ static int rewatch(lidx_watcher *w)
 	int rc = watch_tree(w, path, len);
 	if (rc == 0 && !w->n_dirs && !w->degraded)
 		degrade(w, "cannot watch %s%s", w->root, ": the folder cannot be read");
-	if (was && !w->degraded)
-		note(w, "every folder is watched again");
+	if (was && !w->degraded && w->said)
+		note(w, "every folder is watched again: commands skip the folder check again");
+	if (!w->degraded)
+		w->said = 0;
 	return rc;
 }
 

@@ -205,6 +205,14 @@ static void test_watch_sees_every_change(void **state)
 	seen("a hidden file");
 	sh("rm -rf '%s/new'", notes);
 	seen("a folder removed");
+	/* edits of the same size in quick succession, each searched at once:
+	   within one timestamp tick of the watcher's last check (racy notes) */
+	for (int i = 0; i < 30; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "# Quick\n\nversion %02d of the note\n", i);
+		put("quick.md", text);
+		seen("a quick same-size edit");
+	}
 	stop_watcher();
 }
 
