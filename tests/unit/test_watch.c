@@ -315,6 +315,35 @@ static void test_watch_dead_or_stopped(void **state)
 	assert_int_equal(ws.live, 0);
 }
 
+/* Every allocation of lidx_watch_open (and of its first check) failed in turn: an error, never a crash or a leak. */
+static void test_watch_alloc_fail(void **state)
+{
+	(void)state;
+	assert_int_equal(full_check_changes(), 2); /* the index built: the watcher's check only compares */
+	long n_fail = 0;
+	for (long n = 1;; n++) {
+		lidx_alloc_fail_at(n);
+		lidx_watcher *w = NULL;
+		lidx_err err = { 0 };
+		int rc = lidx_watch_open(&w, notes, ixpath, NULL, &err);
+		long made = lidx_alloc_fail_at(0);
+		if (rc == 0) {
+			assert_non_null(w);
+			lidx_watch_close(w);
+			if (made < n)
+				break; /* the n-th allocation was never reached: all tried */
+			continue;
+		}
+		assert_null(w);
+		assert_int_equal(rc, LIDX_ENOMEM);
+		n_fail++;
+	}
+	assert_true(n_fail > 0);
+	print_message("watch open: %ld allocations, each failed in turn: all gave ENOMEM\n", n_fail);
+	/* and the index is still whole and fresh */
+	assert_int_equal(full_check_changes(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_overflow_checks_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_limit_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_dead_or_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_alloc_fail, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
