@@ -12,10 +12,19 @@
 #include "cli.h"
 
 static lidx_watcher *running; /* for the signal handler */
+static volatile sig_atomic_t asked;
 
+/* The first Ctrl-C ends the watcher once its update, if one runs, is done
+   (an update is crash-safe, but a half-made one is work lost); a second
+   one ends it at once. */
 static void on_stop_signal(int sig)
 {
-	(void)sig;
+	if (asked) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	asked = 1;
 	lidx_watch_stop(running); /* async-signal-safe: a write to a pipe */
 }
 
