@@ -115,6 +115,30 @@ wait "$WPID"; wrc=$?; WPID=
 ls "$CVSEARCH_INDEX_DIR"/*.cvx.sock >/dev/null 2>&1 && bad "socket left after stop" || ok "... and removes its socket"
 [ -s "$TMP/watch2.log" ] && bad "-q: the watcher printed" "$(cat "$TMP/watch2.log")" || ok "watch -q prints nothing"
 
+# an index kept inside the notes folder: the watcher's own writes of it
+# (and of the files beside it) are no change of the notes
+IX="$C/misc/my.cvx"
+"$BIN" watch --corpus "$C" --index "$IX" > "$TMP/watch3.log" 2>&1 &
+WPID=$!
+i=0
+while [ $i -lt 100 ]; do
+	"$BIN" watch status --corpus "$C" --index "$IX" >/dev/null 2>&1 && break
+	sleep 0.1; i=$((i+1))
+done
+printf '# Wallaby\n\nthe wallaby story\n' > "$C/misc/wallaby.md"
+run "$BIN" --corpus "$C" --index "$IX" --json wallaby
+contains "misc/wallaby.md" "index inside the notes: a note added is seen at once"
+lacks "my.cvx" "... and the index is no note"
+# CPU time (utime + stime, clock ticks) of the watcher over a second of quiet
+cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$WPID/stat"; }
+sleep 0.5
+c1=$(cpu)
+sleep 1
+c2=$(cpu)
+[ $((c2 - c1)) -le 5 ] && ok "... and its own writes do not make it check again (idle: $((c2 - c1)) ticks in 1 s)" || bad "the watcher keeps working: $((c2 - c1)) ticks of CPU in 1 s of quiet" "$(cat "$TMP/watch3.log")"
+"$BIN" watch stop --corpus "$C" --index "$IX" >/dev/null
+wait "$WPID"; WPID=
+
 run "$BIN" watch bogus --corpus "$C"
 expect_rc 2 "watch with an unknown argument: usage error"
 
