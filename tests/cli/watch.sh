@@ -6,7 +6,8 @@
 # hard link from outside the notes, which inotify does not report, is not
 # seen while the watcher runs: the documented limit, and the proof that no
 # note was stat'ed); `watch status` and `watch stop`; a second watcher is
-# refused; after kill -9 the searches check the folder themselves again.
+# refused; after kill -9 the searches check the folder themselves again; an
+# index kept inside the notes is no note, and an idle watcher stays idle.
 # Closing line "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib/common.sh"
