@@ -7,10 +7,13 @@ index, then times a fresh search (`cvsearch --corpus DIR kafka`: no hit, so
 the time is the check, the index open and the query) against
 `--no-update` (no check) and `find DIR -type f` (one stat per file), each
 binary given in turn, runs interleaved (a shared machine's load hits all
-alike). Prints a Markdown table: median and min wall, mean user and system
-time of the processes (getrusage).
+alike). With --watch, each binary also searches an index of its own kept by
+a `cvsearch watch` running beside it (the search asks the watcher instead
+of stat'ing every note). Prints a Markdown table: median and min wall, mean
+user and system time of the processes (getrusage; a watcher's own time is
+not in it: it idles between changes).
 
-  python3 bench/freshness.py --data DATA --notes 8000 ./cvsearch [OLD-cvsearch ...]
+  python3 bench/freshness.py --data DATA --notes 8000 [--watch] ./cvsearch [OLD-cvsearch ...]
 """
 import argparse, glob, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -56,9 +59,11 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--notes", type=int, default=8000)
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--watch", action="store_true", help="also time searches with `cvsearch watch` running")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cvsearch-fresh-bench.")
+    watchers = []
     try:
         notes = os.path.join(tmp, "notes")
         make_notes(args.data, notes, args.notes)
@@ -72,6 +77,20 @@ def main():
             cmds.append((f"`{os.path.basename(b)} --corpus DIR kafka`", [b, "--corpus", notes, "kafka"], env))
             cmds.append((f"`{os.path.basename(b)} --index IX --no-update kafka`",
                          [b, "--index", ix, "--no-update", "kafka"], env))
+            if args.watch:
+                wenv = dict(env, CVSEARCH_INDEX_DIR=os.path.join(tmp, "idx%dw" % i))
+                os.makedirs(wenv["CVSEARCH_INDEX_DIR"], mode=0o700)
+                watchers.append(subprocess.Popen([b, "watch", "-q", "--corpus", notes], env=wenv,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                for _ in range(600):  # its first build, then the socket
+                    if subprocess.run([b, "watch", "status", "--corpus", notes], env=wenv,
+                                      stdout=subprocess.DEVNULL).returncode == 0:
+                        break
+                    time.sleep(0.1)
+                else:
+                    sys.exit("freshness: the watcher did not start")
+                cmds.append((f"`{os.path.basename(b)} --corpus DIR kafka`, `cvsearch watch` running",
+                             [b, "--corpus", notes, "kafka"], wenv))
         cmds.append(("`find DIR -type f -printf %s%T@\\n`", ["find", notes, "-type", "f", "-printf", r"%s%T@\n"],
                      dict(os.environ)))
         res = {c[0]: [] for c in cmds}
@@ -89,6 +108,9 @@ def main():
                 label, statistics.median(a[0] for a in x), min(a[0] for a in x),
                 statistics.mean(a[1] for a in x), statistics.mean(a[2] for a in x)))
     finally:
+        for w in watchers:
+            w.terminate()
+            w.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -58,6 +58,7 @@ int cmd_show(cli *c);
 int cmd_match(cli *c);
 int cmd_batch(cli *c);
 int cmd_eval(cli *c);
+int cmd_watch(cli *c);
 /* More for 'cvsearch help eval': the file formats and the metrics (cmd_eval.c). */
 extern const char cmd_eval_help[];
 

@@ -19,6 +19,8 @@ static const command commands[] = {
 	{ "stories", cmd_stories, "stories [FILE]", "list the stories the notes were split into" },
 	{ "index", cmd_index, "index", "rebuild the index now and report what was done" },
 	{ "stats", cmd_stats, "stats", "stories, terms, postings, index size, build time" },
+	{ "watch", cmd_watch, "watch [status|stop]",
+	  "keep the index fresh while it runs (Linux): commands then skip the folder check" },
 	{ "batch", cmd_batch, "batch --docs DOCS.tsv --topics TOPICS.tsv --run RUN.trec [--limit N]",
 	  "index a TSV collection and write a TREC run (evaluation)" },
 	{ "eval", cmd_eval, "eval [--json] [--explain] [--limit N] JUDGMENTS.json\n"
@@ -75,6 +77,8 @@ static void usage(FILE *f)
 	        "\n"
 	        "The index lives in $CVSEARCH_INDEX_DIR or $XDG_CACHE_HOME/cvsearch (~/.cache/cvsearch)\n"
 	        "and is brought up to date automatically when notes are added, changed or deleted.\n"
+	        "On a large folder, 'cvsearch watch' (in the background: cvsearch watch -q &) keeps it\n"
+	        "fresh as notes change, and every command then skips the check of the folder.\n"
 	        "Exit status: 0 results, 1 no results, 2 usage or input error.\n");
 }
 

@@ -49,8 +49,10 @@ enum {
 	LIDX_ENOTFOUND = -8,/**< no such file, story or index */
 	LIDX_EEMPTY = -9,   /**< the input has nothing to index or search */
 	LIDX_ELOCKED = -10, /**< another process holds the build lock */
-	LIDX_EUNSAFE = -11  /**< a file or folder another user owns or can write:
+	LIDX_EUNSAFE = -11, /**< a file or folder another user owns or can write:
 	                         not trusted (the index's folder, file or lock) */
+	LIDX_ENOTSUP = -12  /**< not supported here: watching a folder on a system
+	                         without inotify, or on a network file system */
 };
 
 /** A message buffer that fallible functions fill in when given one. */
@@ -562,6 +564,8 @@ typedef struct lidx_sync_report {
 	double seconds;
 	uint32_t n_runs;          /**< runs the build wrote to temporary files and
 	                               merged (0: it fitted its memory budget) */
+	int watched;              /**< 1 if a live watcher (lidx_watch_open) vouched
+	                               for the index: the folder was not walked */
 } lidx_sync_report;
 
 /**
@@ -591,6 +595,10 @@ int lidx_corpus_index_path(const char *corpus_dir, char **out, lidx_err *err);
  * The index's folder must belong to the user (or root) and be writable by
  * no one else (LIDX_EUNSAFE otherwise); the index and lock files are opened
  * without following symbolic links and checked the same way.
+ *
+ * Unless opts->force, a watcher of index_path (lidx_watch_open(), below) is
+ * asked first: when it vouches for the index, the folder is not walked and
+ * rep->watched is 1 (rep->n_added, n_changed, n_deleted are 0).
  */
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
                      const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_err *err);
@@ -605,6 +613,93 @@ int lidx_corpus_sync(const char *corpus_dir, const char *index_path,
 int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path,
                           const lidx_sync_opts *opts, lidx_sync_report *rep, lidx_index **out,
                           lidx_err *err);
+
+/* ----------------------------------------------------------------------
+ * Watching a corpus: `cvsearch watch` (watch.c; Linux inotify).
+ *
+ * The freshness check of lidx_corpus_sync() stats every note (about 1.3 us
+ * of kernel time each). A watcher is a long-running process that watches
+ * every folder of the notes with inotify, brings the index up to date after
+ * each change (lidx_corpus_sync(): the same check and segment updates), and
+ * answers on a socket beside the index (index_path + ".sock"). Before it
+ * walks the folder, lidx_corpus_sync() asks that socket; the watcher first
+ * reads every event queued -- the kernel queues an event before the call
+ * that changed the file returns, so every change made before the question
+ * is among them -- brings the index up to date if any, and says yes only
+ * then. On yes the sync opens the index without walking the folder
+ * (rep->watched = 1); on anything else (no watcher, a killed or stopped one,
+ * another folder or engine, a watcher that could not watch every folder or
+ * update the index, no answer within 10 s) it checks the folder as always.
+ *
+ * Not seen by inotify, so not by a watcher: writes through a shared mmap,
+ * and writes through a hard link from outside the notes folder. Network
+ * file systems (NFS, SMB, FUSE, ...) are refused: inotify does not see the
+ * changes other machines make. A mount or unmount anywhere makes the
+ * watcher walk the folders again.
+ * ---------------------------------------------------------------------- */
+
+typedef struct lidx_watcher lidx_watcher;
+
+/**
+ * Told after each of the watcher's syncs (rep: its report; rc: its return,
+ * msg: the error or the reason the index is stale, else NULL), and with rep
+ * NULL for a note about the watching itself (msg: e.g. more folders than
+ * fs.inotify.max_user_watches allows; searches then check the folder).
+ */
+typedef void (*lidx_watch_log_fn)(void *ctx, int rc, const lidx_sync_report *rep, const char *msg);
+
+typedef struct lidx_watch_opts {
+	lidx_sync_opts sync;      /**< options of the watcher's syncs (force is ignored);
+	                               sync.ctx is also log's ctx */
+	lidx_watch_log_fn log;    /**< may be NULL */
+} lidx_watch_opts;
+
+/**
+ * Start watching corpus_dir for the index at index_path: take the watcher's
+ * lock (index_path + ".watch", holding the pid; LIDX_ELOCKED when another
+ * watcher has it), watch every folder a sync walks (hidden ones, node_modules
+ * and logseq/bak left out, links inside the notes followed), bring the index
+ * up to date, and listen on index_path + ".sock" (mode 0600; only processes
+ * of the same user, or root, are answered). LIDX_ENOTSUP on a system
+ * without inotify or for a notes folder on a network file system; LIDX_EIO
+ * when inotify refuses (fs.inotify.max_user_watches or max_user_instances,
+ * said in err). The trust rules of lidx_corpus_sync() apply to the index's
+ * folder and the lock. *out is closed with lidx_watch_close().
+ */
+int lidx_watch_open(lidx_watcher **out, const char *corpus_dir, const char *index_path,
+                    const lidx_watch_opts *opts, lidx_err *err);
+
+/**
+ * Serve until lidx_watch_stop() or a stop request (lidx_watch_query()):
+ * returns 0 then; LIDX_ENOTFOUND when the notes folder was removed or
+ * moved; LIDX_ENOMEM. Single-threaded: call it on one thread.
+ */
+int lidx_watch_run(lidx_watcher *w, lidx_err *err);
+
+/** Make lidx_watch_run() return soon. Async-signal-safe (a signal handler may call it). */
+void lidx_watch_stop(lidx_watcher *w);
+
+/** Folders watched now. */
+size_t lidx_watch_folders(const lidx_watcher *w);
+
+/** Stop listening, remove the socket, release the lock. Accepts NULL. */
+void lidx_watch_close(lidx_watcher *w);
+
+typedef struct lidx_watch_status {
+	int live;                 /**< 1 if a watcher of this index answered */
+	int fresh;                /**< 1 if it vouched for the index */
+	long pid;                 /**< its process id (0 when none answered) */
+	char why[256];            /**< when live but not fresh: why */
+} lidx_watch_status;
+
+/**
+ * Ask the watcher of index_path about corpus_dir as a search does (the
+ * watcher first takes in every change made so far), or with stop = 1 ask
+ * it to exit. 0 with *out filled (out->live = 0: no watcher), or a negative
+ * code (corpus_dir missing).
+ */
+int lidx_watch_query(const char *corpus_dir, const char *index_path, int stop, lidx_watch_status *out,
+                     lidx_err *err);
 
 /* ----------------------------------------------------------------------
  * Memory.

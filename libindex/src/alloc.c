@@ -132,6 +132,7 @@ const char *lidx_strerror(int code)
 	case LIDX_EEMPTY: return "nothing to search";
 	case LIDX_ELOCKED: return "index is locked by another process";
 	case LIDX_EUNSAFE: return "not trusted: owned by another user or writable by others";
+	case LIDX_ENOTSUP: return "not supported on this system or file system";
 	}
 	return "unknown error";
 }

@@ -23,9 +23,10 @@
 #include "index.h"
 #include "safefile.h"
 #include "segset.h"
+#include "watch.h"
 
 #define MAX_DEPTH 64
-#define DEFAULT_MAX_FILE (64ull << 20)
+#define DEFAULT_MAX_FILE LIDX__DEFAULT_MAX_FILE
 #define IGNORE_FILE ".cvsearchignore"
 
 typedef struct cfile {
@@ -846,15 +847,17 @@ static void dcache_save(dcache *dc)
 /* ---- walking the folders ------------------------------------------------------------ */
 
 /* 1 if name is the index file base or one of the files written beside it:
-   base.dirs, base.live, base.lock, base.seg.N, and the temporary files
-   base.tmp.*, base.dirs.*, base.live.tmp.*, base.run.* (see sweep_temps, dcache_save). */
-static int index_companion(const char *name, const char *base)
+   base.dirs, base.live, base.lock, base.seg.N, the watcher's base.sock and
+   base.watch (watch.c), and the temporary files base.tmp.*, base.dirs.*,
+   base.live.tmp.*, base.run.* (see sweep_temps, dcache_save). */
+int lidx__index_companion(const char *name, const char *base)
 {
 	size_t bl = strlen(base);
 	if (strncmp(name, base, bl) != 0)
 		return 0;
 	const char *r = name + bl;
-	if (!*r || !strcmp(r, ".dirs") || !strcmp(r, ".live") || !strcmp(r, ".lock"))
+	if (!*r || !strcmp(r, ".dirs") || !strcmp(r, ".live") || !strcmp(r, ".lock") || !strcmp(r, ".sock") ||
+	    !strcmp(r, ".watch"))
 		return 1;
 	if (!strncmp(r, ".seg.", 5) && r[5]) {
 		for (r += 5; *r >= '0' && *r <= '9'; r++)
@@ -1075,7 +1078,7 @@ static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char 
                       size_t dir_len, size_t rootlen)
 {
 	if (s->ix_dir && strlen(s->ix_dir) == dir_len && !memcmp(s->ix_dir, sub, dir_len) &&
-	    index_companion(d_name, s->ix_base))
+	    lidx__index_companion(d_name, s->ix_base))
 		return 0; /* the index itself, kept among the notes */
 	struct stat st, lst;
 	/* lstat only what may be a link (d_type saves a call per file); a
@@ -1896,18 +1899,7 @@ static int holder_stopped(int lock, long *pid_out)
 	if (pid <= 0)
 		return 0;
 	*pid_out = pid;
-	char path[64], st[512];
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, st, sizeof st - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	st[n] = 0;
-	const char *paren = strrchr(st, ')'); /* "pid (comm) S ..." */
-	return paren && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't');
+	return lidx__pid_stopped(pid);
 }
 
 /*
@@ -2013,11 +2005,38 @@ static void index_folder(const char *index_path, char *out, size_t n)
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                      lidx_sync_report *rep, lidx_err *err)
 {
-	return lidx_corpus_sync_open(corpus_dir, index_path, o, rep, NULL, err);
+	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, NULL, 1, err);
 }
 
 int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                           lidx_sync_report *rep, lidx_index **out, lidx_err *err)
+{
+	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, out, 1, err);
+}
+
+/* The index as a watcher vouched for it (watched: it answered yes, for the
+   identity wid) is the one check_target opened: use it without a walk. */
+static int watched_fresh(int watched, const lidx__ixid *wid, lidx_index *cur, const char *index_path,
+                         lidx_sync_report *rep)
+{
+	lidx__ixid now;
+	if (!watched || !cur || cur->engine_rev != LIDX_ENGINE_REV)
+		return 0;
+	/* stat'ed after the open: a file replaced since the answer differs */
+	lidx__index_identity(index_path, &now);
+	if (memcmp(&now, wid, sizeof now) != 0)
+		return 0;
+	lidx_stats st;
+	lidx_index_stats(cur, &st);
+	rep->watched = 1;
+	rep->n_files = st.n_files;
+	rep->n_skipped = st.n_skipped;
+	rep->n_stories = st.n_stories;
+	return 1;
+}
+
+int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
+                           lidx_sync_report *rep, lidx_index **out, int ask_watcher, lidx_err *err)
 {
 	if (out)
 		*out = NULL;
@@ -2042,8 +2061,23 @@ int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const 
 	index_folder(index_path, dir, sizeof dir);
 	if ((rc = lidx__check_dir(dir, "index folder", 1, err)) < 0 && rc != LIDX_ENOTFOUND)
 		goto done;
+	/* a live `cvsearch watch` that has taken in every change made before
+	   this question vouches for the index (watch.c): no walk. Asked before
+	   the index is opened, so the index opened is at least the one vouched
+	   for; if it is another, the folder is checked as usual */
+	lidx__ixid wid;
+	int watched = ask_watcher && !force && rc == 0 &&
+	              lidx__watch_ask(real, index_path, o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE,
+	                              &wid) == 1;
 	if ((rc = check_target(index_path, real, &cur, &orc, err)) < 0)
 		goto done;
+	if (watched_fresh(watched, &wid, cur, index_path, rep)) {
+		if (out)
+			*out = cur;
+		else
+			lidx_index_close(cur);
+		goto done;
+	}
 	if ((rc = scan_corpus(&s, corpus_dir, index_path, o, err)) < 0) {
 		lidx_index_close(cur);
 		goto done;
