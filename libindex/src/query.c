@@ -360,6 +360,10 @@ done:
  */
 #define COMPOUND_MIN_PART 3
 #define COMPOUND_MAX_WORD 40
+/* Only queries of at most this many words (a question, keywords, a test
+   topic): a pasted page of text has its own spellings of what it says, and
+   each word's splits cost index lookups the long-query loop would pay for. */
+#define COMPOUND_MAX_QUERY_WORDS 64
 
 static void label_trim(const char *s, size_t *a, size_t *n);
 
@@ -753,6 +757,11 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 	if (natural)
 		n_cls = (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics);
 	size_t i = 0;
+	size_t n_words = 0;
+	for (size_t k = 0; k < len && lidx__next_word(s, len, &k) != k;)
+		n_words++;
+	int splits = n_words <= COMPOUND_MAX_QUERY_WORDS;
+	joins = joins && splits;
 	int prev_g = -1; /* the previous word's group, if it has one */
 	size_t prev_w = 0, prev_a = 0, prev_n = 0;
 	for (size_t w = 0; i < len; w++) {
@@ -774,7 +783,7 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		int rc = lidx__query_add_text(q, an, (size_t)g, s + a, i - a, 0);
 		if (rc == 0)
 			rc = lidx__alias_expand(q, an, (size_t)g); /* k8s -> kubernetes (aliases.c) */
-		if (rc == 0 && q->groups[g].n_alts)
+		if (rc == 0 && splits && q->groups[g].n_alts)
 			rc = add_splits(q, an, (size_t)g, s + a, i - a); /* codebase -> "code base" */
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
