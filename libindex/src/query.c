@@ -340,6 +340,133 @@ done:
 	return rc;
 }
 
+/* ---- compounds written joined or apart -------------------------------------------- */
+
+/*
+ * People write one compound joined, apart or hyphenated ("codebase", "code
+ * base", "code-base"; "backend", "back end"; "teammate", "team mate"). The
+ * analyzer already gives a hyphenated compound its whole and its parts
+ * (analyze.c), so "on-call" finds "oncall" and "on call"; what is left is a
+ * query word written joined where the notes have it apart, and the reverse:
+ *   - split: a word of letters only is also the phrase of its two halves
+ *     when both are words the notes use ("codebase" -> "code base");
+ *   - join: two adjacent words are also their concatenation when the notes
+ *     have it as one term ("code base" -> "codebase"), added to both words'
+ *     groups, so that the joined form scores as the two words would.
+ * Both are exact alternatives (weight 1): the phrase needs its halves
+ * side by side, which a false split ("dead line", "car pet") rarely is.
+ * Halves of fewer than COMPOUND_MIN_PART letters and stop words ("out" +
+ * "come") are not tried.
+ */
+#define COMPOUND_MIN_PART 3
+#define COMPOUND_MAX_WORD 40
+/* Only queries of at most this many words (a question, keywords, a test
+   topic): a pasted page of text has its own spellings of what it says, and
+   each word's splits cost index lookups the long-query loop would pay for. */
+#define COMPOUND_MAX_QUERY_WORDS 64
+
+static void label_trim(const char *s, size_t *a, size_t *n);
+
+/* The word s[0..n) as lower-case ASCII letters into out (cap >
+   COMPOUND_MAX_WORD), without the punctuation around it; 0 if it has any
+   other character or is shorter than min or longer than COMPOUND_MAX_WORD. */
+static size_t compound_word(const char *s, size_t n, size_t min, char *out)
+{
+	size_t a = 0;
+	label_trim(s, &a, &n);
+	if (n < min || n > COMPOUND_MAX_WORD)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)s[a + k];
+		if (!isalpha(c) || c >= 0x80)
+			return 0;
+		out[k] = (char)tolower(c);
+	}
+	out[n] = 0;
+	return n;
+}
+
+/* The term of s[0..n) into out if the index has it (df > 0): 1, 0 if not
+   (a stop word, absent), or an error. */
+static int indexed_term(lidx_query *q, lidx_analyzer *an, const char *s, size_t n, char *out, size_t cap)
+{
+	int rc = lidx__first_term(an, s, n, 0, out, cap);
+	if (rc <= 0)
+		return rc;
+	lidx_term t;
+	rc = lidx__term_find(q->ix, out, strlen(out), &t);
+	if (rc == LIDX_ECORRUPT)
+		return rc;
+	return rc == 0 && t.df > 0;
+}
+
+/* The other spelling of a compound (alternative a of gr) counts no more than
+   the word as the query wrote it (gr's first alternative): a phrase's IDF
+   is the sum of its words' and a joined term is rarer than either word, so
+   either would otherwise outscore the word itself. */
+static void as_written(qgroup *gr, uint32_t a)
+{
+	const qalt *own = &gr->alts[0];
+	qalt *al = &gr->alts[a];
+	if (own->present && own->idf > 0 && al->idf > own->idf)
+		al->w = own->idf / al->idf;
+}
+
+/* Add to group g the phrase of the two halves of the word s[0..n), for
+   each way of cutting it into two words the index has (at most two). */
+static int add_splits(lidx_query *q, lidx_analyzer *an, size_t g, const char *s, size_t n)
+{
+	char w[COMPOUND_MAX_WORD + 1], t1[96], t2[96];
+	size_t len = q->ix ? compound_word(s, n, 2 * COMPOUND_MIN_PART, w) : 0;
+	int added = 0;
+	for (size_t k = COMPOUND_MIN_PART; k + COMPOUND_MIN_PART <= len && added < 2; k++) {
+		int rc = indexed_term(q, an, w, k, t1, sizeof t1);
+		if (rc == 1)
+			rc = indexed_term(q, an, w + k, len - k, t2, sizeof t2);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		char *terms[2] = { t1, t2 };
+		static const uint32_t offs[2] = { 0, 1 };
+		uint32_t before = q->groups[g].n_alts;
+		if ((rc = lidx__query_add_alt(q, g, terms, offs, 2)) < 0)
+			return rc;
+		if (q->groups[g].n_alts > before)
+			as_written(&q->groups[g], before);
+		added++;
+	}
+	return 0;
+}
+
+/* Add to groups g1 and g2 the term of the words a[0..na) and b[0..nb)
+   written as one, if the index has it. */
+static int add_join(lidx_query *q, lidx_analyzer *an, size_t g1, size_t g2, const char *a, size_t na,
+                    const char *b, size_t nb)
+{
+	char w1[COMPOUND_MAX_WORD + 1], w2[COMPOUND_MAX_WORD + 1], t[96];
+	if (!q->ix)
+		return 0;
+	size_t l1 = compound_word(a, na, COMPOUND_MIN_PART, w1);
+	size_t l2 = compound_word(b, nb, COMPOUND_MIN_PART, w2);
+	if (!l1 || !l2 || l1 + l2 > COMPOUND_MAX_WORD)
+		return 0;
+	memcpy(w1 + l1, w2, l2 + 1);
+	int rc = indexed_term(q, an, w1, l1 + l2, t, sizeof t);
+	if (rc <= 0)
+		return rc;
+	char *terms[1] = { t };
+	size_t gs[2] = { g1, g2 };
+	for (int k = 0; k < 2; k++) {
+		uint32_t before = q->groups[gs[k]].n_alts;
+		if ((rc = lidx__query_add_alt(q, gs[k], terms, NULL, 1)) < 0)
+			return rc;
+		if (q->groups[gs[k]].n_alts > before)
+			as_written(&q->groups[gs[k]], before);
+	}
+	return 0;
+}
+
 /* ---- prefix* ------------------------------------------------------------------- */
 
 typedef struct prefix_ctx {
@@ -598,6 +725,8 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			rc = lidx__query_add_text(q, an, (size_t)g, s + a, n, phrase);
 			if (rc == 0 && !phrase)
 				rc = lidx__alias_expand(q, an, (size_t)g); /* k8s -> kubernetes (aliases.c) */
+			if (rc == 0 && !phrase)
+				rc = add_splits(q, an, (size_t)g, s + a, n); /* codebase -> "code base" */
 			if (rc < 0)
 				return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)"
 				                          : rc == LIDX_ETOOBIG ? "the query is too long"
@@ -614,10 +743,12 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
  * Raw text: every word is a group; repeated words add to its weight. A
  * question (natural) loses its framing words and weighs the others by
  * question.c: "Tell me about a large migration you were responsible for"
- * is [migrat] and a lighter [larg].
+ * is [migrat] and a lighter [larg]. A word is also its compound split
+ * ("codebase" -> "code base"); joins: two adjacent words are also the term
+ * they make written as one ("code base" -> "codebase"; see add_join()).
  */
 static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
-                     lidx_err *err)
+                     int joins, lidx_err *err)
 {
 	uint8_t cls[256];
 	const char *topics[8];
@@ -626,12 +757,21 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 	if (natural)
 		n_cls = (size_t)lidx__question_frame_words(s, len, cls, sizeof cls, topics, 8, &n_topics);
 	size_t i = 0;
+	size_t n_words = 0;
+	for (size_t k = 0; k < len && lidx__next_word(s, len, &k) != k;)
+		n_words++;
+	int splits = n_words <= COMPOUND_MAX_QUERY_WORDS;
+	joins = joins && splits;
+	int prev_g = -1; /* the previous word's group, if it has one */
+	size_t prev_w = 0, prev_a = 0, prev_n = 0;
 	for (size_t w = 0; i < len; w++) {
 		size_t a = lidx__next_word(s, len, &i); /* the words question.c classed */
 		if (a == i)
 			break;
-		if (w < n_cls && cls[w] == LIDX__QW_FRAME)
+		if (w < n_cls && cls[w] == LIDX__QW_FRAME) {
+			prev_g = -1;
 			continue; /* "make sure", "responsible for" */
+		}
 		char label[104];
 		size_t la = a, ll = i - a > 100 ? 100 : i - a;
 		label_trim(s, &la, &ll);
@@ -643,6 +783,8 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		int rc = lidx__query_add_text(q, an, (size_t)g, s + a, i - a, 0);
 		if (rc == 0)
 			rc = lidx__alias_expand(q, an, (size_t)g); /* k8s -> kubernetes (aliases.c) */
+		if (rc == 0 && splits && q->groups[g].n_alts)
+			rc = add_splits(q, an, (size_t)g, s + a, i - a); /* codebase -> "code base" */
 		if (rc < 0)
 			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 		qgroup *gr = &q->groups[g];
@@ -681,7 +823,17 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			lidx__free(gr->alts);
 			lidx__free(gr->label);
 			q->n_groups--;
+			prev_g = -1;
+			continue;
 		}
+		/* "code base" -> "codebase" in both groups */
+		if (joins && prev_g >= 0 && prev_w + 1 == w &&
+		    (rc = add_join(q, an, (size_t)prev_g, (size_t)g, s + prev_a, prev_n, s + a, i - a)) < 0)
+			return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
+		prev_g = g;
+		prev_w = w;
+		prev_a = a;
+		prev_n = i - a;
 	}
 	/* the topics idioms name: "the way your team works" -> process, workflow, ... */
 	for (size_t t = 0; t < n_topics; t++) {
@@ -719,11 +871,14 @@ int lidx_query_parse(lidx_query **out, lidx_index *ix, lidx_analyzer *an, const 
 		           (i + 2 == len || text[i + 2] == ' '));
 	if ((flags & LIDX_QUERY_RAW) || !has_ops) {
 		int natural = !(flags & LIDX_QUERY_RAW) && lidx__looks_like_question(text, len);
-		rc = parse_raw(q, an, text, len, natural, err);
+		/* raw text (batch, a test collection's topics): no joins, measured
+		   on Cranfield (docs/ANALYSIS.md) */
+		int joins = !(flags & LIDX_QUERY_RAW);
+		rc = parse_raw(q, an, text, len, natural, joins, err);
 		drop_empty_groups(q);
 		if (rc == 0 && natural && q->n_groups == 0) {
 			/* only framing words ("tell me about yourself"): keep them */
-			rc = parse_raw(q, an, text, len, 0, err);
+			rc = parse_raw(q, an, text, len, 0, joins, err);
 		} else if (natural) {
 			q->natural = 1;
 		}

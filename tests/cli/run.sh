@@ -198,6 +198,20 @@ t=[r["title"] for r in json.load(sys.stdin)["results"]]
 assert t[0]=="Release tooling", t
 ' 2>"$TMP/pyerr" && ok "a keyword query keeps BM25's order (the short story first)" || bad "keyword query took the short-story floor" "$(cat "$TMP/pyerr")"
 
+# --- compounds written joined or apart (query.c add_splits, add_join) ------------------------
+# the notes write "frontend" once (Capital One's additional notes) and "front end" twice
+# (the Capital One role, Tell Me About Yourself): each spelling finds all three
+for qq in frontend "front end"; do
+	run "$BIN" --corpus "$C" --json "$qq"
+	printf '%s' "$out" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["results"]
+got={(x["path"].split("/")[-1],x["line_start"]) for x in r}
+want={("interview-prep.txt",29),("interview-prep.txt",45),("interview-prep.txt",315)}
+assert want <= got, got
+' 2>"$TMP/pyerr" && ok "'$qq' finds frontend and front end" || bad "'$qq' finds frontend and front end" "$(cat "$TMP/pyerr")"
+done
+
 # --- terminal safety ---------------------------------------------------------------------
 mkdir -p "$TMP/esc"
 printf '# Escape test\nfrobnicator \033[31mred\033[0m text\n' > "$TMP/esc/a.md"

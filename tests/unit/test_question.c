@@ -26,6 +26,8 @@ static const struct {
 	{ "Team process", "streamlined the review workflow of the team" },
 	{ "Mentoring", "onboarding a new hire" },
 	{ "Kafka", "consumer lag on kafka" },
+	{ "Cleanup", "cleaned up the code base of the billing service" },
+	{ "Web", "led the frontend rewrite in react" },
 };
 
 static char tmpdir[64];
@@ -255,6 +257,44 @@ static void test_question_ranking(void **state)
 	assert_string_equal(top("large things", &n), "Large things");
 }
 
+/* A raw (batch) query's description. */
+static const char *describe_raw(const char *text, lidx_query **q)
+{
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_query_parse(q, ix, an, text, strlen(text), LIDX_QUERY_RAW, &err), 0);
+	return lidx_query_describe(*q);
+}
+
+static void test_compounds(void **state)
+{
+	(void)state;
+	lidx_query *q;
+	int n;
+	/* a word written joined finds the notes that write it apart, as a phrase */
+	const char *d = describe("codebase", &q);
+	assert_non_null(strstr(d, "\"code base\""));
+	lidx_query_free(q);
+	assert_string_equal(top("codebase", &n), "Cleanup");
+	assert_int_equal(n, 1);
+	assert_string_equal(top("How did you keep the codebase healthy?", &n), "Cleanup");
+	/* two words written apart find the notes that write them as one, in both
+	   groups (as the two words would score) */
+	d = describe("front end", &q);
+	assert_int_equal(count(d, "frontend"), 2);
+	lidx_query_free(q);
+	assert_string_equal(top("front end", &n), "Web");
+	/* only halves the notes use, never stop words or short pieces: "rewrite"
+	   is not "re write", "billing" not "bill ing" */
+	d = describe("rewrite billing", &q);
+	assert_string_equal(d, "[rewrit] [bill]");
+	lidx_query_free(q);
+	/* raw text (batch) splits but does not join */
+	d = describe_raw("front end codebase", &q);
+	assert_null(strstr(d, "frontend"));
+	assert_non_null(strstr(d, "\"code base\""));
+	lidx_query_free(q);
+}
+
 static void test_question_related_table(void **state)
 {
 	(void)state;
@@ -273,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_question_parse),
 		cmocka_unit_test(test_question_ranking),
 		cmocka_unit_test(test_question_related_table),
+		cmocka_unit_test(test_compounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
