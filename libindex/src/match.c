@@ -652,7 +652,7 @@ static int written_twice(const char *t, size_t len, size_t a, size_t b)
 }
 
 #define LONG_LINE 400 /* bytes: a line this long is a paste that lost its breaks */
-#define GLUE_LINE 120 /* bytes: in a shorter line "DuckDuckGo" is a name, not two glued items */
+#define GLUE_LINE 120 /* bytes: in a shorter line "DuckDuckGo" is a name, not glued items */
 
 /*
  * Glue points examined against the notes and the text (a lexicon look-up,
@@ -700,6 +700,18 @@ static int glued_heading(const char *t, size_t len, size_t q, size_t *end)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The word around t[p] starts with a capital ("DuckDuckGo", "QuillStack"):
+ * in a short line that is a name; a glued item ends with a word in lower
+ * case ("clustersLead").
+ */
+static int pascal_word(const char *t, size_t p, size_t floor)
+{
+	while (p > floor && word_ch((unsigned char)t[p - 1]))
+		p--;
+	return isupper((unsigned char)t[p]);
 }
 
 static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brks *b)
@@ -780,8 +792,8 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			rc = add_break(b, p);
 			continue;
 		}
-		if (isupper(c) && line_end - line_start >= GLUE_LINE && p >= 2 && islower((unsigned char)t[p - 1]) &&
-		    p + 1 < len &&
+		if (isupper(c) && p >= 2 && islower((unsigned char)t[p - 1]) && p + 1 < len &&
+		    (line_end - line_start >= GLUE_LINE || !pascal_word(t, p, floor)) &&
 		    islower((unsigned char)t[p + 1]) &&
 		    (islower((unsigned char)t[p - 2]) ||
 		     (t[p - 1] == 's' && p >= 3 && isupper((unsigned char)t[p - 2]) && isupper((unsigned char)t[p - 3])))) {
@@ -986,6 +998,12 @@ static int abbrev_before(const char *t, size_t a, size_t dot)
 	while (w > a && !isspace((unsigned char)t[w - 1]) && t[w - 1] != '(')
 		w--;
 	if (dot - w <= 1)
+		return 1;
+	/* "U.S.", "e.g.": letters between dots */
+	int initials = 1;
+	for (size_t i = w; i < dot && initials; i++)
+		initials = (i - w) % 2 == 0 ? isalpha((unsigned char)t[i]) != 0 : t[i] == '.';
+	if (initials)
 		return 1;
 	for (int i = 0; ab[i]; i++)
 		if (dot - w == strlen(ab[i]) && !strncasecmp(t + w, ab[i], dot - w))
