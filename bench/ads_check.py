@@ -51,7 +51,9 @@ BP = re.compile(r"""
   | corp\ to\ corp | \bc2c\b | \bw-?2\b
   | 401\(?k | \bdental\b | paid\ time\ off | \bpto\b | health\ insurance | medical\ insurance | \bsalary\b
   | \$\s?\d | per\ hour | per\ annum | copyright | all\ rights\ reserved | e-verify | background\ (checks?|investigation|screens?)
-  | drug\ (screen|test) | \bbenefits\b | compensation\ package | please\ (email|call|contact|send|reply)
+  | drug\ (screen|test) | compensation\ package
+  | benefits?\ (package|include|including|plan|covered) | benefits?: | (full|great|excellent|competitive
+  | comprehensive|generous|outstanding|medical)\ benefits? | array\ of\ benefits | please\ (email|call|contact|send|reply)
   | \b\d{3}[-.)\s]\s?\d{3}[-.\s]\d{4}\b | [\w.]+@[\w-]+\.\w+ | https?:// | www\.
 """, re.I | re.X)
 

@@ -167,7 +167,7 @@ static int contact_detail(const char *s, size_t len)
 	       lower_contains(s, len, "www.");
 }
 
-/* A salary: "$150,000", "$120k", "£60k". */
+/* A salary: "$150,000", "$120k", "$178.5k", "£60k". */
 static int salary_amount(const char *s, size_t len)
 {
 	for (size_t i = 0; i + 2 < len; i++)
@@ -177,7 +177,11 @@ static int salary_amount(const char *s, size_t len)
 				d += isdigit((unsigned char)s[j]) != 0;
 				j++;
 			}
-			if (d >= 5 || (d >= 2 && j < len && (s[j] == 'k' || s[j] == 'K')))
+			size_t k = j; /* "178.5k": a fraction before the k */
+			if (k + 1 < len && s[k] == '.' && isdigit((unsigned char)s[k + 1]))
+				for (k++; k < len && isdigit((unsigned char)s[k]); k++)
+					;
+			if (d >= 5 || (d >= 2 && k < len && (s[k] == 'k' || s[k] == 'K')))
 				return 1;
 		}
 	return 0;
@@ -202,7 +206,7 @@ static const char *const bp_strong[] = {
 	"apply online", "apply here", "how to apply", "click here", "click the link", "click on",
 	"clicking", "your resume", "your cv", "a resume", "resume to", "word resume", "cover letter",
 	"recruiter", "recruiters", "recruiting team", "recruitment agency", "staffing", "corp to corp",
-	"corp-to-corp", "c2c", "w2", "1099", "all rights reserved", "copyright", "\xc2\xa9",
+	"corp-to-corp", "c2c", "w2", "w-2", "1099", "all rights reserved", "copyright", "\xc2\xa9",
 	"pay transparency", "background check", "drug screen", "drug test", "please contact",
 	"please reply", "please call", "please email", "please send", "please click", "further information",
 	"more information", "job id", "requisition", "open positions", "not a fit", "referral bonus",
@@ -221,6 +225,7 @@ static const char *const bp_weak[] = {
 	"disability insurance", "medical", "pto", "parental leave", "vacation", "vacations",
 	"holidays", "retirement", "flexible spending", "tuition", "gym", "snacks", "commuter",
 	"relocation", "full-time", "full time", "permanent", "part-time", "salary", "competitive pay",
+	"great pay", "career growth", "resume",
 	"compensation", "stipend", "sponsor", "visa", "visas",
 	"wellness", "perks", "well-being", "work/life", "work-life", "employer match",
 	"financial security", "market-competitive", "founded in", "headquartered", "our mission is",
@@ -1011,13 +1016,30 @@ static int abbrev_before(const char *t, size_t a, size_t dot)
 	return 0;
 }
 
-/* The end of the clause that starts at a (before b): after ". ", "; ", "! ", "? ". */
+/* 1 if the word that ends at t[e] (after a) is a web address. */
+static int url_before(const char *t, size_t a, size_t e)
+{
+	size_t w = e;
+	while (w > a && !isspace((unsigned char)t[w - 1]))
+		w--;
+	return (e - w > 8 && !strncasecmp(t + w, "http", 4) && memchr(t + w, ':', e - w)) ||
+	       (e - w > 5 && !strncasecmp(t + w, "www.", 4));
+}
+
+/*
+ * The end of the clause that starts at a (before b): after ". ", "; ",
+ * "! ", "? ", and after a web address that a capitalized word follows
+ * ("our tech blog: https://... Our stack includes": the line ended there).
+ */
 static size_t clause_end(const char *t, size_t a, size_t b, int semicolons)
 {
-	for (size_t i = a; i < b; i++)
+	for (size_t i = a; i < b; i++) {
 		if ((t[i] == '.' || t[i] == '!' || t[i] == '?' || (semicolons && t[i] == ';')) &&
 		    (i + 1 == b || isspace((unsigned char)t[i + 1])) && !(t[i] == '.' && abbrev_before(t, a, i)))
 			return i + 1;
+		if (t[i] == ' ' && i > a && i + 1 < b && isupper((unsigned char)t[i + 1]) && url_before(t, a, i))
+			return i + 1;
+	}
 	return b;
 }
 

@@ -198,6 +198,9 @@ static void test_match_split_runon(void **state)
 		  "- We cannot sponsor visas\n- Send your resume to jobs@acme.example\n",
 		  "H Requirements\nB Go and Kafka\nB! Applicants must be authorized to work in the U.S.\n"
 		  "B! We cannot sponsor visas\nB! Send your resume to jobs@acme.example\n" },
+		/* a web address ends a clause when a capitalized word follows it */
+		{ "- Read our tech blog at https://acme.example/tech Our stack is Go and Kafka",
+		  "B! Read our tech blog at https://acme.example/tech\nB Our stack is Go and Kafka\n" },
 		/* a camel-cased name in a short line is a name, not two glued items */
 		{ "QuillStack - Platform Engineer - Remote\nRequirements:\n- Go\n",
 		  "T QuillStack - Platform Engineer - Remote\nH Requirements\nB Go\n" },
@@ -293,6 +296,9 @@ static void test_match_boilerplate(void **state)
 		{ "Must pass state and federal background checks", 1 },
 		{ "Candidates who do not address the specialized experience in their resume will not be referred "
 		  "for consideration", 1 },
+		{ "Pay is $178.5k", 1 },                      /* a salary with a fraction */
+		{ "W-2 Direct Hire Only.", 1 },
+		{ "Resume", 1 },                               /* an item of what to send */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int got = lidx_jd_boilerplate(cases[i].text, strlen(cases[i].text));
