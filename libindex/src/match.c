@@ -957,12 +957,17 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 		rc = LIDX_ENOMEM;
 	if (at)
 		memcpy(at, b->v, n0 * sizeof *at);
+	size_t ls = 0, le = 0; /* the line of the break (breaks are in order) */
 	for (size_t k = 0; k < n0 && rc == 0; k++) {
-		size_t q = at[k], ls = q, le = q, e;
-		while (ls > 0 && t[ls - 1] != '\n')
-			ls--;
-		while (le < len && t[le] != '\n')
-			le++;
+		size_t q = at[k], e;
+		if (k == 0 || q >= le) {
+			ls = q;
+			while (ls > 0 && t[ls - 1] != '\n' && (k == 0 || ls > le))
+				ls--;
+			le = q;
+			while (le < len && t[le] != '\n')
+				le++;
+		}
 		if (le - ls >= LONG_LINE && glued_heading(t, len, q, &e))
 			rc = add_break(b, e);
 	}
