@@ -746,6 +746,12 @@ static void test_match_alloc_failures(void **state)
 		/* one line, glued: the run-on splitter's allocations too */
 		"Requirements:Kong rate limitingCircuit breakers * Postgres Location: Austin\xc2\xa0"
 		"Benefits: dental.Applicants must be authorized to work in the U.S.",
+		/* HTML, and a long line with blank runs and a glued heading */
+		"<ul><li>Kong rate limiting &amp; circuit breakers</li></ul><p>Apply at <a href=\"x\">here</a></p>",
+		"We run payments for couriers in four countries and ship every week to many customers in the "
+		"region, with a small team that owns the whole platform end to end and keeps it running well.   "
+		"Required skills Kong rate limiting and circuit breakers on Postgres with careful load testing.   "
+		"Benefits At Acme, we offer lunches and a pension for everyone who joins the platform team here.",
 	};
 	for (size_t k = 0; k < sizeof jds / sizeof *jds; k++) {
 		const char *jd = jds[k];
