@@ -14,7 +14,8 @@ forms users paste them:
   no_bp      no requirement is recruiter, apply, legal, visa, EEO, benefits or
              salary text (this script's own cue list, below; not the engine's);
   skills     a "Skills:" list ("Minimum Required Skills:", "Must have skills:",
-             "Required Skills:") keeps its items among the requirements;
+             "Required Skills:") keeps four fifths of its items among the
+             requirements;
   strong     no requirement is labelled strong on common words only, nor on
              one word when it has four words or more besides common ones;
   kept       at least half of the ad's words outside boilerplate sentences are
