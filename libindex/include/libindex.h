@@ -804,7 +804,10 @@ typedef struct lidx_match_opts {
 void lidx_match_defaults(lidx_match_opts *o);
 
 /**
- * Turn a job description into a query on ix. The text is copied.
+ * Turn a job description into a query on ix. The text is copied; text with
+ * HTML in it (tags of HTML's own names, character references) is read as
+ * the text it shows, block tags as line breaks, and the requirements'
+ * texts are of that text.
  * @return 0; LIDX_ETOOBIG (over LIDX_MATCH_MAX_BYTES); LIDX_EINVAL (binary:
  *         NUL bytes or mostly non-text); LIDX_EEMPTY (no term that the
  *         notes contain, or empty text); LIDX_ENOMEM; LIDX_ECORRUPT.

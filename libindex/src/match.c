@@ -6,6 +6,7 @@
  * its own for the coverage report and pick a small story portfolio with a
  * greedy set cover. Called by the CLI (cli/cmd_match.c).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <math.h>
@@ -25,15 +26,22 @@
 
 static int lower_contains(const char *s, size_t len, const char *cue)
 {
-	/* case-insensitive search for cue at word boundaries (cue's own edges) */
+	/*
+	 * case-insensitive search for cue at word boundaries (cue's own
+	 * edges); a plural "s" may follow ("background checks")
+	 */
 	size_t n = strlen(cue);
 	int c0 = tolower((unsigned char)cue[0]);
 	for (size_t i = 0; i + n <= len; i++) {
 		if (tolower((unsigned char)s[i]) != c0 || strncasecmp(s + i, cue, n))
 			continue;
 		int left_ok = i == 0 || !isalnum((unsigned char)s[i - 1]) || !isalnum((unsigned char)cue[0]);
-		int right_ok = i + n == len || !isalnum((unsigned char)s[i + n]) ||
-		               !isalnum((unsigned char)cue[n - 1]);
+		size_t e = i + n;
+		if (e < len && (s[e] == 's' || s[e] == 'S') && isalpha((unsigned char)cue[n - 1]) &&
+		    tolower((unsigned char)cue[n - 1]) != 's')
+			e++;
+		int right_ok = e == len || !isalnum((unsigned char)s[e]) || !isalnum((unsigned char)cue[n - 1]) ||
+		               i + n == len || !isalnum((unsigned char)s[i + n]);
 		if (left_ok && right_ok)
 			return 1;
 	}
@@ -159,7 +167,7 @@ static int contact_detail(const char *s, size_t len)
 	       lower_contains(s, len, "www.");
 }
 
-/* A salary: "$150,000", "$120k", "£60k". */
+/* A salary: "$150,000", "$120k", "$178.5k", "£60k". */
 static int salary_amount(const char *s, size_t len)
 {
 	for (size_t i = 0; i + 2 < len; i++)
@@ -169,7 +177,11 @@ static int salary_amount(const char *s, size_t len)
 				d += isdigit((unsigned char)s[j]) != 0;
 				j++;
 			}
-			if (d >= 5 || (d >= 2 && j < len && (s[j] == 'k' || s[j] == 'K')))
+			size_t k = j; /* "178.5k": a fraction before the k */
+			if (k + 1 < len && s[k] == '.' && isdigit((unsigned char)s[k + 1]))
+				for (k++; k < len && isdigit((unsigned char)s[k]); k++)
+					;
+			if (d >= 5 || (d >= 2 && k < len && (s[k] == 'k' || s[k] == 'K')))
 				return 1;
 		}
 	return 0;
@@ -194,7 +206,7 @@ static const char *const bp_strong[] = {
 	"apply online", "apply here", "how to apply", "click here", "click the link", "click on",
 	"clicking", "your resume", "your cv", "a resume", "resume to", "word resume", "cover letter",
 	"recruiter", "recruiters", "recruiting team", "recruitment agency", "staffing", "corp to corp",
-	"corp-to-corp", "c2c", "w2", "1099", "all rights reserved", "copyright", "\xc2\xa9",
+	"corp-to-corp", "c2c", "w2", "w-2", "1099", "all rights reserved", "copyright", "\xc2\xa9",
 	"pay transparency", "background check", "drug screen", "drug test", "please contact",
 	"please reply", "please call", "please email", "please send", "please click", "further information",
 	"more information", "job id", "requisition", "open positions", "not a fit", "referral bonus",
@@ -202,7 +214,10 @@ static const char *const bp_strong[] = {
 	"total rewards", "paid time off", "equity package", "stock options", "sponsor visas",
 	"sponsor a visa", "sponsor employment", "unable to sponsor",
 	"per annum", "per hour", "hourly rate", "consideration for employment", "qualified applicants",
-	"applicants will", "applicants must", "employment decisions", NULL
+	"applicants will", "applicants must", "applicants who", "employment decisions",
+	"application process", "background investigation", "background screen", "federal employment",
+	"referred for consideration", "talent network", "recruiting professionals", "recruiting tips",
+	"job seekers", "job search", "job listings", "look forward to", "looking forward to", NULL
 };
 
 static const char *const bp_weak[] = {
@@ -210,6 +225,7 @@ static const char *const bp_weak[] = {
 	"disability insurance", "medical", "pto", "parental leave", "vacation", "vacations",
 	"holidays", "retirement", "flexible spending", "tuition", "gym", "snacks", "commuter",
 	"relocation", "full-time", "full time", "permanent", "part-time", "salary", "competitive pay",
+	"great pay", "career growth", "resume",
 	"compensation", "stipend", "sponsor", "visa", "visas",
 	"wellness", "perks", "well-being", "work/life", "work-life", "employer match",
 	"financial security", "market-competitive", "founded in", "headquartered", "our mission is",
@@ -217,8 +233,10 @@ static const char *const bp_weak[] = {
 	"locations in", "fortune 500", "award-winning", "industry leader", "our clients", "our client",
 	"applicants", "read on", "work from anywhere", "hybrid work", "regardless of", "employer",
 	"hiring manager", "interview", "(hybrid)", "(remote)", "(on-site)", "(onsite)", "(in-office)",
-	NULL
+	"offers", NULL
 };
+
+static int starts_with_cue(const char *s, size_t len, const char *const *cues);
 
 /* Boilerplate score of a clause: 2 per strong cue, 1 per weak cue. */
 static int bp_score(const char *s, size_t len)
@@ -231,13 +249,48 @@ static int bp_score(const char *s, size_t len)
 }
 
 /*
+ * How to apply or whom to contact, said first: the clause is that
+ * instruction ("Please apply below with your most current resume and
+ * anything else you'd like us to know about you", "Apply at https://...",
+ * "For details contact ..."), whatever its length up to APPLY_MAX_WORDS
+ * (a longer run is text no splitter could cut, with requirements in it).
+ */
+#define APPLY_MAX_WORDS 40
+
+static const char *const apply_openers[] = {
+	"please apply", "apply at", "apply via", "apply online", "apply here", "apply now", "apply today",
+	"apply directly", "apply through", "apply below", "apply:", "to apply", "how to apply",
+	"interested in applying", "if interested", "if you are interested", "if you're interested",
+	"if you’re interested", "send us your", "send your resume", "send your cv", "please send",
+	"please contact", "please email", "please call", "please reach out", "please submit",
+	"submit your resume", "submit your cv", "for details contact", "for more details",
+	"for more information", "for additional information", "to learn more", "learn more about",
+	"check out", "contact us", "email us", "reach out to", "feel free to", "let's talk",
+	"let’s talk", "we promise to", "looking forward to", "not a fit", "join our talent",
+	"please join", "don't hesitate", "don’t hesitate", "all qualified applicants", "applicants who",
+	"qualified candidates", "referrals", NULL
+};
+
+static int apply_clause(const char *s, size_t len)
+{
+	size_t a = 0;
+	while (a < len && (isspace((unsigned char)s[a]) || strchr("-*\"'(", s[a])))
+		a++;
+	return starts_with_cue(s + a, len - a, apply_openers) &&
+	       count_words(s, len > 4096 ? 4096 : len) <= APPLY_MAX_WORDS;
+}
+
+/*
  * A clause is boilerplate when its cues account for its length: a strong
  * cue (score 2) for up to 24 words, a weak one for up to 12 (alone, up to
  * 8). A long clause is never dropped for one cue: "Improve our benefits
- * enrollment service in Go and Kafka" keeps its requirement.
+ * enrollment service in Go and Kafka" keeps its requirement. A clause that
+ * opens by saying how to apply is boilerplate (apply_clause()).
  */
 static int bp_clause(const char *s, size_t len)
 {
+	if (apply_clause(s, len))
+		return 1;
 	int score = bp_score(s, len);
 	size_t words = count_words(s, len > 4096 ? 4096 : len);
 	if (score >= 2)
@@ -604,6 +657,7 @@ static int written_twice(const char *t, size_t len, size_t a, size_t b)
 }
 
 #define LONG_LINE 400 /* bytes: a line this long is a paste that lost its breaks */
+#define GLUE_LINE 120 /* bytes: in a shorter line "DuckDuckGo" is a name, not glued items */
 
 /*
  * Glue points examined against the notes and the text (a lexicon look-up,
@@ -611,6 +665,59 @@ static int written_twice(const char *t, size_t len, size_t a, size_t b)
  * the rest of its camel-case stays whole.
  */
 #define MAX_GLUE_CHECKS 4096
+
+/*
+ * A heading that lost its line break in a one-line paste, at t[q]: a few
+ * label words ("Required qualifications", "Benefits", "Work you'll do",
+ * "The team") that a heading phrase ends, written capitalized, then the
+ * capitalized first word of what was under it ("Benefits At Deloitte, we
+ * know ..."). Its end (where that word starts) in *end; 0 if none.
+ */
+static int glued_heading(const char *t, size_t len, size_t q, size_t *end)
+{
+	size_t we[5];
+	int kind[5], n = 0;
+	size_t i = q;
+	if (q >= len || !isupper((unsigned char)t[q]))
+		return 0;
+	while (n < 5 && i < len) {
+		size_t b = i;
+		while (i < len && !isspace((unsigned char)t[i]) && t[i] != ':')
+			i++;
+		if (i == b || i >= len || t[i] != ' ')
+			break;
+		we[n] = i;
+		kind[n] = label_word(t + b, i - b);
+		n++;
+		i++;
+		if (kind[n - 1] == LW_OTHER)
+			break;
+	}
+	for (int k = n - 1; k >= 0; k--) {
+		if (kind[k] == LW_OTHER)
+			continue;
+		size_t nx = we[k] + 1;
+		if (nx >= len || !isupper((unsigned char)t[nx]))
+			continue;
+		if (kind[k] == LW_SECTION || known_heading(t + q, we[k] - q)) {
+			*end = nx;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The word around t[p] starts with a capital ("DuckDuckGo", "QuillStack"):
+ * in a short line that is a name; a glued item ends with a word in lower
+ * case ("clustersLead").
+ */
+static int pascal_word(const char *t, size_t p, size_t floor)
+{
+	while (p > floor && word_ch((unsigned char)t[p - 1]))
+		p--;
+	return isupper((unsigned char)t[p]);
+}
 
 static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brks *b)
 {
@@ -628,6 +735,22 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 		}
 		int long_line = line_end - line_start >= LONG_LINE;
 		unsigned char c = (unsigned char)t[p];
+		if (long_line && (c == ' ' || c == '\t') && p > line_start && p + 2 < line_end &&
+		    (t[p + 1] == ' ' || t[p + 1] == '\t') && !isspace((unsigned char)t[p - 1]) &&
+		    !strchr(",;&/-+(", t[p - 1]) && !(p >= 4 && !strncasecmp(t + p - 4, " and", 4)) &&
+		    !(p >= 3 && !strncasecmp(t + p - 3, " or", 3))) {
+			/*
+			 * "efficiency.   The team The full ...": blanks where the line
+			 * breaks were (not inside a list: "Cassandra,  HBase")
+			 */
+			size_t q = p;
+			while (q < line_end && (t[q] == ' ' || t[q] == '\t'))
+				q++;
+			if (q < line_end)
+				rc = add_break(b, q);
+			p = q - 1;
+			continue;
+		}
 		size_t floor = b->n && b->v[b->n - 1] > line_start && b->v[b->n - 1] <= p ? b->v[b->n - 1] : line_start;
 		size_t lc = p; /* "Salary  :" */
 		while (c == ':' && lc > floor && (t[lc - 1] == ' ' || t[lc - 1] == '\t'))
@@ -675,6 +798,7 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			continue;
 		}
 		if (isupper(c) && p >= 2 && islower((unsigned char)t[p - 1]) && p + 1 < len &&
+		    (line_end - line_start >= GLUE_LINE || !pascal_word(t, p, floor)) &&
 		    islower((unsigned char)t[p + 1]) &&
 		    (islower((unsigned char)t[p - 2]) ||
 		     (t[p - 1] == 's' && p >= 3 && isupper((unsigned char)t[p - 2]) && isupper((unsigned char)t[p - 3])))) {
@@ -727,6 +851,50 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 			    !known_word(t + ws, q - ws, known, ctx) && !written_twice(t, len, ws, q))
 				rc = add_break(b, p);
 			continue;
+		}
+		if (isdigit(c) && long_line && p >= 5 && t[p - 1] == ' ' && islower((unsigned char)t[p - 2])) {
+			/*
+			 * "U.S. citizenship 6 years of server experience": a count of
+			 * years after a word no count follows in a sentence ("of",
+			 * "least", "with", "minimum") starts a list item
+			 */
+			static const char *const before[] = {
+				"of", "than", "least", "with", "have", "has", "having", "and", "or", "minimum", "min",
+				"over", "for", "in", "to", "by", "about", "approximately", "plus", "all", "need",
+				"needs", "require", "requires", "required", "including", "the", "from", "within",
+				"total", "past", "last", "next", "around", "nearly", "almost", "under", "at", "after",
+				"only", "additional", "another", "experience", "are", "is", "be", "were", "was",
+				"typically", "usually", "preferably", "ideally", "possess", "possesses", "bring",
+				"brings", "spent", "spend", "combined", "equivalent", "overall", "roughly", NULL
+			};
+			size_t q = p;
+			while (q < len && isdigit((unsigned char)t[q]))
+				q++;
+			size_t r = q;
+			if (r < len && (t[r] == '+' || t[r] == '-'))
+				r++;
+			while (r < len && (t[r] == ' ' || isdigit((unsigned char)t[r]) || t[r] == '+'))
+				r++;
+			if (r + 3 <= len && !strncasecmp(t + r, "to ", 3)) {
+				r += 3;
+				while (r < len && (t[r] == ' ' || isdigit((unsigned char)t[r]) || t[r] == '+'))
+					r++;
+			}
+			int years = q - p <= 2 && r + 3 <= len && (!strncasecmp(t + r, "yrs", 3) ||
+			                                           (r + 5 <= len && !strncasecmp(t + r, "years", 5)));
+			size_t ws = p - 1;
+			while (ws > 0 && isalpha((unsigned char)t[ws - 1]))
+				ws--;
+			int word = p - 1 - ws >= 3 && (ws == 0 || isspace((unsigned char)t[ws - 1]));
+			for (int i = 0; before[i] && word; i++)
+				if (strlen(before[i]) == p - 1 - ws && !strncasecmp(t + ws, before[i], p - 1 - ws))
+					word = 0;
+			for (size_t i = ws; i < p - 1 && word; i++)
+				word = islower((unsigned char)t[i]) != 0;
+			if (years && word) {
+				rc = add_break(b, p);
+				continue;
+			}
 		}
 		if (isdigit(c) && p >= 3 && islower((unsigned char)t[p - 1]) && islower((unsigned char)t[p - 2]) &&
 		    islower((unsigned char)t[p - 3])) {
@@ -783,6 +951,27 @@ static int find_breaks(const char *t, size_t len, known_fn known, void *ctx, brk
 				rc = add_break(b, p);
 		}
 	}
+	/* a heading glued to its first item at a lost break of a long line */
+	size_t n0 = b->n, *at = rc == 0 && n0 ? lidx__malloc(n0 * sizeof *at) : NULL;
+	if (n0 && rc == 0 && !at)
+		rc = LIDX_ENOMEM;
+	if (at)
+		memcpy(at, b->v, n0 * sizeof *at);
+	size_t ls = 0, le = 0; /* the line of the break (breaks are in order) */
+	for (size_t k = 0; k < n0 && rc == 0; k++) {
+		size_t q = at[k], e;
+		if (k == 0 || q >= le) {
+			ls = q;
+			while (ls > 0 && t[ls - 1] != '\n' && (k == 0 || ls > le))
+				ls--;
+			le = q;
+			while (le < len && t[le] != '\n')
+				le++;
+		}
+		if (le - ls >= LONG_LINE && glued_heading(t, len, q, &e))
+			rc = add_break(b, e);
+	}
+	lidx__free(at);
 	return rc;
 }
 
@@ -820,19 +1009,42 @@ static int abbrev_before(const char *t, size_t a, size_t dot)
 		w--;
 	if (dot - w <= 1)
 		return 1;
+	/* "U.S.", "e.g.": letters between dots */
+	int initials = 1;
+	for (size_t i = w; i < dot && initials; i++)
+		initials = (i - w) % 2 == 0 ? isalpha((unsigned char)t[i]) != 0 : t[i] == '.';
+	if (initials)
+		return 1;
 	for (int i = 0; ab[i]; i++)
 		if (dot - w == strlen(ab[i]) && !strncasecmp(t + w, ab[i], dot - w))
 			return 1;
 	return 0;
 }
 
-/* The end of the clause that starts at a (before b): after ". ", "; ", "! ", "? ". */
+/* 1 if the word that ends at t[e] (after a) is a web address. */
+static int url_before(const char *t, size_t a, size_t e)
+{
+	size_t w = e;
+	while (w > a && !isspace((unsigned char)t[w - 1]))
+		w--;
+	return (e - w > 8 && !strncasecmp(t + w, "http", 4) && memchr(t + w, ':', e - w)) ||
+	       (e - w > 5 && !strncasecmp(t + w, "www.", 4));
+}
+
+/*
+ * The end of the clause that starts at a (before b): after ". ", "; ",
+ * "! ", "? ", and after a web address that a capitalized word follows
+ * ("our tech blog: https://... Our stack includes": the line ended there).
+ */
 static size_t clause_end(const char *t, size_t a, size_t b, int semicolons)
 {
-	for (size_t i = a; i < b; i++)
+	for (size_t i = a; i < b; i++) {
 		if ((t[i] == '.' || t[i] == '!' || t[i] == '?' || (semicolons && t[i] == ';')) &&
 		    (i + 1 == b || isspace((unsigned char)t[i + 1])) && !(t[i] == '.' && abbrev_before(t, a, i)))
 			return i + 1;
+		if (t[i] == ' ' && i > a && i + 1 < b && isupper((unsigned char)t[i + 1]) && url_before(t, a, i))
+			return i + 1;
+	}
 	return b;
 }
 
@@ -1825,6 +2037,166 @@ static int looks_binary(const char *s, size_t len)
 	return ctl * 100 > len; /* over 1% control characters */
 }
 
+/*
+ * HTML pasted with an ad (a job board's API text, a page's source, a Hacker
+ * News post: "<li>Go</li>", "Apply at <a href=...>", "We&#x27;re") is read
+ * as the text it shows: block tags (p, br, li, div, h1-h6, tr ...) become
+ * line breaks ("<li>" a "- " bullet), other tags of HTML's own names go,
+ * character references are decoded. Tags of other names ("<canvas>",
+ * "List<String>") and unknown references stay as written.
+ */
+static const char *const html_block[] = {
+	"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "tbody",
+	"thead", "section", "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "dl", NULL
+};
+static const char *const html_inline[] = {
+	"a", "span", "strong", "b", "i", "em", "u", "font", "td", "th", "img", "sup", "sub", "small",
+	"code", "mark", "abbr", NULL
+};
+
+/* Length of the HTML tag at s (a name of the lists above), or 0; *block: a block tag, *li: an opening <li>. */
+static size_t html_tag(const char *s, size_t len, int *block, int *li)
+{
+	size_t i = 1;
+	if (len < 3 || s[0] != '<')
+		return 0;
+	int closing = s[i] == '/';
+	i += closing;
+	size_t nb = i;
+	while (i < len && i - nb < 12 && isalnum((unsigned char)s[i]))
+		i++;
+	size_t n = i - nb;
+	if (n == 0 || i >= len || !(s[i] == '>' || s[i] == '/' || isspace((unsigned char)s[i])))
+		return 0;
+	int kind = 0;
+	for (int k = 0; html_block[k] && !kind; k++)
+		kind = strlen(html_block[k]) == n && !strncasecmp(s + nb, html_block[k], n) ? 1 : 0;
+	for (int k = 0; html_inline[k] && !kind; k++)
+		kind = strlen(html_inline[k]) == n && !strncasecmp(s + nb, html_inline[k], n) ? 2 : 0;
+	if (!kind)
+		return 0;
+	while (i < len && i < 2048 && s[i] != '>' && s[i] != '<')
+		i++;
+	if (i >= len || s[i] != '>')
+		return 0;
+	*block = kind == 1;
+	*li = kind == 1 && !closing && n == 2 && !strncasecmp(s + nb, "li", 2);
+	return i + 1;
+}
+
+/* The character reference at s ("&amp;", "&#x27;", "&#8217;"): its length, and its UTF-8 in out (*n_out bytes); 0 if none. */
+static size_t html_ref(const char *s, size_t len, char out[4], size_t *n_out)
+{
+	static const struct { const char *name; unsigned cp; } named[] = {
+		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
+		{ "nbsp", ' ' }, { "rsquo", 0x2019 }, { "lsquo", 0x2018 }, { "rdquo", 0x201d },
+		{ "ldquo", 0x201c }, { "mdash", 0x2014 }, { "ndash", 0x2013 }, { "bull", 0x2022 },
+		{ "hellip", 0x2026 }, { "middot", 0xb7 }, { "copy", 0xa9 }, { "reg", 0xae },
+		{ "trade", 0x2122 }, { "euro", 0x20ac }, { "pound", 0xa3 }, { NULL, 0 }
+	};
+	size_t i = 1;
+	unsigned long cp = 0;
+	if (len < 4 || s[0] != '&')
+		return 0;
+	if (s[1] == '#') {
+		int hex = i + 1 < len && (s[2] == 'x' || s[2] == 'X');
+		i = hex ? 3 : 2;
+		size_t d = i;
+		while (i < len && i - d < 7 && (hex ? isxdigit((unsigned char)s[i]) : isdigit((unsigned char)s[i]))) {
+			cp = cp * (hex ? 16 : 10) + (unsigned long)(isdigit((unsigned char)s[i]) ? s[i] - '0' :
+			                                            tolower((unsigned char)s[i]) - 'a' + 10);
+			i++;
+		}
+		if (i == d || i >= len || s[i] != ';' || cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	} else {
+		size_t nb = i;
+		while (i < len && i - nb < 8 && isalpha((unsigned char)s[i]))
+			i++;
+		if (i >= len || s[i] != ';')
+			return 0;
+		int k;
+		for (k = 0; named[k].name; k++)
+			if (strlen(named[k].name) == i - nb && !strncmp(s + nb, named[k].name, i - nb))
+				break;
+		if (!named[k].name)
+			return 0;
+		cp = named[k].cp;
+	}
+	if (cp < 0x20 && cp != '\n' && cp != '\t')
+		cp = ' ';
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		*n_out = 1;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		*n_out = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		*n_out = 3;
+	} else {
+		out[0] = (char)(0xf0 | (cp >> 18));
+		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[3] = (char)(0x80 | (cp & 0x3f));
+		*n_out = 4;
+	}
+	return i + 1;
+}
+
+/*
+ * The text of an ad with HTML in it, in *out (lidx__malloc'd, *out_len
+ * bytes; never longer than the input: every tag and reference is at least
+ * as long as what replaces it); *out = NULL when it has no tag or reference.
+ */
+static int html_text(const char *s, size_t len, char **out, size_t *out_len)
+{
+	*out = NULL;
+	*out_len = 0;
+	int any = 0;
+	for (size_t i = 0; i < len && !any; i++) {
+		int block, li;
+		char u[4];
+		size_t n;
+		any = (s[i] == '<' && html_tag(s + i, len - i, &block, &li)) ||
+		      (s[i] == '&' && html_ref(s + i, len - i, u, &n));
+	}
+	if (!any)
+		return 0;
+	char *d = lidx__malloc(len + 1);
+	if (!d)
+		return LIDX_ENOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		int block = 0, li = 0;
+		char u[4];
+		size_t n = 0, t;
+		if (s[i] == '<' && (t = html_tag(s + i, len - i, &block, &li)) > 0) {
+			if (li) {
+				memcpy(d + o, "\n- ", 3); /* "<li>" is 4 bytes or more */
+				o += 3;
+			} else if (block) {
+				d[o++] = '\n';
+			}
+			i += t;
+		} else if (s[i] == '&' && (t = html_ref(s + i, len - i, u, &n)) > 0) {
+			memcpy(d + o, u, n); /* n <= t: "&#x1F600;" is 9 bytes for 4 */
+			o += n;
+			i += t;
+		} else {
+			d[o++] = s[i++];
+		}
+	}
+	assert(o <= len);
+	d[o] = 0;
+	*out = d;
+	*out_len = o;
+	return 0;
+}
+
 static int match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const char *text, size_t len,
                      const lidx_match_opts *opts, lidx_err *err);
 
@@ -1847,7 +2219,19 @@ int lidx_match_new(lidx_match **out, lidx_index *ix, lidx_analyzer *an, const ch
 		text += 3;
 		len -= 3;
 	}
-	int rc = match_new(out, ix, an, text, len, opts, err);
+	char *plain = NULL;
+	size_t pl;
+	int rc = html_text(text, len, &plain, &pl);
+	if (rc < 0) {
+		lidx__free(decoded);
+		return lidx__err(err, rc, "out of memory");
+	}
+	if (plain) {
+		text = plain;
+		len = pl;
+	}
+	rc = match_new(out, ix, an, text, len, opts, err);
+	lidx__free(plain);
 	lidx__free(decoded);
 	return rc;
 }

@@ -177,6 +177,25 @@ assert not any("regard" in r for r in reqs), reqs
 ' 2>"$TMP/pyerr" && ok "its skills list is a requirement, the EEO sentence is not" \
 	|| bad "skills list kept" "$(cat "$TMP/pyerr")"
 
+# a one-line paste where blank runs stand for the lost breaks, a heading glued to its
+# first item, an apply instruction, a legal line in the plural, and the same ad as HTML
+printf '%s' 'Platform Engineer Northwind Freight moves pallets across six ports and tracks every one of them in real time.   Required skills Kafka consumers in Go with idempotent retries and circuit breakers, tuned for slow queries in PostgreSQL.   Must pass state and federal background checks   Benefits At Northwind, we offer a pension, a bike and lunches on Fridays.   Please apply below with your most recent resume and anything else you would like us to know about you, such as your commute and the hours you prefer.' >"$TMP/blanks"
+printf '%s' '<h2>Platform Engineer</h2><p><strong>Required skills</strong></p><ul><li>Kafka consumers in Go with idempotent retries and circuit breakers</li><li>Rate limiting in Kong &amp; Redis caching</li></ul><p>We&#x27;re hiring now. Apply at <a href="https:&#x2F;&#x2F;northwind.example&#x2F;jobs">https:&#x2F;&#x2F;northwind.example&#x2F;jobs</a></p>' >"$TMP/html"
+for f in blanks html; do
+	run "$BIN" --corpus "$C" --json match --coverage "$TMP/$f"
+	expect_rc 0 "a pasted ad ($f) is matched"
+	printf '%s' "$out" | python3 -c '
+import json,re,sys
+d=json.load(sys.stdin)
+reqs=[q["text"] for q in d["match"]["coverage"]["requirements"]]
+assert any(r.startswith("Kafka consumers in Go with idempotent retries and circuit breakers") for r in reqs), reqs
+bp=re.compile(r"href|&#|<|apply|resume|pension|lunches|background check|Benefits|Required skills", re.I)
+for r in reqs:
+    assert not bp.search(r), "not a requirement: %r" % r
+' 2>"$TMP/pyerr" && ok "$f: the requirement is kept, markup, headings, apply, legal and benefits text are not" \
+		|| bad "$f: requirements of a pasted ad" "$(cat "$TMP/pyerr")"
+done
+
 # --- aliases: built in, and the user file --------------------------------------------
 run "$BIN" --corpus "$C" search k8s
 k8s=$out

@@ -198,6 +198,12 @@ static void test_match_split_runon(void **state)
 		  "- We cannot sponsor visas\n- Send your resume to jobs@acme.example\n",
 		  "H Requirements\nB Go and Kafka\nB! Applicants must be authorized to work in the U.S.\n"
 		  "B! We cannot sponsor visas\nB! Send your resume to jobs@acme.example\n" },
+		/* a web address ends a clause when a capitalized word follows it */
+		{ "- Read our tech blog at https://acme.example/tech Our stack is Go and Kafka",
+		  "B! Read our tech blog at https://acme.example/tech\nB Our stack is Go and Kafka\n" },
+		/* a camel-cased name in a short line is a name, not two glued items */
+		{ "QuillStack - Platform Engineer - Remote\nRequirements:\n- Go\n",
+		  "T QuillStack - Platform Engineer - Remote\nH Requirements\nB Go\n" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *got = render(cases[i].text);
@@ -208,6 +214,50 @@ static void test_match_split_runon(void **state)
 		if (bad)
 			fail_msg("%s", msg);
 	}
+}
+
+/*
+ * One-line pastes of 400 bytes or more: runs of blanks stand where the
+ * line breaks were, a heading is glued to the first word under it
+ * ("Benefits At Fernway, ..."), and a count of years after a word that no
+ * count follows in a sentence starts an item ("citizenship 4 years").
+ */
+static void test_match_split_oneline_blanks(void **state)
+{
+	(void)state;
+	static const char *const text =
+		"Route Planning Engineer Fernway plans delivery routes for regional couriers in four "
+		"countries.   Required skills Go services on Linux with gRPC and PostgreSQL, and a habit of "
+		"writing load tests before launch.   The team Six engineers own the planner and its APIs.   "
+		"Clearance Must hold a driving licence and U.S. citizenship 4 years of backend work in a "
+		"product team.   Benefits At Fernway, we offer a pension, a bike and lunches.   Learn more "
+		"about our planner on our blog.";
+	char *got = render(text);
+	static char msg[4096];
+	static const char *const want =
+		"S Route Planning Engineer Fernway plans delivery routes for regional couriers in four countries.\n"
+		"H Required skills\n"
+		"S Go services on Linux with gRPC and PostgreSQL, and a habit of writing load tests before launch.\n"
+		"H The team\n"
+		"S Six engineers own the planner and its APIs.\n"
+		"S! Clearance Must hold a driving licence and U.S. citizenship\n"
+		"S 4 years of backend work in a product team.\n"
+		"H! Benefits\n"
+		"S! At Fernway, we offer a pension, a bike and lunches.\n"
+		"S! Learn more about our planner on our blog.\n";
+	int bad = strcmp(got, want) != 0;
+	snprintf(msg, sizeof msg, "got:\n%swant:\n%s", got, want);
+	free(got);
+	if (bad)
+		fail_msg("%s", msg);
+	/* a list split across a double blank stays one item */
+	got = render("Skills: Java, Scala, Python, Hadoop, Spark, Kafka, Cassandra,  HBase, agile, scalability, "
+	             "multi-threading, distributed applications, design, development, testing, code review, "
+	             "mentoring, hiring, roadmaps, budgets, vendor management, stakeholder management, "
+	             "incident response, capacity planning, observability, cost control, security reviews, "
+	             "data governance and compliance reporting for the whole platform group");
+	assert_null(strstr(got, "\nS HBase"));
+	free(got);
 }
 
 /* ---- boilerplate -------------------------------------------------------------------- */
@@ -237,6 +287,18 @@ static void test_match_boilerplate(void **state)
 		{ "Ability to apply machine learning to fraud detection", 0 },
 		{ "Improve our benefits enrollment service in Go and Kafka with zero-downtime migrations", 0 },
 		{ "Partner with the compensation team on payroll data pipelines in Python and Airflow", 0 },
+		/* how to apply, said first, whatever the length */
+		{ "Please apply below with your most recent resume and anything else you would like us to know "
+		  "about you, such as your commute and the hours you prefer to work", 1 },
+		{ "For details contact Priya at the Leeds office", 1 },
+		{ "Apply statistical models to forecast demand", 0 },
+		/* a cue in the plural */
+		{ "Must pass state and federal background checks", 1 },
+		{ "Candidates who do not address the specialized experience in their resume will not be referred "
+		  "for consideration", 1 },
+		{ "Pay is $178.5k", 1 },                      /* a salary with a fraction */
+		{ "W-2 Direct Hire Only.", 1 },
+		{ "Resume", 1 },                               /* an item of what to send */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		int got = lidx_jd_boilerplate(cases[i].text, strlen(cases[i].text));
@@ -562,6 +624,37 @@ static void test_match_total(void **state)
 }
 
 /* "strong" needs two words, or one that is no everyday English word */
+/* HTML pasted with the ad is read as the text it shows. */
+static void test_match_html(void **state)
+{
+	fixture *f = *state;
+	static const char *const jd =
+		"<p><strong>Requirements:</strong></p><ul><li>Kubernetes migrations with helm</li>"
+		"<li>Rate limiting in Kong &amp; circuit breakers</li></ul>"
+		"<p>We&#x27;re remote. Apply at <a href=\"https:&#x2F;&#x2F;acme.example&#x2F;jobs\">"
+		"https:&#x2F;&#x2F;acme.example&#x2F;jobs</a></p>";
+	lidx_match *m = new_match(f, jd);
+	size_t n = lidx_match_req_count(m);
+	int helm = 0, kong = 0;
+	for (size_t i = 0; i < n; i++) {
+		const lidx_requirement *r = lidx_match_req(m, i);
+		char buf[256];
+		snprintf(buf, sizeof buf, "%.*s", (int)r->len, r->text);
+		if (strstr(buf, "href") || strstr(buf, "&#") || strstr(buf, "<") || strstr(buf, "Apply"))
+			fail_msg("requirement with markup or the apply line: %s", buf);
+		helm += !strcmp(buf, "Kubernetes migrations with helm");
+		kong += !strcmp(buf, "Rate limiting in Kong & circuit breakers");
+	}
+	assert_int_equal(helm, 1);
+	assert_int_equal(kong, 1);
+	lidx_match_free(m);
+	/* no markup: the text is kept as written, "<canvas>" and "&co" too */
+	m = new_match(f, "Requirements:\n- Kong plugins drawn on <canvas> by Smith &co\n");
+	assert_int_equal(lidx_match_req_count(m), 1);
+	assert_int_equal(strncmp(lidx_match_req(m, 0)->text, "Kong plugins drawn on <canvas> by Smith &co", 43), 0);
+	lidx_match_free(m);
+}
+
 static void test_match_strong_needs_more(void **state)
 {
 	fixture *f = *state;
@@ -653,6 +746,12 @@ static void test_match_alloc_failures(void **state)
 		/* one line, glued: the run-on splitter's allocations too */
 		"Requirements:Kong rate limitingCircuit breakers * Postgres Location: Austin\xc2\xa0"
 		"Benefits: dental.Applicants must be authorized to work in the U.S.",
+		/* HTML, and a long line with blank runs and a glued heading */
+		"<ul><li>Kong rate limiting &amp; circuit breakers</li></ul><p>Apply at <a href=\"x\">here</a></p>",
+		"We run payments for couriers in four countries and ship every week to many customers in the "
+		"region, with a small team that owns the whole platform end to end and keeps it running well.   "
+		"Required skills Kong rate limiting and circuit breakers on Postgres with careful load testing.   "
+		"Benefits At Acme, we offer lunches and a pension for everyone who joins the platform team here.",
 	};
 	for (size_t k = 0; k < sizeof jds / sizeof *jds; k++) {
 		const char *jd = jds[k];
@@ -686,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_match_split_paragraph),
 		cmocka_unit_test(test_match_split_empty),
 		cmocka_unit_test(test_match_split_runon),
+		cmocka_unit_test(test_match_split_oneline_blanks),
 		cmocka_unit_test(test_match_boilerplate),
 		cmocka_unit_test(test_match_intro),
 		cmocka_unit_test_setup_teardown(test_match_weighting, setup, teardown),
@@ -698,6 +798,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_match_coverage_and_pick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_strong_needs_more, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_match_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_alloc_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_length_prior, setup_length, teardown),
 		cmocka_unit_test(test_match_prior_shape),
