@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 
-static lidx_watcher *running; /* for the signal handler */
+static lidx_watcher *volatile running; /* for the signal handler */
 static volatile sig_atomic_t asked;
 
 /* The first Ctrl-C ends the watcher once its update, if one runs, is done
@@ -60,9 +60,11 @@ static void watch_log(void *ctx, int rc, const lidx_sync_report *rep, const char
 	}
 	if (rep->rebuilt && !c->quiet) {
 		stamp(stderr);
-		fprintf(stderr, "%s watch: %s the index: %u added, %u changed, %u deleted; %u stories (%.3f s)\n",
-		        c->prog, rep->updated ? "updated" : "rebuilt", rep->n_added, rep->n_changed, rep->n_deleted,
-		        rep->n_stories, rep->seconds);
+		fprintf(stderr, "%s watch: %s the index: %u added, %u changed, %u deleted; %u stories", c->prog,
+		        rep->updated ? "updated" : "rebuilt", rep->n_added, rep->n_changed, rep->n_deleted, rep->n_stories);
+		if (rep->n_runs) /* over --memory: written in parts, merged */
+			fprintf(stderr, ", merged from %u runs", rep->n_runs);
+		fprintf(stderr, " (%.3f s)\n", rep->seconds);
 	}
 }
 
@@ -114,6 +116,7 @@ int cmd_watch(cli *c)
 		return watch_status(c, op == 2);
 	lidx_watch_opts wo;
 	memset(&wo, 0, sizeof wo);
+	wo.sync.max_memory = c->memory; /* --memory, CVSEARCH_MEMORY_MB: as `cvsearch index` */
 	wo.sync.progress = cli_progress;
 	wo.sync.warn = cli_warn;
 	wo.sync.ctx = c;
@@ -142,6 +145,15 @@ int cmd_watch(cli *c)
 		        "'cvsearch watch stop' ends it\n", (long)getpid());
 	}
 	rc = lidx_watch_run(w, &err);
+	/* no stop signal from here on: the handler must not use the watcher
+	   while (or after) it is closed; a pending one stays pending and the
+	   command ends anyway */
+	sigset_t stop_sigs;
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_sigs, NULL);
 	running = NULL;
 	lidx_watch_close(w);
 	if (rc < 0) {

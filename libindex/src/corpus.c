@@ -68,8 +68,9 @@ typedef struct scan {
 	size_t n_racy;      /* files with racy set, after a build read them */
 	int incomplete;     /* a folder could not be read for a passing reason */
 	char why[256];      /* ... which, and why */
-	char *ix_dir;       /* the index's folder from the root, when inside it ("" the root; else NULL) */
-	char *ix_base;      /* ... and the index file's name */
+	char *ix_base;      /* the index file's name, when its folder is inside the notes (else NULL) */
+	dev_t ix_dev;       /* ... and that folder's device and inode: reached through a link too */
+	ino_t ix_ino;
 } scan;
 
 static int isalnum_ascii(char c)
@@ -154,7 +155,6 @@ static void scan_free(scan *s)
 	lidx__free(s->dev);
 	lidx__free(s->ino);
 	lidx__free(s->root);
-	lidx__free(s->ix_dir);
 	lidx__free(s->ix_base);
 }
 
@@ -869,8 +869,10 @@ int lidx__index_companion(const char *name, const char *base)
 }
 
 /* When the index is kept inside the notes folder (--index notes/my.cvx),
-   note where (s->ix_dir, s->ix_base), so that the scan leaves it out;
-   LIDX_ENOMEM or 0. */
+   note its folder by device and inode and its name (s->ix_dev, s->ix_ino,
+   s->ix_base), so that the scan leaves it out, also where a link in the
+   notes leads to that folder (by path, the index would be indexed as notes
+   there, changing at each build); LIDX_ENOMEM or 0. */
 static int index_inside(scan *s, const char *index_path)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
@@ -885,21 +887,18 @@ static int index_inside(scan *s, const char *index_path)
 	if (!realpath(dir, real))
 		return 0;
 	size_t rl = strlen(s->root);
-	const char *rest;
-	if (!strcmp(real, s->root))
-		rest = "";
-	else if (rl == 1 && s->root[0] == '/')
-		rest = real + 1;
-	else if (!strncmp(real, s->root, rl) && real[rl] == '/')
-		rest = real + rl + 1;
-	else
+	struct stat st;
+	if (!(!strcmp(real, s->root) || (rl == 1 && s->root[0] == '/') ||
+	      (!strncmp(real, s->root, rl) && real[rl] == '/')) ||
+	    stat(real, &st) != 0)
 		return 0;
-	s->ix_dir = lidx__strndup(rest, strlen(rest));
+	s->ix_dev = st.st_dev;
+	s->ix_ino = st.st_ino;
 	s->ix_base = lidx__strndup(base, strlen(base));
-	return s->ix_dir && s->ix_base ? 0 : LIDX_ENOMEM;
+	return s->ix_base ? 0 : LIDX_ENOMEM;
 }
 
-static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+static int walk_entry(scan *s, int fd, int ixd, const dent *de, const char *d_name, char *sub, size_t sub_len,
                       size_t dir_len, size_t rootlen);
 
 /* set_incomplete for the folder whose path is the first dir_len bytes of sub */
@@ -970,10 +969,12 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 	/* the folder's times before its names are read (see dcache_add) */
 	struct stat now;
 	const drec *hit = NULL;
-	int have_now = fd >= 0 && s->dc && fstat(fd, &now) == 0;
-	/* the folder that holds the index changes at each write of it (and of
-	   the folder cache itself): its names are read each time, not kept */
-	if (have_now && s->ix_dir && strlen(s->ix_dir) == rel_len && !memcmp(s->ix_dir, rel, rel_len))
+	int have_now = fd >= 0 && (s->dc || s->ix_base) && fstat(fd, &now) == 0;
+	/* the folder that holds the index (by inode: also through a link)
+	   changes at each write of it (and of the folder cache itself): its
+	   names are read each time, not kept */
+	int ixd = have_now && s->ix_base && now.st_dev == s->ix_dev && now.st_ino == s->ix_ino;
+	if (ixd || !s->dc)
 		have_now = 0;
 	if (have_now)
 		hit = dcache_find(s->dc, rel, rel_len, &now);
@@ -1059,7 +1060,7 @@ static int walk(scan *s, int pfd, const char *name, char *rel, size_t rel_len, c
 		if (rel_len)
 			sub[rel_len] = '/';
 		memcpy(sub + sub_len - nl, d_name, nl + 1);
-		rc = walk_entry(s, fd, de, d_name, sub, sub_len, rel_len, rootlen);
+		rc = walk_entry(s, fd, ixd, de, d_name, sub, sub_len, rel_len, rootlen);
 		rel[rel_len] = 0;
 	}
 done:
@@ -1073,13 +1074,13 @@ done:
 	return rc;
 }
 
-/* One entry of a folder (see walk): sub is its path from the root. */
-static int walk_entry(scan *s, int fd, const dent *de, const char *d_name, char *sub, size_t sub_len,
+/* One entry of a folder (see walk): sub is its path from the root; ixd is
+   1 when the folder is the one that holds the index. */
+static int walk_entry(scan *s, int fd, int ixd, const dent *de, const char *d_name, char *sub, size_t sub_len,
                       size_t dir_len, size_t rootlen)
 {
-	if (s->ix_dir && strlen(s->ix_dir) == dir_len && !memcmp(s->ix_dir, sub, dir_len) &&
-	    lidx__index_companion(d_name, s->ix_base))
-		return 0; /* the index itself, kept among the notes */
+	if (ixd && lidx__index_companion(d_name, s->ix_base))
+		return 0; /* the index itself, kept among the notes (ixd: this is its folder) */
 	struct stat st, lst;
 	/* lstat only what may be a link (d_type saves a call per file); a
 	   name that d_type says is no link is stat'ed without following
@@ -2005,13 +2006,13 @@ static void index_folder(const char *index_path, char *out, size_t n)
 int lidx_corpus_sync(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                      lidx_sync_report *rep, lidx_err *err)
 {
-	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, NULL, 1, err);
+	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, NULL, 1, NULL, err);
 }
 
 int lidx_corpus_sync_open(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
                           lidx_sync_report *rep, lidx_index **out, lidx_err *err)
 {
-	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, out, 1, err);
+	return lidx__corpus_sync_open(corpus_dir, index_path, o, rep, out, 1, NULL, err);
 }
 
 /* The index as a watcher vouched for it (watched: it answered yes, for the
@@ -2036,10 +2037,17 @@ static int watched_fresh(int watched, const lidx__ixid *wid, lidx_index *cur, co
 }
 
 int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const lidx_sync_opts *o,
-                           lidx_sync_report *rep, lidx_index **out, int ask_watcher, lidx_err *err)
+                           lidx_sync_report *rep, lidx_index **out, int ask_watcher, lidx__ixid *id_out,
+                           lidx_err *err)
 {
 	if (out)
 		*out = NULL;
+	/* the identity of the index found fresh or written: before the open
+	   and after the check when no lock is taken (another process may write
+	   it meanwhile: then zeros), else under the lock */
+	lidx__ixid id_before = { { 0 } }, id_after;
+	if (id_out)
+		memset(id_out, 0, sizeof *id_out);
 	struct timeval t0, t1;
 	gettimeofday(&t0, NULL);
 	memset(rep, 0, sizeof *rep);
@@ -2069,6 +2077,8 @@ int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const
 	int watched = ask_watcher && !force && rc == 0 &&
 	              lidx__watch_ask(real, index_path, o && o->max_file_bytes ? o->max_file_bytes : DEFAULT_MAX_FILE,
 	                              &wid) == 1;
+	if (id_out)
+		lidx__index_identity(index_path, &id_before);
 	if ((rc = check_target(index_path, real, &cur, &orc, err)) < 0)
 		goto done;
 	if (watched_fresh(watched, &wid, cur, index_path, rep)) {
@@ -2088,6 +2098,11 @@ int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const
 			*out = cur;
 		else
 			lidx_index_close(cur);
+		if (id_out) {
+			lidx__index_identity(index_path, &id_after);
+			if (!memcmp(&id_before, &id_after, sizeof id_after))
+				*id_out = id_after;
+		}
 		goto done;
 	}
 	lidx_index_close(cur);
@@ -2128,6 +2143,8 @@ int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const
 		now = NULL;
 	if (!force && !stale_ix(now, nrc, &s, rep)) {
 		lidx_index_close(now);
+		if (id_out) /* only lock holders write it */
+			lidx__index_identity(index_path, id_out);
 		goto done;
 	}
 	/* a change to a complete index of this engine: a segment of the
@@ -2147,6 +2164,8 @@ int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const
 		rc = build(&s, index_path, o, rep, err);
 	if (rc == 0) {
 		rep->rebuilt = 1;
+		if (id_out) /* the lock still held: the index just written */
+			lidx__index_identity(index_path, id_out);
 		lidx_index *ix;
 		if (lidx_index_open(&ix, index_path, 0, NULL) == 0) {
 			lidx_stats st;

@@ -110,6 +110,8 @@ int lidx__pid_stopped(long pid)
 
 typedef struct wdir {
 	int wd;
+	int ix;             /* the folder holding the index (by device and inode: also through a link) */
+	int out;            /* moved away, no move-in seen yet: its watch goes once the queue is read */
 	char *rel;          /* the folder's path from the root ("" the root) when it was watched */
 } wdir;
 
@@ -117,8 +119,15 @@ struct lidx_watcher {
 	char *root;         /* the notes folder's real path */
 	char *index_path;
 	char *sock_path;    /* index_path.sock */
-	char *ix_rel;       /* the index's folder from the root when inside the notes, else NULL */
-	char *ix_base;      /* ... and the index file's name */
+	char *ix_base;      /* the index file's name when its folder is inside the notes, else NULL */
+	dev_t ix_dev;       /* ... and that folder's device and inode (a link to it is the same folder) */
+	ino_t ix_ino;
+	dev_t root_dev;     /* the notes folder watched: a folder put at its path (a parent renamed */
+	ino_t root_ino;     /* and made anew) is watched anew */
+	char *ign;          /* .cvsearchignore as the last check read it, when it is a symbolic link */
+	size_t ign_len;     /* (its target may be outside the notes: no event; compared at each question) */
+	int ign_rc;
+	int ign_link;
 	int lock_fd;        /* index_path.watch, flock'ed, holding our pid */
 	int ino_fd;
 	int sock_fd;
@@ -137,6 +146,7 @@ struct lidx_watcher {
 	int degraded;       /* not every folder could be watched: say no */
 	int said;           /* ... and the user was told (once, not at every retry) */
 	int gone;           /* the notes folder was removed or moved */
+	int moved_out;      /* some folder records are marked out */
 	int stop_req;
 	int64_t first_ns, last_ns, retry_ns;
 	lidx__ixid id;      /* the index the last good check left */
@@ -353,20 +363,24 @@ static int wdir_cmp(const void *a, const void *b)
 
 static wdir *find_wd(lidx_watcher *w, int wd)
 {
-	wdir key = { wd, NULL };
+	wdir key = { .wd = wd };
 	return w->n_dirs ? bsearch(&key, w->dirs, w->n_dirs, sizeof *w->dirs, wdir_cmp) : NULL;
 }
 
-/* Record wd as the folder rel (a wd seen again: its path now). LIDX_ENOMEM or 0. */
-static int remember(lidx_watcher *w, int wd, const char *rel)
+/* Record wd as the folder rel, st its stat (a wd seen again: its path now,
+   and no longer moved out). LIDX_ENOMEM or 0. */
+static int remember(lidx_watcher *w, int wd, const char *rel, const struct stat *st)
 {
 	char *r = lidx__strndup(rel, strlen(rel));
 	if (!r)
 		return LIDX_ENOMEM;
+	int ix = w->ix_base && st->st_dev == w->ix_dev && st->st_ino == w->ix_ino;
 	wdir *d = find_wd(w, wd);
 	if (d) {
 		lidx__free(d->rel);
 		d->rel = r;
+		d->ix = ix;
+		d->out = 0;
 		return 0;
 	}
 	if (LIDX_GROW(w->dirs, w->cap_dirs, w->n_dirs + 1) < 0) {
@@ -378,7 +392,7 @@ static int remember(lidx_watcher *w, int wd, const char *rel)
 		w->dirs[k] = w->dirs[k - 1];
 		k--;
 	}
-	w->dirs[k] = (wdir){ wd, r };
+	w->dirs[k] = (wdir){ wd, ix, 0, r };
 	w->n_dirs++;
 	return 0;
 }
@@ -449,6 +463,24 @@ static int inside(const lidx_watcher *w, const char *p)
 
 static int watch_tree(lidx_watcher *w, char *path, size_t len);
 
+/* The index folder's device and inode, at each rewatch (made anew since?) */
+static void ix_folder_id(lidx_watcher *w)
+{
+	if (!w->ix_base)
+		return;
+	const char *slash = strrchr(w->index_path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - w->index_path) + (slash == w->index_path), w->index_path);
+	if (stat(dir, &st) == 0) {
+		w->ix_dev = st.st_dev;
+		w->ix_ino = st.st_ino;
+	}
+}
+
 #ifdef LIDX_TESTING
 /* test hooks (test_watch.c): a lost event at the next read of the queue;
    inotify refusing more watches than n from now (-1: no limit) */
@@ -493,6 +525,9 @@ static int watch_link_target(lidx_watcher *w, const char *path)
 		slash[1] = 0;
 	else
 		*slash = 0;
+	struct stat st;
+	if (stat(real, &st) != 0)
+		return 0; /* gone meanwhile: its parent's event says so */
 	int wd = add_watch(w, real);
 	if (wd < 0) {
 		if (errno == ENOSPC || errno == ENOMEM)
@@ -501,7 +536,7 @@ static int watch_link_target(lidx_watcher *w, const char *path)
 		return 0;
 	}
 	size_t rl = strlen(w->root);
-	return remember(w, wd, real[rl] ? real + rl + (rl > 1) : "");
+	return remember(w, wd, real[rl] ? real + rl + (rl > 1) : "", &st);
 }
 
 /*
@@ -518,8 +553,15 @@ static int watch_tree(lidx_watcher *w, char *path, size_t len)
 	size_t rl = strlen(w->root);
 	const char *rel = len > rl ? path + rl + (rl > 1) : "";
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0; /* gone, or unreadable: the scan cannot enter it either */
+	if (fd < 0) {
+		/* gone, or unreadable: the scan cannot enter it either; but a
+		   passing failure (too many open files, no memory) leaves a
+		   folder the scan may enter unwatched: say no until a retry */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+			degrade(w, "cannot open %s to watch it: %s; searches check the folder themselves", path,
+			        strerror(errno));
+		return 0;
+	}
 	struct stat st;
 	int rc = 0;
 	DIR *d = NULL;
@@ -553,19 +595,32 @@ static int watch_tree(lidx_watcher *w, char *path, size_t len)
 			degrade(w, "cannot watch %s: %s; searches check the folder themselves", path, strerror(e));
 		goto done;
 	}
-	if ((rc = remember(w, wd, rel)) < 0)
+	if (!rel[0]) {
+		w->root_dev = st.st_dev;
+		w->root_ino = st.st_ino;
+	}
+	if ((rc = remember(w, wd, rel, &st)) < 0)
 		goto done;
 	w->stack_dev[w->depth] = st.st_dev;
 	w->stack_ino[w->depth] = st.st_ino;
 	w->depth++;
 	d = fdopendir(fd);
 	if (!d) {
+		degrade(w, "cannot read %s to watch what it holds: %s; searches check the folder themselves", path,
+		        strerror(errno));
 		w->depth--;
 		goto done;
 	}
 	fd = -1;
 	struct dirent *de;
-	while (rc == 0 && (de = readdir(d))) {
+	while (rc == 0) {
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno) /* the folders under it may be left unwatched */
+				degrade(w, "cannot read %s to watch what it holds: %s; searches check the folder "
+				        "themselves", path, strerror(errno));
+			break;
+		}
 		const char *name = de->d_name;
 		size_t nl = strlen(name);
 		if (name[0] == '.' || len + 1 + nl >= PATH_MAX)
@@ -636,7 +691,9 @@ static int rewatch(lidx_watcher *w)
 	w->degraded = 0;
 	w->has_links = 0;
 	w->rewalk = 0;
+	w->moved_out = 0;
 	w->depth = 0;
+	ix_folder_id(w);
 	char path[PATH_MAX];
 	size_t len = strlen(w->root);
 	memcpy(path, w->root, len + 1);
@@ -651,6 +708,31 @@ static int rewatch(lidx_watcher *w)
 }
 
 /* ---- events ------------------------------------------------------------------------- */
+
+/* Mark the folder rel and every folder under it as moved out. */
+static void mark_out(lidx_watcher *w, const char *rel)
+{
+	size_t n = strlen(rel);
+	for (size_t i = 0; i < w->n_dirs; i++) {
+		const char *r = w->dirs[i].rel;
+		if (!strncmp(r, rel, n) && (!r[n] || r[n] == '/')) {
+			w->dirs[i].out = 1;
+			w->moved_out = 1;
+		}
+	}
+}
+
+/* Stop watching the folders moved out and not moved in again. */
+static void drop_out(lidx_watcher *w)
+{
+	w->moved_out = 0;
+	for (size_t i = w->n_dirs; i-- > 0;) {
+		if (!w->dirs[i].out)
+			continue;
+		inotify_rm_watch(w->ino_fd, w->dirs[i].wd); /* its IN_IGNORED then finds no record */
+		forget(w, w->dirs[i].wd);
+	}
+}
 
 static void mark_dirty(lidx_watcher *w)
 {
@@ -672,7 +754,9 @@ static int on_event(lidx_watcher *w, const struct inotify_event *ev)
 	}
 	wdir *d = find_wd(w, ev->wd);
 	if (ev->mask & IN_IGNORED) { /* the folder went (its parent has the event) or was unmounted */
-		if (d && !d->rel[0])
+		if (!d)
+			return 0; /* a watch we removed (a folder moved out): its parent had the event */
+		if (!d->rel[0])
 			w->gone = 1;
 		forget(w, ev->wd);
 		mark_dirty(w);
@@ -686,8 +770,8 @@ static int on_event(lidx_watcher *w, const struct inotify_event *ev)
 		w->rewalk = 1;
 	const char *name = ev->len ? ev->name : "";
 	if (*name) {
-		if (w->ix_rel && !strcmp(d->rel, w->ix_rel) && lidx__index_companion(name, w->ix_base))
-			return 0; /* the index itself, kept among the notes */
+		if (d->ix && lidx__index_companion(name, w->ix_base))
+			return 0; /* the index itself, kept among the notes (the folder known by inode: also through a link) */
 		/* a hidden name is never a note (but .cvsearchignore), unless a
 		   link leads into it: with links, every event counts */
 		if (name[0] == '.' && !w->has_links && !(!d->rel[0] && !strcmp(name, ".cvsearchignore")))
@@ -703,6 +787,14 @@ static int on_event(lidx_watcher *w, const struct inotify_event *ev)
 	if (rl + 1 + dl + 1 + nl >= sizeof path)
 		return 0;
 	snprintf(path, sizeof path, "%s%s%s/%s", rl > 1 ? w->root : "", dl ? "/" : "", d->rel, name);
+	if ((ev->mask & IN_ISDIR) && (ev->mask & IN_MOVED_FROM)) {
+		/* moved away: unless it is moved in again (a rename inside the
+		   notes re-records its watches), its watches go once the queue is
+		   read, or each edit there would make a check and the watches
+		   would pile up toward fs.inotify.max_user_watches */
+		mark_out(w, path + rl + (rl > 1));
+		return 0;
+	}
 	if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB))) {
 		/* a new folder (or one moved in, or made readable): watched, and
 		   what it holds already, before the check that follows */
@@ -758,6 +850,8 @@ static int drain(lidx_watcher *w)
 		if (rc < 0)
 			return rc;
 	}
+	if (w->moved_out && !w->rewalk)
+		drop_out(w);
 	if (w->mounts_fd >= 0) {
 		struct pollfd pf = { w->mounts_fd, POLLPRI, 0 };
 		if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLPRI | POLLERR))) {
@@ -770,22 +864,102 @@ static int drain(lidx_watcher *w)
 
 /* ---- bringing the index up to date ---------------------------------------------------- */
 
+/* The root's .cvsearchignore when it is a symbolic link: its target may
+   be outside the notes (no event), so its bytes are kept and compared at
+   each question. 1: a link, read (*text is the caller's); 0: no link. */
+static int ign_read(const lidx_watcher *w, char **text, size_t *len, int *rc)
+{
+	char p[PATH_MAX + 32];
+	struct stat st;
+	*text = NULL;
+	*len = 0;
+	*rc = 0;
+	if ((size_t)snprintf(p, sizeof p, "%s/.cvsearchignore", strlen(w->root) > 1 ? w->root : "") >= sizeof p ||
+	    lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	const char *why;
+	*rc = lidx__read_small(p, 1u << 20, text, len, &why); /* as corpus.c's load_ignore */
+	return 1;
+}
+
+/* Keep the ignore file as the check about to run reads it (read before it:
+   a change after this read is found by ign_changed). */
+static void ign_keep(lidx_watcher *w)
+{
+	lidx__free(w->ign);
+	w->ign = NULL;
+	w->ign_link = ign_read(w, &w->ign, &w->ign_len, &w->ign_rc);
+}
+
+/* 1 if the ignore file is not what the last check read (or cannot tell) */
+static int ign_changed(const lidx_watcher *w)
+{
+	char *text;
+	size_t len;
+	int rc;
+	int link = ign_read(w, &text, &len, &rc);
+	int changed = link != w->ign_link || rc != w->ign_rc || rc == LIDX_ENOMEM || len != w->ign_len ||
+	              (len && memcmp(text, w->ign, len) != 0);
+	lidx__free(text);
+	return link || w->ign_link ? changed : 0;
+}
+
+/* The notes folder's path now leads to another folder (a parent renamed
+   and made anew: no event of the folder watched): watch it anew; gone
+   from its path: the watcher ends, as when the folder itself goes. */
+static void root_check(lidx_watcher *w)
+{
+	struct stat st;
+	if (stat(w->root, &st) != 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			w->gone = 1;
+		else
+			w->rewalk = 1, mark_dirty(w);
+	} else if (st.st_dev != w->root_dev || st.st_ino != w->root_ino) {
+		w->rewalk = 1;
+		mark_dirty(w);
+	}
+}
+
+#ifdef LIDX_TESTING
+/* test hook (test_watch.c): called as each check of the watcher returns */
+static void (*test_after_sync)(void);
+void lidx__test_watch_after_sync(void (*f)(void));
+void lidx__test_watch_after_sync(void (*f)(void))
+{
+	test_after_sync = f;
+}
+#endif
+
 static int refresh(lidx_watcher *w)
 {
 	int rc = 0;
 	if (w->rewalk && (rc = rewatch(w)) < 0)
 		return rc;
 	w->dirty = 0; /* before the check: an event from now on is another round */
+	ign_keep(w);
 	lidx_sync_report rep;
 	lidx_err err = { 0 };
 	lidx_sync_opts so = w->o.sync;
 	so.force = 0;
-	rc = lidx__corpus_sync_open(w->root, w->index_path, &so, &rep, NULL, 0, &err);
+	lidx__ixid id;
+	rc = lidx__corpus_sync_open(w->root, w->index_path, &so, &rep, NULL, 0, &id, &err);
+#ifdef LIDX_TESTING
+	if (test_after_sync)
+		test_after_sync();
+#endif
 	w->clean = rc == 0 && !rep.stale;
-	if (w->clean)
-		lidx__index_identity(w->index_path, &w->id);
-	else if (!w->degraded)
+	if (w->clean && !id.v[0] && !id.v[1]) {
+		/* the index was replaced while it was checked: check it again */
+		w->clean = 0;
+		if (!w->degraded)
+			snprintf(w->why, sizeof w->why, "the index was replaced while it was checked");
+		mark_dirty(w);
+	} else if (w->clean) {
+		w->id = id; /* taken under the build lock, or before and after an open that found it fresh */
+	} else if (!w->degraded) {
 		snprintf(w->why, sizeof w->why, "%.250s", rc < 0 ? err.msg : rep.why);
+	}
 	if (w->o.log)
 		w->o.log(w->o.sync.ctx, rc, &rep, rc < 0 ? err.msg : rep.stale ? rep.why : NULL);
 	return rc == LIDX_ENOMEM ? rc : 0;
@@ -797,6 +971,9 @@ static int bring_fresh(lidx_watcher *w)
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		if (drain(w) < 0)
 			return 0;
+		root_check(w);
+		if (ign_changed(w))
+			mark_dirty(w); /* a linked .cvsearchignore edited (outside the notes: no event) */
 		lidx__ixid now;
 		lidx__index_identity(w->index_path, &now);
 		if (memcmp(&now, &w->id, sizeof now) != 0)
@@ -1016,7 +1193,9 @@ done:
 	return rc;
 }
 
-/* the index's folder from the root, when the index is kept among the notes */
+/* The index's file name, when the index is kept among the notes; its
+   folder is then known by device and inode (ix_folder_id), so that the
+   index's own writes are no event through a link to that folder either. */
 static int index_inside(lidx_watcher *w)
 {
 	const char *slash = strrchr(w->index_path, '/');
@@ -1027,12 +1206,9 @@ static int index_inside(lidx_watcher *w)
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - w->index_path) + (slash == w->index_path), w->index_path);
 	if (!realpath(dir, real) || !inside(w, real))
 		return 0;
-	size_t rl = strlen(w->root);
-	const char *rest = real[rl] ? real + rl + (rl > 1) : "";
 	const char *base = slash ? slash + 1 : w->index_path;
-	w->ix_rel = lidx__strndup(rest, strlen(rest));
 	w->ix_base = lidx__strndup(base, strlen(base));
-	return w->ix_rel && w->ix_base ? 0 : LIDX_ENOMEM;
+	return w->ix_base ? 0 : LIDX_ENOMEM;
 }
 
 int lidx_watch_open(lidx_watcher **out, const char *corpus_dir, const char *index_path,
@@ -1186,8 +1362,8 @@ void lidx_watch_close(lidx_watcher *w)
 	lidx__free(w->root);
 	lidx__free(w->index_path);
 	lidx__free(w->sock_path);
-	lidx__free(w->ix_rel);
 	lidx__free(w->ix_base);
+	lidx__free(w->ign);
 	lidx__free(w);
 }
 

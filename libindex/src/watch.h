@@ -37,9 +37,15 @@ int lidx__watch_ask(const char *root, const char *index_path, uint64_t max_file_
 int lidx__pid_stopped(long pid);
 
 /* corpus.c: lidx_corpus_sync_open(), asking a watcher first only when
-   ask_watcher is 1 (never in the watcher itself) */
+   ask_watcher is 1 (never in the watcher itself). With id_out, on a sync
+   that leaves the index fresh, *id_out gets its identity as checked or
+   written: taken under the build lock, or before the index was opened and
+   after the check when no lock was taken; all zeros when the index changed
+   between the two (another process wrote it: the watcher checks again) or
+   the sync did not leave it fresh. */
 int lidx__corpus_sync_open(const char *corpus_dir, const char *index_path, const lidx_sync_opts *opts,
-                           lidx_sync_report *rep, lidx_index **out, int ask_watcher, lidx_err *err);
+                           lidx_sync_report *rep, lidx_index **out, int ask_watcher, lidx__ixid *id_out,
+                           lidx_err *err);
 
 /* corpus.c: 1 if name is the index file base or a file written beside it
    (a scan of notes that hold their index leaves them out; so do the watcher's

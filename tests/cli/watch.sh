@@ -7,7 +7,10 @@
 # seen while the watcher runs: the documented limit, and the proof that no
 # note was stat'ed); `watch status` and `watch stop`; a second watcher is
 # refused; after kill -9 the searches check the folder themselves again; an
-# index kept inside the notes is no note, and an idle watcher stays idle.
+# index kept inside the notes is no note, and an idle watcher stays idle,
+# also with a link in the notes to the index's folder; a parent of the notes
+# renamed and the folder made anew is watched anew; --memory and
+# CVSEARCH_MEMORY_MB bound the watcher's builds.
 # Closing line "N passed, N failed".
 set -u
 . "$(dirname "$0")/lib/common.sh"
@@ -139,6 +142,70 @@ c2=$(cpu)
 [ $((c2 - c1)) -le 5 ] && ok "... and its own writes do not make it check again (idle: $((c2 - c1)) ticks in 1 s)" || bad "the watcher keeps working: $((c2 - c1)) ticks of CPU in 1 s of quiet" "$(cat "$TMP/watch3.log")"
 "$BIN" watch stop --corpus "$C" --index "$IX" >/dev/null
 wait "$WPID"; WPID=
+
+# waitw ARGS...: wait until `watch status ARGS` says fresh
+waitw() { i=0; while [ $i -lt 100 ]; do "$BIN" watch status "$@" >/dev/null 2>&1 && break; sleep 0.1; i=$((i+1)); done; }
+
+# ... and a link in the notes to the index's folder: through it the index
+# is still no note, and its writes still wake nobody (it rebuilt ~30 times a second)
+ln -s misc "$C/ixlink"
+mkdir -p "$C/deep2"; ln -s ../misc "$C/deep2/l"
+"$BIN" watch --corpus "$C" --index "$IX" > "$TMP/watch4.log" 2>&1 &
+WPID=$!
+waitw --corpus "$C" --index "$IX"
+printf '# Quoll\n\nthe quoll story\n' > "$C/misc/quoll.md"
+run "$BIN" --corpus "$C" --index "$IX" --json --limit 50 quoll
+contains "misc/quoll.md" "index inside the notes, a link to its folder: a note added is seen"
+lacks "my.cvx" "... and the index is no note through the link"
+sleep 0.5
+c1=$(cpu)
+sleep 1
+c2=$(cpu)
+[ $((c2 - c1)) -le 5 ] && ok "... and its own writes seen through the link do not wake it ($((c2 - c1)) ticks in 1 s)" || bad "the watcher keeps rebuilding: $((c2 - c1)) ticks of CPU in 1 s of quiet" "$(tail -5 "$TMP/watch4.log")"
+"$BIN" watch stop --corpus "$C" --index "$IX" >/dev/null
+wait "$WPID"; WPID=
+rm "$C/ixlink" "$C/deep2/l"
+
+# a parent of the notes folder renamed, and the folder made anew at its path
+P="$TMP/par/notes"
+mkdir -p "$P"; printf '# A\n\nthe apple story\n' > "$P/a.md"
+"$BIN" watch --corpus "$P" > "$TMP/watch5.log" 2>&1 &
+WPID=$!
+waitw --corpus "$P"
+mv "$TMP/par" "$TMP/par-old"; mkdir -p "$P"; printf '# F\n\nbanana\n' > "$P/b.md"
+run "$BIN" --corpus "$P" --json banana
+contains "b.md" "a parent renamed and the notes folder made anew: the new notes are searched"
+run "$BIN" watch status --corpus "$P"
+contains "keeps the index fresh" "... and the watcher watches the new folder"
+printf '# C\n\ncherry\n' > "$P/c.md"
+run "$BIN" --corpus "$P" --json cherry
+contains "c.md" "... a note added to it is seen"
+"$BIN" watch stop --corpus "$P" >/dev/null
+wait "$WPID"; WPID=
+
+# --memory (and CVSEARCH_MEMORY_MB) bound the watcher's builds as `cvsearch index`'s
+M="$TMP/big"
+python3 - "$M" <<'PY'
+import os, random, sys
+r = random.Random(7)
+words = ["w%x" % r.getrandbits(24) for _ in range(30000)]
+os.makedirs(sys.argv[1])
+for i in range(20):
+    open(os.path.join(sys.argv[1], "n%02d.md" % i), "w").write("# N %d\n\n%s\n" % (i, " ".join(r.choice(words) for _ in range(2500))))
+PY
+"$BIN" watch --corpus "$M" --memory 1 > "$TMP/watch6.log" 2>&1 &
+WPID=$!
+waitw --corpus "$M"
+"$BIN" watch stop --corpus "$M" >/dev/null
+wait "$WPID"; WPID=
+grep -q "merged from [0-9]* runs" "$TMP/watch6.log" && ok "watch --memory 1: the watcher's build wrote runs" || bad "watch --memory ignored" "$(cat "$TMP/watch6.log")"
+rm -f "$CVSEARCH_INDEX_DIR"/big-*
+CVSEARCH_MEMORY_MB=1 "$BIN" watch --corpus "$M" > "$TMP/watch7.log" 2>&1 &
+WPID=$!
+waitw --corpus "$M"
+"$BIN" watch stop --corpus "$M" >/dev/null
+wait "$WPID"; WPID=
+grep -q "merged from [0-9]* runs" "$TMP/watch7.log" && ok "CVSEARCH_MEMORY_MB=1: so did the watcher's" || bad "CVSEARCH_MEMORY_MB ignored by watch" "$(cat "$TMP/watch7.log")"
 
 run "$BIN" watch bogus --corpus "$C"
 expect_rc 2 "watch with an unknown argument: usage error"

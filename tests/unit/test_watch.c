@@ -9,7 +9,12 @@
  * the notes) shows that the walk was skipped, and a lost event
  * (IN_Q_OVERFLOW) makes the watcher check the folder whole; a watcher that
  * cannot watch every folder, a killed one and a stopped one are not
- * believed; a second watcher of one index is refused.
+ * believed; a second watcher of one index is refused. Also: a parent of
+ * the notes renamed and the folder made anew, an index inside the notes
+ * reached through links (no note, no rebuild loop), a linked
+ * .cvsearchignore edited outside the notes, folders moved out or hidden
+ * (watched no longer), a folder that cannot be opened (EMFILE: the watcher
+ * says no), a stale index written just after the watcher's check.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
@@ -30,9 +36,12 @@
 
 void lidx__test_watch_overflow(void);
 void lidx__test_watch_limit(long n);
+void lidx__test_watch_after_sync(void (*f)(void));
 
 static char dir[64], notes[96], ixpath[128];
 static pid_t child = -1;
+static int child_exit_folders; /* the child's exit status is 10 + the folders it watched at the end */
+static int child_swap;         /* the child's second check is followed by a stale index put in place */
 
 static void path_of(char *p, size_t n, const char *name)
 {
@@ -71,6 +80,18 @@ static void on_usr2(int sig)
 	lidx__test_watch_limit(0);
 }
 
+/* After the watcher's second check: an index of the notes as they were
+   (ixpath.old) put in place, as a search that scanned before the change and
+   waited for the build lock would write it when the watcher lets it go. */
+static void swap_in_stale(void)
+{
+	static int n;
+	char old[160];
+	snprintf(old, sizeof old, "%s.old", ixpath);
+	if (++n == 2 && rename(old, ixpath) != 0)
+		_exit(5);
+}
+
 /* A watcher in a child process; returns once it vouches for the index. */
 static void start_watcher(void)
 {
@@ -80,6 +101,8 @@ static void start_watcher(void)
 	if (child == 0) {
 		signal(SIGUSR1, on_usr1);
 		signal(SIGUSR2, on_usr2);
+		if (child_swap)
+			lidx__test_watch_after_sync(swap_in_stale);
 		lidx_watcher *w;
 		lidx_err err;
 		if (lidx_watch_open(&w, notes, ixpath, NULL, &err) < 0) {
@@ -87,7 +110,10 @@ static void start_watcher(void)
 			_exit(3);
 		}
 		int rc = lidx_watch_run(w, &err);
+		size_t n = lidx_watch_folders(w);
 		lidx_watch_close(w);
+		if (child_exit_folders)
+			_exit(rc < 0 ? 4 : 10 + (int)(n < 100 ? n : 100));
 		_exit(rc < 0 ? 4 : 0);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -134,7 +160,7 @@ static unsigned full_check_changes(void)
 	lidx_sync_opts so = { 0 };
 	lidx_sync_report rep;
 	lidx_err err = { 0 };
-	if (lidx__corpus_sync_open(notes, ixpath, &so, &rep, NULL, 0, &err) < 0)
+	if (lidx__corpus_sync_open(notes, ixpath, &so, &rep, NULL, 0, NULL, &err) < 0)
 		fail_msg("sync: %s", err.msg);
 	return rep.n_added + rep.n_changed + rep.n_deleted;
 }
@@ -315,6 +341,148 @@ static void test_watch_dead_or_stopped(void **state)
 	assert_int_equal(ws.live, 0);
 }
 
+/* A parent of the notes folder renamed and a folder made anew at the old
+   path: no event reaches the folder watched, yet the notes at the path are
+   others; the watcher watches the new folder and checks it. */
+static void test_watch_parent_renamed(void **state)
+{
+	(void)state;
+	snprintf(notes, sizeof notes, "%s/a/notes", dir);
+	sh("mkdir -p '%s' && printf '# A\\n\\nthe kafka story\\n' > '%s/a.md'", notes, notes);
+	start_watcher();
+	seen("no change");
+	sh("mv '%s/a' '%s/a-old' && mkdir -p '%s' && printf '# F\\n\\nbanana\\n' > '%s/b.md'", dir, dir, notes,
+	   notes);
+	seen("the parent renamed, the notes folder made anew");
+	put("c.md", "# C\n\ncherry\n");
+	seen("a note added to the new folder");
+	stop_watcher();
+}
+
+/* The index kept inside the notes with a link in the notes to its folder:
+   the scan does not index the index through the link, and the watcher is
+   not woken by the index's own writes (it rebuilt ~30 times a second). */
+static void test_watch_index_through_link(void **state)
+{
+	(void)state;
+	snprintf(ixpath, sizeof ixpath, "%s/ixd/i.cvx", notes);
+	sh("mkdir '%s/ixd' && ln -s ixd '%s/ixlink' && ln -s ../ixd '%s/work/l'", notes, notes, notes);
+	lidx_sync_opts so = { 0 };
+	lidx_sync_report rep;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx__corpus_sync_open(notes, ixpath, &so, &rep, NULL, 0, NULL, &err), 0);
+	assert_int_equal(rep.n_files, 2); /* a.md, work/deep/q.md: nothing under ixlink/ or work/l/ */
+	assert_int_equal(full_check_changes(), 0);
+	assert_int_equal(full_check_changes(), 0);
+	start_watcher();
+	seen("no change");
+	put("b.md", "# B\n\nthe wombat story\n");
+	seen("a note added");
+	struct timespec ts = { 0, 300000000 };
+	nanosleep(&ts, NULL);
+	lidx__ixid a, b;
+	lidx__index_identity(ixpath, &a);
+	nanosleep(&ts, NULL);
+	lidx__index_identity(ixpath, &b);
+	assert_memory_equal(&a, &b, sizeof a); /* idle: no rebuild */
+	seen("idle");
+	stop_watcher();
+}
+
+/* .cvsearchignore a link to a file outside the notes: an edit of it is no
+   event of the notes, but a watched search agrees with an unwatched one. */
+static void test_watch_linked_ignore(void **state)
+{
+	(void)state;
+	sh("printf '# nothing\\n' > '%s/ign' && ln -s ../ign '%s/.cvsearchignore'", dir, notes);
+	start_watcher();
+	seen("no change");
+	sh("printf 'work/\\n' > '%s/ign'", dir);
+	seen("the linked ignore file edited");
+	sh("printf '# all back\\n' > '%s/ign'", dir);
+	seen("the linked ignore file edited again");
+	stop_watcher();
+}
+
+/* Folders moved out of the notes, or into a hidden folder, are watched no
+   longer (each edit there made a check, and their watches piled up). */
+static void test_watch_moved_out_unwatched(void **state)
+{
+	(void)state;
+	sh("mkdir -p '%s/gone/x/y' '%s/job' && printf '# G\\n\\ngnu\\n' > '%s/gone/x/y/g.md'", notes, notes, notes);
+	child_exit_folders = 1;
+	start_watcher(); /* notes, work, work/deep, gone, gone/x, gone/x/y, job */
+	sh("mv '%s/gone' '%s/gone-away'", notes, dir);
+	seen("a folder moved out");
+	sh("mv '%s/work' '%s/.attic'", notes, notes);
+	seen("a folder moved into a hidden name");
+	sh("mv '%s/gone-away' '%s/job/back'", dir, notes);
+	seen("a folder moved in");
+	sh("printf '# G\\n\\ngnu again\\n' > '%s/job/back/x/y/g.md'", notes);
+	seen("a note edited in the folder moved in");
+	lidx_watch_status ws;
+	assert_int_equal(lidx_watch_query(notes, ixpath, 1, &ws, NULL), 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	child = -1;
+	child_exit_folders = 0;
+	assert_true(WIFEXITED(status));
+	/* notes, job, job/back, job/back/x, job/back/x/y */
+	assert_int_equal(WEXITSTATUS(status), 10 + 5);
+}
+
+/* A folder the watcher cannot open for a passing reason (too many open
+   files) is not left unwatched silently: the watcher says no (here: it
+   refuses to start, as when the watch limit is reached). */
+static void test_watch_emfile_degrades(void **state)
+{
+	(void)state;
+	char deep[1024];
+	int n = snprintf(deep, sizeof deep, "%s", notes);
+	for (int i = 0; i < 40; i++)
+		n += snprintf(deep + n, sizeof deep - (size_t)n, "/d");
+	sh("mkdir -p '%s' && printf '# D\\n\\ndeep\\n' > '%s/deep.md'", deep, deep);
+	assert_int_equal(full_check_changes(), 3); /* built: the watcher's first check only compares */
+	int top = dup(0); /* the lowest free descriptor */
+	assert_true(top >= 0);
+	close(top);
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)top + 24; /* the watcher's own files and ~15 folders deep */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	lidx_watcher *w = NULL;
+	lidx_err err = { 0 };
+	int rc = lidx_watch_open(&w, notes, ixpath, NULL, &err);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (rc == 0)
+		lidx_watch_close(w);
+	assert_true(rc < 0);
+	assert_null(w);
+	assert_non_null(strstr(err.msg, "Too many open files"));
+}
+
+/* A stale index written by another process just after the watcher's check
+   (a search that scanned before the change and waited for the build lock):
+   the watcher vouches only for the index its check found or wrote. */
+static void test_watch_index_swapped_after_check(void **state)
+{
+	(void)state;
+	assert_int_equal(full_check_changes(), 2);
+	sh("cp -p '%s' '%s.old'", ixpath, ixpath);
+	child_swap = 1;
+	start_watcher();
+	child_swap = 0;
+	/* the second check (idle, or for the question) takes it in, then the old index is put back */
+	put("b.md", "# B\n\nthe wombat story\n");
+	seen("a stale index put in place after the check");
+	char old[160];
+	snprintf(old, sizeof old, "%s.old", ixpath);
+	struct stat st;
+	assert_int_equal(lstat(old, &st), -1); /* it was */
+	stop_watcher();
+}
+
 /* Every allocation of lidx_watch_open (and of its first check) failed in turn: an error, never a crash or a leak. */
 static void test_watch_alloc_fail(void **state)
 {
@@ -352,6 +520,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_watch_limit_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_dead_or_stopped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_alloc_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_parent_renamed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_index_through_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_linked_ignore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_moved_out_unwatched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_emfile_degrades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_index_swapped_after_check, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
