@@ -55,7 +55,7 @@ static void explain_hit(cli *c, lidx_query *q, uint32_t story, double shown)
 		printf("  = %.2f x coord %.2f (share of the query's words matched)", sum, total / sum);
 	printf("  (BM25 %.2f", total);
 	if (shown < total - 0.005 || shown > total + 0.005)
-		printf("; the rank score %.2f also weighs the story's length (and a job's requirements)", shown);
+		printf("; the rank score %.2f also weighs the story's length, its words' proximity (and a job's requirements)", shown);
 	printf(")\n");
 	free(pg);
 	free(order);

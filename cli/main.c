@@ -61,6 +61,7 @@ static void usage(FILE *f)
 	        "      --explain         show the parsed query and each term's share of the score\n"
 	        "      --k1 X, --b X     BM25 parameters (default 1.2 and 0.75)\n"
 	        "      --title-weight X  weight of title/heading words (default 2.5)\n"
+	        "      --no-proximity    do not weigh how near the query's words are to each other\n"
 	        "      --index FILE      use this index file instead of the cache (kept up to date\n"
 	        "                        only with --corpus; never overwrites what is not an index)\n"
 	        "      --no-update       do not bring the index up to date first\n"
@@ -445,6 +446,7 @@ int main(int argc, char **argv)
 		{ "title-weight", required_argument, NULL, 'W' },
 		{ "index", required_argument, NULL, 'I' },
 		{ "no-update", no_argument, NULL, 'U' },
+		{ "no-proximity", no_argument, NULL, 1001 },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "memory", required_argument, NULL, 'M' },
 		{ "coverage", no_argument, NULL, 'V' },
@@ -484,6 +486,7 @@ int main(int argc, char **argv)
 		case 'W': if (parse_double(&c, "--title-weight", optarg, 0, 100, &d)) return EXIT_USAGE; c.so.w_title = d; break;
 		case 'I': c.index_opt = optarg; break;
 		case 'U': c.no_update = 1; break;
+		case 1001: c.so.prox = c.so.prox_keywords = 0; break;
 		case 'q': c.quiet = 1; break;
 		case 'M': if (parse_memory(&c, "--memory", optarg)) return EXIT_USAGE; break;
 		case 'V': c.coverage = 1; break;

@@ -206,6 +206,8 @@ typedef struct lidx_docinfo {
 int lidx__doc_info(lidx_index *ix, uint32_t doc, lidx_docinfo *out);
 /* A plain-English question's factor for a short story (search.c, lidx_search_opts.short_floor). */
 double lidx__short_factor(const lidx_index *ix, const lidx_docinfo *di, double floor);
+/* Multiply the n hits' scores by 1 - w + w P, P their query-term proximity (proximity.c). */
+int lidx__prox_apply(lidx_index *ix, const lidx_query *q, double w, lidx_hit *hits, size_t n);
 
 /* ---- segset.c: an index of several segments ---- */
 

@@ -2470,6 +2470,7 @@ int lidx_match_coverage(lidx_match *m, const lidx_search_opts *opts, lidx_err *e
 	else
 		lidx_search_defaults(&o);
 	o.coord = 1; /* a story with more of the requirement's words first */
+	o.prox = o.prox_keywords = 0; /* measured: no change on the judged ads */
 	o.limit = m->o.req_hits;
 	int rc = 0;
 	double *pg = NULL;
@@ -2766,6 +2767,7 @@ int lidx_match_search(lidx_match *m, const lidx_search_opts *opts, lidx_results 
 	memset(res, 0, sizeof *res);
 	size_t want = o.limit ? o.limit : 10;
 	o.coord = 0; /* a description asks for thirty things: the weights rank breadth */
+	o.prox = o.prox_keywords = 0; /* measured: lowers the judged ads (docs/ANALYSIS.md) */
 	o.limit = want < FUSE_DEPTH ? FUSE_DEPTH : want;
 	lidx_results main;
 	aspect *as = NULL;

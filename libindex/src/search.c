@@ -34,6 +34,9 @@
  */
 #define COORD_MAX_GROUPS 10
 #define MAX_POS 4096     /* positions of a term in one story used for phrases */
+/* keyword queries of at most this many groups weigh proximity (prox_keywords):
+   a pasted page's words are near each other everywhere */
+#define PROX_MAX_GROUPS 20
 
 void lidx_search_defaults(lidx_search_opts *o)
 {
@@ -43,6 +46,8 @@ void lidx_search_defaults(lidx_search_opts *o)
 	o->w_title = 2.5;
 	o->coord = 1;
 	o->short_floor = 1.0 / 3;
+	o->prox = 0.15;
+	o->prox_keywords = 0;
 	o->limit = 10;
 	o->algo = LIDX_ALGO_AUTO;
 }
@@ -1187,7 +1192,9 @@ done:
  * its length; longer ones are not changed. The factor only lowers scores,
  * so the top `limit` is exact once the best unfetched story (at most the
  * last fetched one's BM25 score) cannot pass the limit-th: fetched again
- * with more if it could.
+ * with more if it could. The proximity factor (lidx_search_opts.prox,
+ * proximity.c; also keyword queries of 2 to PROX_MAX_GROUPS groups with
+ * prox_keywords) is applied in the same loop: it is at most 1 too.
  */
 double lidx__short_factor(const lidx_index *ix, const lidx_docinfo *di, double floor)
 {
@@ -1201,9 +1208,22 @@ double lidx__short_factor(const lidx_index *ix, const lidx_docinfo *di, double f
 int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lidx_results *res,
                 lidx_err *err)
 {
-	if (!q->natural || !opts || !(opts->short_floor > 0))
+	if (!opts)
 		return search_core(ix, q, opts, res, err);
 	lidx_search_opts o = *opts;
+	double floor = q->natural ? o.short_floor : 0;
+	/* proximity (proximity.c) needs two groups the index has */
+	size_t n_pos = 0, n_live = 0;
+	for (size_t g = 0; g < q->n_groups; g++) {
+		int live = 0;
+		for (uint32_t a = 0; a < q->groups[g].n_alts; a++)
+			live |= q->groups[g].alts[a].present;
+		n_pos += !q->groups[g].negate;
+		n_live += live && !q->groups[g].negate;
+	}
+	double prox = n_live < 2 ? 0 : q->natural ? o.prox : n_pos <= PROX_MAX_GROUPS ? o.prox_keywords : 0;
+	if (!(floor > 0) && !(prox > 0))
+		return search_core(ix, q, opts, res, err);
 	size_t limit = o.limit ? o.limit : 10;
 	size_t want = limit * 4 > 64 ? limit * 4 : 64;
 	for (;;) {
@@ -1219,7 +1239,13 @@ int lidx_search(lidx_index *ix, lidx_query *q, const lidx_search_opts *opts, lid
 				lidx_results_clear(res);
 				return lidx__err(err, rc, "index %s is corrupt (stories)", ix->path);
 			}
-			res->hits[h].score *= lidx__short_factor(ix, &di, o.short_floor);
+			res->hits[h].score *= lidx__short_factor(ix, &di, floor);
+		}
+		if (prox > 0 && (rc = lidx__prox_apply(ix, q, prox, res->hits, fetched)) < 0) {
+			lidx_results_clear(res);
+			if (rc == LIDX_ECORRUPT)
+				return lidx__err(err, rc, "index %s is corrupt (postings)", ix->path);
+			return lidx__err(err, rc, "%s", lidx_strerror(rc));
 		}
 		qsort(res->hits, fetched, sizeof *res->hits, hit_cmp);
 		int exact = fetched < want || want >= ix->n_stories ||

@@ -198,6 +198,39 @@ t=[r["title"] for r in json.load(sys.stdin)["results"]]
 assert t[0]=="Release tooling", t
 ' 2>"$TMP/pyerr" && ok "a keyword query keeps BM25's order (the short story first)" || bad "keyword query took the short-story floor" "$(cat "$TMP/pyerr")"
 
+# --- a question's topic words near each other (proximity.c; --no-proximity) ---
+# Alpha and Beta have the same words and lengths (a tie that BM25 leaves in file
+# order); Beta says "database migration", Alpha has the two words 20 apart
+mkdir -p "$TMP/prox"
+cat > "$TMP/prox/notes.md" <<'NOTES'
+# Alpha
+The database we ran for billing had grown for years without owners, cleanup or review, and every quarter someone asked again about the migration.
+
+# Beta
+The database migration we ran for billing had grown for years without owners, cleanup or review, and every quarter someone asked again about the.
+NOTES
+pq="Tell me about a database migration you were part of?"
+run "$BIN" --corpus "$TMP/prox" --json "$pq"
+printf '%s' "$out" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["results"]
+t=[x["title"] for x in r]
+assert t==["Beta","Alpha"], t
+' 2>"$TMP/pyerr" && ok "a question ranks the story with its topic words together first" || bad "proximity of a question's words" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$TMP/prox" --json --no-proximity "$pq"
+printf '%s' "$out" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["results"]
+t=[x["title"] for x in r]
+assert t==["Alpha","Beta"] and abs(r[0]["score"]-r[1]["score"])<1e-9, r
+' 2>"$TMP/pyerr" && ok "--no-proximity: the tie in file order" || bad "--no-proximity" "$(cat "$TMP/pyerr")"
+run "$BIN" --corpus "$TMP/prox" --json "database migration"
+printf '%s' "$out" | python3 -c '
+import json,sys
+t=[x["title"] for x in json.load(sys.stdin)["results"]]
+assert t==["Alpha","Beta"], t
+' 2>"$TMP/pyerr" && ok "a keyword query: no proximity by default" || bad "keyword query weighed proximity" "$(cat "$TMP/pyerr")"
+
 # --- compounds written joined or apart (query.c add_splits, add_join) ------------------------
 # the notes write "frontend" once (Capital One's additional notes) and "front end" twice
 # (the Capital One role, Tell Me About Yourself): each spelling finds all three

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include "libindex.h"
 
+#define PROX_W_TEST 0.15 /* a weight for the tests (the default may be 0: off) */
+
 typedef struct doc {
 	const char *path, *title, *text;
 } doc;
@@ -567,6 +569,108 @@ static void test_search_short_floor(void **state)
 	lidx_index_close(ix);
 }
 
+/*
+ * Proximity of a question's topic words (lidx_search_opts.prox, proximity.c):
+ * stories 0 and 1 have the same words and lengths (the same BM25F; the tie
+ * goes to story 0), but story 1 says "database migration" where story 0 has
+ * 30 words between them. With the factor, story 1 leads; scores only go
+ * down, by at most w; the top k is the same whatever the limit; a keyword
+ * query is unchanged unless prox_keywords is set; a question of one topic
+ * word is unchanged.
+ */
+static void test_search_proximity(void **state)
+{
+	(void)state;
+	enum { N = 150 };
+	static char far[2048], near[2048], pad[1024];
+	size_t op = 0;
+	for (int k = 0; k < 30; k++)
+		op += (size_t)snprintf(pad + op, sizeof pad - op, " pad%d", k);
+	snprintf(far, sizeof far, "database%s migration", pad);
+	snprintf(near, sizeof near, "database migration%s", pad);
+	doc d[N];
+	d[0] = (doc){ "a.md", "Note", far };
+	d[1] = (doc){ "a.md", "Note", near };
+	for (size_t i = 2; i < N; i++) /* one topic word each: P = 0 */
+		d[i] = (doc){ "a.md", "Other", i % 2 ? "database w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20 w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31" :
+		                                      "migration w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20 w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31" };
+	lidx_index *ix = build("prox.cvx", d, N);
+	const char *question = "Tell me about a database migration you did?";
+	lidx_query *q;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_query_parse(&q, ix, an, question, strlen(question), 0, &err), 0);
+	lidx_search_opts o;
+	lidx_search_defaults(&o);
+	const double w = PROX_W_TEST;
+	lidx_results on, off;
+	o.limit = N;
+	o.prox = 0;
+	assert_int_equal(lidx_search(ix, q, &o, &off, &err), 0);
+	o.prox = w;
+	assert_int_equal(lidx_search(ix, q, &o, &on, &err), 0);
+	assert_int_equal(on.n_hits, N);
+	assert_int_equal(off.n_hits, N);
+	assert_int_equal(off.hits[0].story, 0); /* the tie: the earlier story */
+	assert_int_equal(off.hits[1].story, 1);
+	assert_true(off.hits[0].score == off.hits[1].score);
+	assert_int_equal(on.hits[0].story, 1);  /* adjacent topic words first */
+	assert_int_equal(on.hits[1].story, 0);
+	/* each score lowered, by a factor in [1 - w, 1] */
+	for (size_t h = 0; h < N; h++)
+		for (size_t k = 0; k < N; k++)
+			if (off.hits[k].story == on.hits[h].story) {
+				double f = on.hits[h].score / off.hits[k].score;
+				assert_true(f <= 1 + 1e-12 && f >= 1 - w - 1e-12);
+				if (on.hits[h].story >= 2) /* one group in the body: P = 0 */
+					assert_true(fabs(f - (1 - w)) < 1e-12);
+			}
+	/* the pair 1 apart: P = acc / (acc + K) > 0.5 for K <= 1 */
+	assert_true(on.hits[0].score / off.hits[1].score > 1 - w + w * 0.5);
+	/* any limit gives the same top k */
+	size_t limits[] = { 1, 2, 5, 64, 65 };
+	for (size_t l = 0; l < sizeof limits / sizeof *limits; l++) {
+		lidx_results r;
+		o.limit = limits[l];
+		assert_int_equal(lidx_search(ix, q, &o, &r, &err), 0);
+		assert_int_equal(r.n_hits, limits[l]);
+		for (size_t h = 0; h < r.n_hits; h++) {
+			assert_int_equal(r.hits[h].story, on.hits[h].story);
+			assert_true(fabs(r.hits[h].score - on.hits[h].score) < 1e-12);
+		}
+		lidx_results_clear(&r);
+	}
+	lidx_results_clear(&on);
+	lidx_results_clear(&off);
+	lidx_query_free(q);
+	/* a keyword query: unchanged, unless prox_keywords */
+	assert_int_equal(lidx_query_parse(&q, ix, an, "database migration", 18, 0, &err), 0);
+	o.limit = 2;
+	o.prox = w;
+	o.prox_keywords = 0;
+	assert_int_equal(lidx_search(ix, q, &o, &off, &err), 0);
+	assert_int_equal(off.hits[0].story, 0);
+	o.prox_keywords = w;
+	assert_int_equal(lidx_search(ix, q, &o, &on, &err), 0);
+	assert_int_equal(on.hits[0].story, 1);
+	lidx_results_clear(&on);
+	lidx_results_clear(&off);
+	lidx_query_free(q);
+	/* one topic word: nothing to be near, scores as without the factor */
+	const char *one = "Tell me about a migration you did?";
+	assert_int_equal(lidx_query_parse(&q, ix, an, one, strlen(one), 0, &err), 0);
+	o.limit = 3;
+	o.prox = 0;
+	assert_int_equal(lidx_search(ix, q, &o, &off, &err), 0);
+	o.prox = w;
+	assert_int_equal(lidx_search(ix, q, &o, &on, &err), 0);
+	for (size_t h = 0; h < 3; h++)
+		assert_true(on.hits[h].score == off.hits[h].score);
+	lidx_results_clear(&on);
+	lidx_results_clear(&off);
+	lidx_query_free(q);
+	lidx_index_close(ix);
+}
+
 static void test_search_total_lower_bound(void **state)
 {
 	(void)state;
@@ -822,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_search_algorithms_agree),
 		cmocka_unit_test(test_search_total_lower_bound),
 		cmocka_unit_test(test_search_short_floor),
+		cmocka_unit_test(test_search_proximity),
 		cmocka_unit_test(test_search_block_max_agrees),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
