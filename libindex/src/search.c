@@ -79,9 +79,10 @@ typedef struct eval {
 	uint8_t *file_ok;     /* per file id: passes file: filters */
 	double total_weight;
 	int coord;            /* apply the coord factor (see COORD_MAX_GROUPS) */
-	/* the length norms of the story being scored, shared by all its terms */
+	/* the length norms of the story being scored, shared by all its terms
+	   (as factors: doc_norms()) */
 	uint32_t norm_doc;    /* UINT32_MAX: none yet */
-	double nt, nb;
+	double it, ib;
 } eval;
 
 static int file_passes(lidx_query *q, const char *path)
@@ -216,20 +217,47 @@ static int phrase_count(eval *e, qalt *al, size_t first, uint32_t *count)
 	return 0;
 }
 
-/* BM25F of one term in doc; the length norms are computed once per story. */
-static double bm25f(eval *e, double idf, uint32_t tft, uint32_t tfb, uint32_t doc,
-                    const lidx_docinfo *di)
+/*
+ * A story's BM25F length norms as the factors of its frequencies:
+ * tf~ = it * tf_title + ib * tf_body, it = w_title / norm_title and
+ * ib = 1 / norm_body (0 for a norm of 0), so that scoring a posting
+ * multiplies instead of dividing twice (the divisions were most of a long
+ * query's scoring time). Every scorer (the per-story one, the windows')
+ * takes its factors from here and its score from term_score(), so a
+ * story's score has the same bits whichever path scored it.
+ */
+static void doc_norms(const eval *e, uint32_t title_len, uint32_t body_len, double *it, double *ib)
 {
 	const lidx_search_opts *o = e->o;
+	double avg_t = e->ix->avg_title, avg_b = e->ix->avg_body;
+	double nt = avg_t > 0 ? 1 - o->b_title + o->b_title * title_len / avg_t : 1;
+	double nb = avg_b > 0 ? 1 - o->b + o->b * body_len / avg_b : 1;
+	*it = nt > 0 ? o->w_title / nt : 0;
+	*ib = nb > 0 ? 1 / nb : 0;
+}
+
+/* What alternative al's term scores at tf~ tf: c * tf / (k1 + tf), c =
+   alt_c(): the alternative's weight times its IDF times (k1 + 1). */
+static inline double alt_c(const eval *e, const qalt *al)
+{
+	return al->w * al->idf * (e->o->k1 + 1);
+}
+
+static inline double term_score(double c, double k1, double tf)
+{
+	return c * tf / (k1 + tf);
+}
+
+/* BM25F of alternative al (times its weight) in doc; the length norms are
+   computed once per story (from di, unless e holds doc's already). */
+static double bm25f(eval *e, const qalt *al, uint32_t tft, uint32_t tfb, uint32_t doc,
+                    const lidx_docinfo *di)
+{
 	if (e->norm_doc != doc) {
-		double avg_t = e->ix->avg_title, avg_b = e->ix->avg_body;
-		e->nt = avg_t > 0 ? 1 - o->b_title + o->b_title * di->title_len / avg_t : 1;
-		e->nb = avg_b > 0 ? 1 - o->b + o->b * di->body_len / avg_b : 1;
+		doc_norms(e, di->title_len, di->body_len, &e->it, &e->ib);
 		e->norm_doc = doc;
 	}
-	double nt = e->nt, nb = e->nb;
-	double tf = (nt > 0 ? o->w_title * tft / nt : 0) + (nb > 0 ? tfb / nb : 0);
-	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
+	return term_score(alt_c(e, al), e->o->k1, e->it * tft + e->ib * tfb);
 }
 
 /* Score of alternative a of group g for doc (0 if it does not match). */
@@ -245,7 +273,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 			return 0;
 	if (al->n_terms == 1) {
 		lidx_cursor *c = &e->cur[first].c;
-		*out = al->w * bm25f(e, al->idf, c->tf_title, c->tf_body, doc, di);
+		*out = bm25f(e, al, c->tf_title, c->tf_body, doc, di);
 		return 0;
 	}
 	uint32_t n;
@@ -253,7 +281,7 @@ static int alt_score(eval *e, size_t g, uint32_t a, uint32_t doc, const lidx_doc
 	if (rc < 0)
 		return rc;
 	if (n)
-		*out = al->w * bm25f(e, al->idf, 0, n, doc, di);
+		*out = bm25f(e, al, 0, n, doc, di);
 	return 0;
 }
 
@@ -471,12 +499,13 @@ static int hit_cmp(const void *x, const void *y)
 #define WEAK_SHARE 0.5
 
 typedef struct wstate {
-	double acc[WINDOW];       /* the story's score so far */
+	double acc[WINDOW];       /* the story's score so far (0 unless in_acc) */
 	double tmp[WINDOW];       /* the current group's best alternative */
-	double nt[WINDOW], nb[WINDOW];
+	double it[WINDOW], ib[WINDOW]; /* the story's norms as factors (doc_norms) */
 	uint32_t file_id[WINDOW];
 	uint32_t norm_stamp[WINDOW]; /* window number + 1 whose norms are in nt/nb */
-	uint16_t touched[WINDOW], hits[WINDOW];
+	uint16_t touched[WINDOW];
+	uint16_t hits[WINDOW + 1]; /* win_term writes one past the listed stories */
 	uint8_t in_tmp[WINDOW], in_acc[WINDOW];
 } wstate;
 
@@ -491,21 +520,15 @@ static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t
 	lidx_docinfo di;
 	if (lidx__doc_info(e->ix, doc, &di) < 0)
 		return LIDX_ECORRUPT;
-	const lidx_search_opts *o = e->o;
-	double avg_t = e->ix->avg_title, avg_b = e->ix->avg_body;
-	w->nt[d] = avg_t > 0 ? 1 - o->b_title + o->b_title * di.title_len / avg_t : 1;
-	w->nb[d] = avg_b > 0 ? 1 - o->b + o->b * di.body_len / avg_b : 1;
+	doc_norms(e, di.title_len, di.body_len, &w->it[d], &w->ib[d]);
 	w->file_id[d] = di.file_id;
 	w->norm_stamp[d] = stamp;
 	return 0;
 }
 
-static double win_bm25f(const eval *e, const wstate *w, uint32_t d, double idf, uint32_t tft, uint32_t tfb)
+static double win_bm25f(const eval *e, const wstate *w, uint32_t d, const qalt *al, uint32_t tft, uint32_t tfb)
 {
-	const lidx_search_opts *o = e->o;
-	double nt = w->nt[d], nb = w->nb[d];
-	double tf = (nt > 0 ? o->w_title * tft / nt : 0) + (nb > 0 ? tfb / nb : 0);
-	return idf * tf * (o->k1 + 1) / (o->k1 + tf);
+	return term_score(alt_c(e, al), e->o->k1, w->it[d] * tft + w->ib[d] * tfb);
 }
 
 /*
@@ -531,7 +554,7 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 	while (rc == 0 && c0->doc < end) {
 		uint32_t doc = c0->doc, d = doc - base, n = 0;
 		int all = 1;
-		if (theta > 0 && ((w->in_acc[d] ? w->acc[d] : 0) + rest) * (1.0 + 1e-9) < theta) {
+		if (theta > 0 && (w->acc[d] + rest) * (1.0 + 1e-9) < theta) {
 			*skipped = 1;
 			rc = lidx__cursor_next(c0);
 			continue;
@@ -545,9 +568,8 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 		if (rc == 0 && all && al->n_terms > 1)
 			rc = phrase_count(e, al, first, &n);
 		if (rc == 0 && all && (al->n_terms == 1 || n) && (rc = win_norms(e, w, doc, d, stamp)) == 0) {
-			double sc = al->n_terms == 1 ? win_bm25f(e, w, d, al->idf, c0->tf_title, c0->tf_body)
-			                             : win_bm25f(e, w, d, al->idf, 0, n);
-			sc *= al->w;
+			double sc = al->n_terms == 1 ? win_bm25f(e, w, d, al, c0->tf_title, c0->tf_body)
+			                             : win_bm25f(e, w, d, al, 0, n);
 			if (!w->in_tmp[d]) {
 				w->in_tmp[d] = 1;
 				w->tmp[d] = 0;
@@ -710,8 +732,7 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
 	const qalt *al = &gr->alts[0];
 	ccur *cc = &e->cur[e->alt_cur[g][0]];
 	lidx_cursor *c = &cc->c;
-	const lidx_search_opts *o = e->o;
-	const double gw = gr->weight, aw = al->w, idf = al->idf, k1 = o->k1, wt = o->w_title;
+	const double gw = gr->weight, ac = alt_c(e, al), k1 = e->o->k1;
 	uint32_t from = base;
 	int rc;
 	for (;;) {
@@ -740,15 +761,11 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
 			uint32_t doc = c->docs[k], d = doc - base;
 			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
 				return rc;
-			double nt = w->nt[d], nb = w->nb[d];
-			double tf = (nt > 0 ? wt * c->tft[k] / nt : 0) + (nb > 0 ? c->tfb[k] / nb : 0);
-			double sc = idf * tf * (k1 + 1) / (k1 + tf);
-			sc *= aw;
-			if (!w->in_acc[d]) {
-				w->in_acc[d] = 1;
-				w->acc[d] = 0;
-				w->hits[(*n_hits)++] = (uint16_t)d;
-			}
+			double sc = term_score(ac, k1, w->it[d] * c->tft[k] + w->ib[d] * c->tfb[k]);
+			/* a story's first score lists it (its acc[d] is 0 until then) */
+			w->hits[*n_hits] = (uint16_t)d;
+			*n_hits += !w->in_acc[d];
+			w->in_acc[d] = 1;
 			w->acc[d] += gw * (sc > 0 ? sc : 0); /* win_alt keeps the best of 0 and sc */
 		}
 		if (k < n) {
@@ -771,12 +788,13 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
  * replaces its global one: a story that cannot make the top k with it is
  * dropped by block headers alone (block-max MaxScore).
  */
-static int win_weak_groups(eval *e, const size_t *order, const double *pub, size_t n_ne, uint32_t doc,
-                           double theta, double *sum)
+static int win_weak_groups(eval *e, const wstate *w, const size_t *order, const double *pub, size_t n_ne,
+                           uint32_t doc, uint32_t d, double theta, double *sum)
 {
-	lidx_docinfo di;
-	if (lidx__doc_info(e->ix, doc, &di) < 0)
-		return LIDX_ECORRUPT;
+	/* the story's norms, loaded when its first group scored it */
+	e->norm_doc = doc;
+	e->it = w->it[d];
+	e->ib = w->ib[d];
 	for (size_t k = n_ne; k-- > 0;) {
 		if ((*sum + pub[k]) * (1.0 + 1e-9) < theta) {
 			*sum = -1;
@@ -797,7 +815,7 @@ static int win_weak_groups(eval *e, const size_t *order, const double *pub, size
 		for (size_t ci = a; ci < b; ci++)
 			if ((rc = lidx__cursor_seek(&e->cur[ci].c, doc)) < 0)
 				return rc;
-		if ((rc = group_score(e, g, doc, &di, &gs)) < 0)
+		if ((rc = group_score(e, g, doc, NULL, &gs)) < 0)
 			return rc;
 		if (gs > 0)
 			*sum += e->q->groups[g].weight * gs;
@@ -880,7 +898,6 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 				w->in_tmp[d] = 0;
 				if (!w->in_acc[d]) {
 					w->in_acc[d] = 1;
-					w->acc[d] = 0;
 					w->hits[n_hits++] = d;
 				}
 				w->acc[d] += gw * w->tmp[d];
@@ -897,11 +914,12 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 					continue;
 				w->in_acc[d] = 0;
 				n_hits--;
+				double sum = w->acc[d];
+				w->acc[d] = 0;
 				if (rc < 0 || !e->file_ok[w->file_id[d]])
 					continue;
-				double sum = w->acc[d];
 				theta = n == limit ? heap[0].score : -1;
-				if ((rc = win_weak_groups(e, order, pub, n_ne, base + d, theta, &sum)) < 0)
+				if ((rc = win_weak_groups(e, w, order, pub, n_ne, base + d, d, theta, &sum)) < 0)
 					break;
 				if (sum < 0) {
 					res->total_exact = 0; /* a story that matched was not counted */
@@ -916,11 +934,13 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		}
 		for (size_t i = 0; i < n_hits; i++) {
 			uint16_t d = w->hits[i];
+			double sum = w->acc[d];
 			w->in_acc[d] = 0;
-			if (rc < 0 || !e->file_ok[w->file_id[d]] || !(w->acc[d] > 0))
+			w->acc[d] = 0;
+			if (rc < 0 || !e->file_ok[w->file_id[d]] || !(sum > 0))
 				continue;
 			res->total++;
-			keep_hit(heap, &n, limit, (lidx_hit){ base + d, w->acc[d] });
+			keep_hit(heap, &n, limit, (lidx_hit){ base + d, sum });
 		}
 	}
 done:
