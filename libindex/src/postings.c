@@ -180,61 +180,34 @@ static int step(lidx_cursor *c)
  * bytes are used exactly. The checks are gathered and judged once at the
  * end (a bad block is rejected whole, so the verdict is the same): with
  * gaps > 0 and a 64-bit sum that must end on the last doc, no doc id
- * before it can pass it or wrap. The common case, two docs of three
- * one-byte varints each (small gaps and frequencies), is read as one
- * 64-bit load, one test and its checks done on the six bytes at once.
- * A segment's ids are then made global and its deleted stories left out
- * (n_in_block may be 0), pskip[k] counting the positions of those just
- * before doc k.
+ * before it can pass it or wrap. Three one-byte varints, the common case
+ * (small gaps and frequencies), are read with one test. A segment's ids
+ * are then made global and its deleted stories left out (n_in_block may
+ * be 0), pskip[k] counting the positions of those just before doc k.
  */
-static inline int get_doc(const uint8_t **dp, const uint8_t *dend, uint32_t *gap, uint32_t *tft, uint32_t *tfb)
-{
-	return lidx_get_varint32(dp, dend, gap) < 0 || lidx_get_varint32(dp, dend, tft) < 0 ||
-	       lidx_get_varint32(dp, dend, tfb) < 0 ? LIDX_ECORRUPT : 0;
-}
-
 static int decode_block(lidx_cursor *c)
 {
 	const uint8_t *dp = c->dp, *dend = c->pp;
-	uint64_t doc = c->prev_last - c->base, bad;
-	uint32_t n = c->blk_n, gap, tft, tfb;
-	uint32_t *docs = c->docs, *tfts = c->tft, *tfbs = c->tfb;
-	/* doc 0 may open the list with a gap of 0 */
-	if (get_doc(&dp, dend, &gap, &tft, &tfb) < 0)
-		return LIDX_ECORRUPT;
-	bad = (uint64_t)(gap == 0 && !c->blk_first) | (uint64_t)((tft | tfb) == 0);
-	doc += gap;
-	docs[0] = (uint32_t)doc;
-	tfts[0] = tft;
-	tfbs[0] = tfb;
-	for (uint32_t k = 1; k < n;) {
-		uint64_t v;
-		if (k + 1 < n && dend - dp >= 8 && !((v = lidx_rd64(dp)) & 0x808080808080ull)) {
-			/* bytes 0-5 are below 0x80, so + 0x7f carries into no other
-			   byte: bit 7 of a byte is set where it was not 0 */
-			uint64_t nz = (v + 0x7f7f7f7f7f7full) & 0x808080808080ull;
-			/* gaps are bytes 0 and 3; a doc's frequencies bytes 1-2, 4-5 */
-			bad |= (~nz & 0x80000080ull) | (~(nz | nz >> 8) & 0x8000008000ull);
-			doc += v & 0x7f;
-			docs[k] = (uint32_t)doc;
-			tfts[k] = (uint32_t)(v >> 8) & 0x7f;
-			tfbs[k] = (uint32_t)(v >> 16) & 0x7f;
-			doc += (v >> 24) & 0x7f;
-			docs[k + 1] = (uint32_t)doc;
-			tfts[k + 1] = (uint32_t)(v >> 32) & 0x7f;
-			tfbs[k + 1] = (uint32_t)(v >> 40) & 0x7f;
-			dp += 6;
-			k += 2;
-			continue;
-		}
-		if (get_doc(&dp, dend, &gap, &tft, &tfb) < 0)
+	uint64_t doc = c->prev_last - c->base;
+	uint32_t n = c->blk_n, bad = 0;
+	uint32_t zero_ok = c->blk_first; /* doc 0 may open the list with a gap of 0 */
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t gap, tft, tfb;
+		if (dend - dp >= 3 && (dp[0] | dp[1] | dp[2]) < 0x80) {
+			gap = dp[0];
+			tft = dp[1];
+			tfb = dp[2];
+			dp += 3;
+		} else if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
+		           lidx_get_varint32(&dp, dend, &tfb) < 0) {
 			return LIDX_ECORRUPT;
-		bad |= (uint64_t)(gap == 0) | (uint64_t)((tft | tfb) == 0);
+		}
+		bad |= (uint32_t)(gap == 0 && !zero_ok) | (uint32_t)((tft | tfb) == 0);
+		zero_ok = 0;
 		doc += gap;
-		docs[k] = (uint32_t)doc;
-		tfts[k] = tft;
-		tfbs[k] = tfb;
-		k++;
+		c->docs[k] = (uint32_t)doc;
+		c->tft[k] = tft;
+		c->tfb[k] = tfb;
 	}
 	if (bad || dp != dend || doc != c->block_last - c->base)
 		return LIDX_ECORRUPT;
