@@ -532,6 +532,45 @@ static double win_bm25f(const eval *e, const wstate *w, uint32_t d, const qalt *
 }
 
 /*
+ * A single-term alternative of a group of several (a stem variant, an
+ * alias, a compound's whole) over [base, end), as win_alt() below: read from
+ * the decoded block in place, a block at a time (as win_term()).
+ */
+static int win_alt_term(eval *e, wstate *w, const qalt *al, lidx_cursor *c, uint32_t base, uint32_t end,
+                        uint32_t stamp, double theta, double rest, size_t *n_t, int *skipped)
+{
+	const double ac = alt_c(e, al), k1 = e->o->k1;
+	int rc = lidx__cursor_seek(c, base);
+	while (rc == 0 && c->doc < end) {
+		uint32_t k = c->i, n = c->n_in_block;
+		for (; k < n && c->docs[k] < end; k++) {
+			uint32_t doc = c->docs[k], d = doc - base;
+			if (theta > 0 && (w->acc[d] + rest) * (1.0 + 1e-9) < theta) {
+				*skipped = 1;
+				continue;
+			}
+			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
+				return rc;
+			double sc = term_score(ac, k1, w->it[d] * c->tft[k] + w->ib[d] * c->tfb[k]);
+			if (!w->in_tmp[d]) {
+				w->in_tmp[d] = 1;
+				w->tmp[d] = 0;
+				w->touched[(*n_t)++] = (uint16_t)d;
+			}
+			if (sc > w->tmp[d])
+				w->tmp[d] = sc;
+		}
+		if (k < n) {
+			lidx__cursor_to(c, k); /* the first doc at or after end */
+			return 0;
+		}
+		lidx__cursor_to(c, n - 1);
+		rc = lidx__cursor_next(c); /* the next block */
+	}
+	return rc;
+}
+
+/*
  * Alternative a of group g over [base, end): its best score per story into
  * w->tmp. theta > 0: a story whose accumulator plus rest (the bounds of the
  * groups not yet in it, this one's too) cannot reach theta is passed without
@@ -544,6 +583,8 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 	if (!al->present)
 		return 0;
 	size_t first = e->alt_cur[g][a];
+	if (al->n_terms == 1)
+		return win_alt_term(e, w, al, &e->cur[first].c, base, end, stamp, theta, rest, n_t, skipped);
 	/* a phrase is led by its rarest term: the others only seek its stories */
 	uint32_t lead = 0;
 	for (uint32_t k = 1; k < al->n_terms; k++)
@@ -881,9 +922,12 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			if (rank[g] < n_ne || !one_term(q, g))
 				continue; /* non-essential: looked up per candidate below; or below */
-			/* what this group's story must add to reach theta with every other group's bound */
+			/* what this group's story must add to reach theta with every other group's
+			   bound; when the others reach it alone no block can be passed, and
+			   its bound is not read (a long query's many groups) */
 			double others = pub[ng - 1] - group_ub(e, g);
-			rc = win_term(e, w, g, base, end, win + 1, gate, others, &n_hits, &skipped);
+			double bgate = others * (1.0 + 1e-9) >= gate ? 0 : gate;
+			rc = win_term(e, w, g, base, end, win + 1, bgate, others, &n_hits, &skipped);
 		}
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
