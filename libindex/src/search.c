@@ -504,28 +504,65 @@ static int hit_cmp(const void *x, const void *y)
 typedef struct wstate {
 	double acc[WINDOW];       /* the story's score so far (0 unless in_acc) */
 	double tmp[WINDOW];       /* the current group's best alternative */
-	double it[WINDOW], ib[WINDOW]; /* the story's norms as factors (doc_norms) */
-	uint32_t file_id[WINDOW];
-	uint32_t norm_stamp[WINDOW]; /* window number + 1 whose norms are in nt/nb */
+	/* the window's stories' norms as factors (doc_norms) and files: index
+	   d of the window, in the index's cache (win_norms) */
+	const double *it, *ib;
+	const uint32_t *file_id;
 	uint16_t touched[WINDOW];
 	uint16_t hits[WINDOW + 1]; /* win_term writes one past the listed stories */
 	uint8_t in_tmp[WINDOW], in_acc[WINDOW];
 } wstate;
 
-static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp);
-static inline int win_norms(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
+/*
+ * Point w at the norms (doc_norms()) and files of the stories of the window
+ * [base, end), kept per open index for the last parameters used (b,
+ * b_title, w_title) and made a window at a time when first needed, in one
+ * pass over the stories: a long query touches most stories of every window,
+ * and reading each one's record when its first posting came was a tenth of
+ * the time (cache misses); the next query reads them made. 20 bytes a story.
+ */
+static int win_norms(eval *e, wstate *w, uint32_t base, uint32_t end)
 {
-	return w->norm_stamp[d] == stamp ? 0 : win_norms_load(e, w, doc, d, stamp);
-}
-
-static int win_norms_load(eval *e, wstate *w, uint32_t doc, uint32_t d, uint32_t stamp)
-{
-	lidx_docinfo di;
-	if (lidx__doc_info(e->ix, doc, &di) < 0)
-		return LIDX_ECORRUPT;
-	doc_norms(e, di.title_len, di.body_len, &w->it[d], &w->ib[d]);
-	w->file_id[d] = di.file_id;
-	w->norm_stamp[d] = stamp;
+	lidx_index *ix = e->ix;
+	const lidx_search_opts *o = e->o;
+	size_t n = ix->n_stories, n_win = (n + WINDOW - 1) / WINDOW;
+	lidx_norms *nm = ix->norms;
+	if (!nm) {
+		nm = lidx__malloc(sizeof *nm + n * (2 * sizeof(double) + sizeof(uint32_t)) + n_win);
+		if (!nm)
+			return LIDX_ENOMEM;
+		nm->it = (double *)(nm + 1);
+		nm->ib = nm->it + n;
+		nm->file_id = (uint32_t *)(nm->ib + n);
+		nm->ready = (uint8_t *)(nm->file_id + n);
+		nm->b = nm->b_title = nm->w_title = NAN;
+		ix->norms = nm;
+	}
+	if (!(nm->b == o->b && nm->b_title == o->b_title && nm->w_title == o->w_title)) {
+		memset(nm->ready, 0, n_win);
+		nm->b = o->b;
+		nm->b_title = o->b_title;
+		nm->w_title = o->w_title;
+	}
+	if (!nm->ready[base / WINDOW]) {
+		for (uint32_t doc = base; doc < end; doc++) {
+			lidx_docinfo di;
+			int rc = lidx__doc_info(ix, doc, &di);
+			if (rc == LIDX_EINVAL) { /* deleted (segments): in no postings */
+				nm->it[doc] = nm->ib[doc] = 0;
+				nm->file_id[doc] = 0;
+				continue;
+			}
+			if (rc < 0)
+				return LIDX_ECORRUPT;
+			doc_norms(e, di.title_len, di.body_len, &nm->it[doc], &nm->ib[doc]);
+			nm->file_id[doc] = di.file_id;
+		}
+		nm->ready[base / WINDOW] = 1;
+	}
+	w->it = nm->it + base;
+	w->ib = nm->ib + base;
+	w->file_id = nm->file_id + base;
 	return 0;
 }
 
@@ -540,7 +577,7 @@ static double win_bm25f(const eval *e, const wstate *w, uint32_t d, const qalt *
  * the decoded block in place, a block at a time (as win_term()).
  */
 static int win_alt_term(eval *e, wstate *w, const qalt *al, lidx_cursor *c, uint32_t base, uint32_t end,
-                        uint32_t stamp, double theta, double rest, size_t *n_t, int *skipped)
+                        double theta, double rest, size_t *n_t, int *skipped)
 {
 	const double ac = alt_c(e, al), k1 = e->o->k1;
 	int rc = lidx__cursor_seek(c, base);
@@ -552,8 +589,6 @@ static int win_alt_term(eval *e, wstate *w, const qalt *al, lidx_cursor *c, uint
 				*skipped = 1;
 				continue;
 			}
-			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
-				return rc;
 			double sc = term_score(ac, k1, w->it[d] * c->tft[k] + w->ib[d] * c->tfb[k]);
 			if (!w->in_tmp[d]) {
 				w->in_tmp[d] = 1;
@@ -580,14 +615,14 @@ static int win_alt_term(eval *e, wstate *w, const qalt *al, lidx_cursor *c, uint
  * looking at the other terms or positions (*skipped set).
  */
 static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint32_t end,
-                   uint32_t stamp, double theta, double rest, size_t *n_t, int *skipped)
+                   double theta, double rest, size_t *n_t, int *skipped)
 {
 	qalt *al = &e->q->groups[g].alts[a];
 	if (!al->present)
 		return 0;
 	size_t first = e->alt_cur[g][a];
 	if (al->n_terms == 1)
-		return win_alt_term(e, w, al, &e->cur[first].c, base, end, stamp, theta, rest, n_t, skipped);
+		return win_alt_term(e, w, al, &e->cur[first].c, base, end, theta, rest, n_t, skipped);
 	/* a phrase is led by its rarest term: the others only seek its stories */
 	uint32_t lead = 0;
 	for (uint32_t k = 1; k < al->n_terms; k++)
@@ -611,7 +646,7 @@ static int win_alt(eval *e, wstate *w, size_t g, uint32_t a, uint32_t base, uint
 		}
 		if (rc == 0 && all && al->n_terms > 1)
 			rc = phrase_count(e, al, first, &n);
-		if (rc == 0 && all && (al->n_terms == 1 || n) && (rc = win_norms(e, w, doc, d, stamp)) == 0) {
+		if (rc == 0 && all && (al->n_terms == 1 || n)) {
 			double sc = al->n_terms == 1 ? win_bm25f(e, w, d, al, c0->tf_title, c0->tf_body)
 			                             : win_bm25f(e, w, d, al, 0, n);
 			if (!w->in_tmp[d]) {
@@ -769,8 +804,8 @@ static int one_term(const lidx_query *q, size_t g)
  * (every other group's bound) is below theta is passed by its header,
  * undecoded (*skipped set): its stories cannot reach the top k (block-max).
  */
-static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, uint32_t stamp,
-                    double theta, double others, size_t *n_hits, int *skipped)
+static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, double theta,
+                    double others, size_t *n_hits, int *skipped)
 {
 	qgroup *gr = &e->q->groups[g];
 	const qalt *al = &gr->alts[0];
@@ -803,8 +838,6 @@ static int win_term(eval *e, wstate *w, size_t g, uint32_t base, uint32_t end, u
 		uint32_t k = c->i, n = c->n_in_block;
 		for (; k < n && c->docs[k] < end; k++) {
 			uint32_t doc = c->docs[k], d = doc - base;
-			if ((rc = win_norms(e, w, doc, d, stamp)) < 0)
-				return rc;
 			double sc = term_score(ac, k1, w->it[d] * c->tft[k] + w->ib[d] * c->tfb[k]);
 			/* a story's first score lists it (its acc[d] is 0 until then) */
 			w->hits[*n_hits] = (uint16_t)d;
@@ -903,8 +936,10 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 		pub[k] = (k ? pub[k - 1] : 0) + group_ub(e, order[k]);
 	}
 	res->total_exact = 1;
-	for (uint32_t base = 0, win = 0; base < ix->n_stories && rc == 0; base += WINDOW, win++) {
+	for (uint32_t base = 0; base < ix->n_stories && rc == 0; base += WINDOW) {
 		uint32_t end = ix->n_stories - base > WINDOW ? base + WINDOW : ix->n_stories;
+		if ((rc = win_norms(e, w, base, end)) < 0)
+			break;
 		size_t n_hits = 0;
 		double theta = n == limit ? heap[0].score : -1;
 		while (prune && n == limit && n_ne < ng && pub[n_ne] * (1.0 + 1e-9) < WEAK_SHARE * theta)
@@ -930,14 +965,14 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			   its bound is not read (a long query's many groups) */
 			double others = pub[ng - 1] - group_ub(e, g);
 			double bgate = others * (1.0 + 1e-9) >= gate ? 0 : gate;
-			rc = win_term(e, w, g, base, end, win + 1, bgate, others, &n_hits, &skipped);
+			rc = win_term(e, w, g, base, end, bgate, others, &n_hits, &skipped);
 		}
 		for (size_t g = 0; g < ng && rc == 0; g++) {
 			size_t n_t = 0;
 			if (rank[g] < n_ne || one_term(q, g))
 				continue;
 			for (uint32_t a = 0; a < q->groups[g].n_alts && rc == 0; a++)
-				rc = win_alt(e, w, g, a, base, end, win + 1, gate, rest, &n_t, &skipped);
+				rc = win_alt(e, w, g, a, base, end, gate, rest, &n_t, &skipped);
 			rest -= group_ub(e, g);
 			double gw = q->groups[g].weight;
 			for (size_t i = 0; i < n_t; i++) {
