@@ -505,6 +505,7 @@ typedef struct wstate {
 	double acc[WINDOW];       /* the story's score so far (0 unless in_acc) */
 	double tmp[WINDOW];       /* the current group's best single-term alternative (0 unless in_tmp) */
 	uint16_t touched[WINDOW + 1]; /* the stories the current group marked (multi_collect) */
+	uint64_t bits[WINDOW / 64];   /* the same as a bitmap (multi_entries; 0 between uses) */
 	/* the window's stories' norms as factors (doc_norms) and files: index
 	   d of the window, in the index's cache (win_norms) */
 	const double *it, *ib;
@@ -678,20 +679,24 @@ static void multi_add(wstate *w, double gw, size_t n_t, size_t *n_hits)
 }
 
 /* Group g's entries from the first pass (stories in order, for its cursors'
-   seeks), each story's bound added to restd; w->tmp, ubp and in_tmp cleared
-   again. */
-static int multi_entries(wstate *w, double gw, uint32_t n_win, size_t n_t, mentry **ent, size_t *n_ent,
-                         size_t *cap)
+   seeks: the touched ones through a bitmap), each story's bound added to
+   restd; w->tmp, ubp and in_tmp cleared again. */
+static int multi_entries(wstate *w, double gw, size_t n_t, mentry **ent, size_t *n_ent, size_t *cap)
 {
 	if (LIDX_GROW(*ent, *cap, *n_ent + n_t) < 0)
 		return LIDX_ENOMEM;
-	for (uint32_t d = 0; d < n_win;) {
-		uint64_t v;
-		if (d + 8 <= n_win && (memcpy(&v, &w->in_tmp[d], 8), v == 0)) {
-			d += 8; /* eight stories at a time while none is marked */
-			continue;
-		}
-		if (w->in_tmp[d]) {
+	uint64_t lo = WINDOW / 64, hi = 0;
+	for (size_t i = 0; i < n_t; i++) {
+		uint32_t d = w->touched[i];
+		w->bits[d >> 6] |= 1ull << (d & 63);
+		lo = d >> 6 < lo ? d >> 6 : lo;
+		hi = d >> 6 > hi ? d >> 6 : hi;
+	}
+	for (uint64_t word = lo; word <= hi && n_t; word++) {
+		uint64_t v = w->bits[word];
+		w->bits[word] = 0;
+		for (; v; v &= v - 1) {
+			uint32_t d = (uint32_t)(word * 64) + (uint32_t)__builtin_ctzll(v);
 			mentry *x = &(*ent)[(*n_ent)++];
 			x->single = w->tmp[d];
 			x->bound = w->ubp[d] > w->tmp[d] ? w->ubp[d] : w->tmp[d];
@@ -701,7 +706,6 @@ static int multi_entries(wstate *w, double gw, uint32_t n_win, size_t n_t, mentr
 			w->tmp[d] = w->ubp[d] = 0;
 			w->in_tmp[d] = 0;
 		}
-		d++;
 	}
 	return 0;
 }
@@ -1086,7 +1090,7 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			if ((rc = multi_collect(e, w, g, base, end, &n_t)) < 0)
 				break;
 			if (has_phrase(q, g))
-				rc = multi_entries(w, q->groups[g].weight, end - base, n_t, &ent, &n_ent, &cap_ent);
+				rc = multi_entries(w, q->groups[g].weight, n_t, &ent, &n_ent, &cap_ent);
 			else
 				multi_add(w, q->groups[g].weight, n_t, &n_hits);
 			ent_end[g] = n_ent;
