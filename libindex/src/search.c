@@ -1096,7 +1096,7 @@ static int search_windows(eval *e, lidx_hit *heap, size_t limit, size_t *n_out, 
 			ent_end[g] = n_ent;
 		}
 		for (size_t g = 0; g < ng && rc == 0; g++)
-			if (rank[g] >= n_ne && !one_term(q, g))
+			if (rank[g] >= n_ne && !one_term(q, g) && ent_end[g] > ent_at[g]) /* (none: no phrase) */
 				rc = multi_score(e, w, g, base, ent + ent_at[g], ent_end[g] - ent_at[g], gate, wrest,
 				                 &n_hits, &skipped);
 		for (size_t i = 0; i < n_ent; i++)
