@@ -47,6 +47,9 @@ struct lidx_index {
 	unsigned block_next;  /* the slot to replace next (round robin) */
 	/* a flag per term whose postings passed their check (post_crc, format.h) */
 	uint8_t *post_checked;
+	/* search.c: the stories' BM25F length norms for the last parameters
+	   the window scorer used (win_norms), NULL until then; one allocation */
+	struct lidx_norms *norms;
 	/* SINF: stories that have a near-duplicate (0: none, or no SINF) */
 	uint32_t n_grouped;
 	/* BM25's N: the stories not deleted (n_stories but for a segmented index) */
@@ -56,6 +59,13 @@ struct lidx_index {
 	   the merged FILES of the live files, and sec[] is unused. */
 	lidx_segset *segs;
 };
+
+typedef struct lidx_norms {
+	double b, b_title, w_title; /* the parameters they were made for */
+	double *it, *ib;            /* per story: w_title / title norm, 1 / body norm */
+	uint32_t *file_id;          /* per story */
+	uint8_t *ready;             /* per window of stories (search.c): made */
+} lidx_norms;
 
 /* The near-duplicate group of a story (its own id if none). */
 uint32_t lidx__story_group(lidx_index *ix, uint32_t id);

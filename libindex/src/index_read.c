@@ -283,6 +283,7 @@ void lidx_index_close(lidx_index *ix)
 	for (int k = 0; k < LIDX_BLOCK_CACHE; k++)
 		lidx__free(ix->block[k]);
 	lidx__free(ix->post_checked);
+	lidx__free(ix->norms);
 	lidx__segs_free(ix->segs);
 	lidx__free(ix);
 }

@@ -181,35 +181,51 @@ static int step(lidx_cursor *c)
  * end (a bad block is rejected whole, so the verdict is the same): with
  * gaps > 0 and a 64-bit sum that must end on the last doc, no doc id
  * before it can pass it or wrap. Three one-byte varints, the common case
- * (small gaps and frequencies), are read with one test. A segment's ids
- * are then made global and its deleted stories left out (n_in_block may
- * be 0), pskip[k] counting the positions of those just before doc k.
+ * (small gaps and frequencies), are read with one test, as many docs as
+ * the bytes left could hold at three each with no bounds test (callgrind,
+ * 30 300-word technical queries: 30 -> 25 instructions a doc). A segment's
+ * ids are then made global and its deleted stories left out (n_in_block
+ * may be 0), pskip[k] counting the positions of those just before doc k.
  */
 static int decode_block(lidx_cursor *c)
 {
 	const uint8_t *dp = c->dp, *dend = c->pp;
 	uint64_t doc = c->prev_last - c->base;
-	uint32_t n = c->blk_n, bad = 0;
-	uint32_t zero_ok = c->blk_first; /* doc 0 may open the list with a gap of 0 */
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t gap, tft, tfb;
-		if (dend - dp >= 3 && (dp[0] | dp[1] | dp[2]) < 0x80) {
-			gap = dp[0];
-			tft = dp[1];
-			tfb = dp[2];
+	uint32_t n = c->blk_n, zero_gaps = 0, zero_tfs = 0;
+	uint32_t *docs = c->docs, *tfts = c->tft, *tfbs = c->tfb;
+	for (uint32_t k = 0; k < n;) {
+		/* three one-byte varints a doc while the bytes last: no bounds test per doc */
+		size_t fit = (size_t)(dend - dp) / 3;
+		uint32_t lim = fit < n - k ? k + (uint32_t)fit : n;
+		for (; k < lim; k++) {
+			uint32_t gap = dp[0], tft = dp[1], tfb = dp[2];
+			if ((gap | tft | tfb) >= 0x80)
+				break;
+			zero_gaps += gap == 0;
+			zero_tfs |= (uint32_t)((tft | tfb) == 0);
 			dp += 3;
-		} else if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
-		           lidx_get_varint32(&dp, dend, &tfb) < 0) {
-			return LIDX_ECORRUPT;
+			doc += gap;
+			docs[k] = (uint32_t)doc;
+			tfts[k] = tft;
+			tfbs[k] = tfb;
 		}
-		bad |= (uint32_t)(gap == 0 && !zero_ok) | (uint32_t)((tft | tfb) == 0);
-		zero_ok = 0;
+		if (k >= n)
+			break;
+		uint32_t gap, tft, tfb;
+		if (lidx_get_varint32(&dp, dend, &gap) < 0 || lidx_get_varint32(&dp, dend, &tft) < 0 ||
+		    lidx_get_varint32(&dp, dend, &tfb) < 0)
+			return LIDX_ECORRUPT;
+		zero_gaps += gap == 0;
+		zero_tfs |= (uint32_t)((tft | tfb) == 0);
 		doc += gap;
-		c->docs[k] = (uint32_t)doc;
-		c->tft[k] = tft;
-		c->tfb[k] = tfb;
+		docs[k] = (uint32_t)doc;
+		tfts[k] = tft;
+		tfbs[k] = tfb;
+		k++;
 	}
-	if (bad || dp != dend || doc != c->block_last - c->base)
+	/* the one gap of 0 allowed: doc 0 opening the list (its first block starts at 0) */
+	uint32_t zero_ok = c->blk_first && docs[0] == 0;
+	if (zero_gaps > zero_ok || zero_tfs || dp != dend || doc != c->block_last - c->base)
 		return LIDX_ECORRUPT;
 	if (c->dead) { /* a segment with deleted stories (all ids < n_ids: enter_block) */
 		uint32_t kept = 0, skip = 0;

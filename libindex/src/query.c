@@ -740,6 +740,49 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 }
 
 /*
+ * A long text (a pasted description, a test-collection topic) repeats its
+ * words: one met before, byte for byte, adds its weight to the group it
+ * went to the first time (nothing if it had no searchable term) without
+ * being analyzed and looked up again. The same as the long way, where its
+ * alternatives, the same as the first time's, merge into that group (a
+ * third of an 800-word query's parse). Not for a question, whose words
+ * weigh by their place.
+ */
+typedef struct seen_word {
+	uint32_t off, len; /* len 0: a free slot */
+	int32_t group;     /* the group it went to; -1: none */
+} seen_word;
+
+typedef struct seen_set {
+	seen_word *v;
+	size_t mask;
+} seen_set;
+
+static void seen_init(seen_set *ws, const char *s, size_t len)
+{
+	size_t n = 0, i = 0, cap = 16;
+	while (lidx__next_word(s, len, &i) != i)
+		n++;
+	while (cap < 2 * n)
+		cap *= 2;
+	ws->v = len < UINT32_MAX ? lidx__calloc(cap, sizeof *ws->v) : NULL; /* none: every word the long way */
+	ws->mask = cap - 1;
+}
+
+/* The slot of word s[a..a+n): its entry, or the free slot for it. */
+static seen_word *seen_slot(const seen_set *ws, const char *s, size_t a, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (uint8_t)s[a + k]) * 16777619u;
+	for (size_t i = h & ws->mask;; i = (i + 1) & ws->mask) {
+		seen_word *e = &ws->v[i];
+		if (!e->len || (e->len == n && !memcmp(s + e->off, s + a, n)))
+			return e;
+	}
+}
+
+/*
  * Raw text: every word is a group; repeated words add to its weight. A
  * question (natural) loses its framing words and weighs the others by
  * question.c: "Tell me about a large migration you were responsible for"
@@ -747,8 +790,8 @@ static int parse_ops(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
  * ("codebase" -> "code base"); joins: two adjacent words are also the term
  * they make written as one ("code base" -> "codebase"; see add_join()).
  */
-static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
-                     int joins, lidx_err *err)
+static int parse_raw_words(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
+                           int joins, seen_set *ws, lidx_err *err)
 {
 	uint8_t cls[256];
 	const char *topics[8];
@@ -762,6 +805,9 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		n_words++;
 	int splits = n_words <= COMPOUND_MAX_QUERY_WORDS;
 	joins = joins && splits;
+	/* with joins a group may hold a join's alternatives that a later copy of
+	   its word would not: such a (short) query takes the long way */
+	int use_seen = ws->v && !joins;
 	int prev_g = -1; /* the previous word's group, if it has one */
 	size_t prev_w = 0, prev_a = 0, prev_n = 0;
 	for (size_t w = 0; i < len; w++) {
@@ -771,6 +817,13 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 		if (w < n_cls && cls[w] == LIDX__QW_FRAME) {
 			prev_g = -1;
 			continue; /* "make sure", "responsible for" */
+		}
+		seen_word *seen = use_seen && q->n_groups < MAX_GROUPS ? seen_slot(ws, s, a, i - a) : NULL;
+		if (seen && seen->len) {
+			if (seen->group >= 0)
+				q->groups[seen->group].weight += 1.0;
+			prev_g = -1;
+			continue;
 		}
 		char label[104];
 		size_t la = a, ll = i - a > 100 ? 100 : i - a;
@@ -804,6 +857,7 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 			}
 		}
 		/* a repeated word adds to the weight of its first occurrence */
+		int into = gr->n_alts ? g : -1;
 		for (int h = 0; h < g && gr->n_alts; h++) {
 			qgroup *o = &q->groups[h];
 			int same = o->n_alts == gr->n_alts;
@@ -818,7 +872,10 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 				lidx__free(gr->alts[k].t);
 			}
 			gr->n_alts = 0;
+			into = h;
 		}
+		if (seen)
+			*seen = (seen_word){ (uint32_t)a, (uint32_t)(i - a), into };
 		if (!gr->n_alts) {
 			lidx__free(gr->alts);
 			lidx__free(gr->label);
@@ -853,6 +910,17 @@ static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len
 	if (rc < 0)
 		return lidx__err(err, rc, rc == LIDX_ECORRUPT ? "index is corrupt (lexicon)" : "out of memory");
 	return 0;
+}
+
+static int parse_raw(lidx_query *q, lidx_analyzer *an, const char *s, size_t len, int natural,
+                     int joins, lidx_err *err)
+{
+	seen_set ws = { 0 };
+	if (!natural)
+		seen_init(&ws, s, len);
+	int rc = parse_raw_words(q, an, s, len, natural, joins, &ws, err);
+	lidx__free(ws.v);
+	return rc;
 }
 
 int lidx_query_parse(lidx_query **out, lidx_index *ix, lidx_analyzer *an, const char *text,

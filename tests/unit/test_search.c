@@ -913,6 +913,146 @@ static void test_search_block_max_agrees(void **state)
 	lidx_index_close(ix);
 }
 
+
+/*
+ * Long queries (300-800 words) as a pasted text makes them: compounds
+ * ("a-b": the whole and the phrase of its parts, one group), words whose
+ * stem variants are in the index ("xyztk" and "xyztker": a group of two
+ * alternatives) and repeated words (weights), over stories with titles and
+ * uneven lengths, under the four parameter sets: the window scorer (its
+ * two passes over those groups, the phrases it passes by their lead
+ * term's frequency) gives the top k, ids and scores, of the exhaustive walk
+ * and of MaxScore, whose per-story scoring is separate code.
+ */
+static void long_word(char *out, size_t cap, uint32_t id, int variant)
+{
+	static const char L[] = "bcdfghjklmnpqrtvwxz";
+	snprintf(out, cap, "%c%c%ctk%s", L[id % 18], L[id / 18 % 18], L[id / 324 % 18], variant ? "er" : "");
+}
+
+static size_t long_text(char *text, size_t cap, uint32_t *x, int words, int vocab, int variants, int compounds)
+{
+	size_t n = 0;
+	for (int k = 0; k < words && n + 64 < cap; k++) {
+		char a[16], b[16];
+		uint32_t id = rnd(x) % (1 + rnd(x) % (uint32_t)vocab);
+		long_word(a, sizeof a, id, variants && rnd(x) % 4 == 0);
+		if (rnd(x) % (uint32_t)compounds == 0) { /* a compound of rarer words, each with its pair */
+			id = rnd(x) % (uint32_t)vocab;
+			long_word(a, sizeof a, id, 0);
+			long_word(b, sizeof b, (id * 7 + 1) % (uint32_t)vocab, 0);
+			n += (size_t)snprintf(text + n, cap - n, "%s%s-%s", k ? " " : "", a, b);
+		} else {
+			n += (size_t)snprintf(text + n, cap - n, "%s%s", k ? " " : "", a);
+		}
+	}
+	return n;
+}
+
+static void test_search_long_queries_agree(void **state)
+{
+	(void)state;
+	enum { N = 16000, VOCAB = 300 }; /* four windows of stories */
+	char path[160];
+	snprintf(path, sizeof path, "%s/lq.cvx", tmpdir);
+	lidx_builder *b;
+	assert_int_equal(lidx_builder_new(&b), 0);
+	uint32_t x = 777;
+	static char text[16384];
+	char title[128];
+	assert_int_equal(lidx_builder_add_file(b, "lq.md", 1, 1, 0), 0);
+	for (int i = 0; i < N; i++) {
+		int words = rnd(&x) % 6 ? 5 + (int)(rnd(&x) % 40) : 100 + (int)(rnd(&x) % 400);
+		size_t n = long_text(text, sizeof text, &x, words, VOCAB, 1, 6);
+		size_t tn = long_text(title, sizeof title, &x, (int)(rnd(&x) % 3), VOCAB, 0, 6);
+		title[tn] = 0;
+		assert_int_equal(lidx_builder_add_story(b, title, "", 1, 1, text, n), 0);
+	}
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	lidx_index *ix;
+	assert_int_equal(lidx_index_open(&ix, path, 0, &err), 0);
+	unlink(path);
+	static const double params[][4] = { /* k1, b, b_title, w_title */
+		{ 1.2, 0.75, 0.5, 2.5 }, { 0.5, 1.0, 1.0, 10 }, { 2.0, 0.0, 0.0, 0.0 }, { 1.2, 0.3, 0.9, 1.0 },
+	};
+	int n_pruned = 0, n_phrase = 0, n_variant = 0;
+	for (int t = 0; t < 16; t++) {
+		/* one in four with no compound: groups of variants only */
+		size_t n = long_text(text, sizeof text, &x, 300 + (int)(rnd(&x) % 500), VOCAB, 0,
+		                     t % 4 == 3 ? 1 << 30 : 2 + t % 3);
+		lidx_query *q;
+		assert_int_equal(lidx_query_parse(&q, ix, an, text, n, LIDX_QUERY_RAW, &err), 0);
+		const char *desc = lidx_query_describe(q);
+		n_phrase += strstr(desc, "| \"") != NULL;  /* [whole | "a b"] */
+		n_variant += strstr(desc, "er]") != NULL || strstr(desc, "er |") != NULL;
+		lidx_search_opts o;
+		lidx_search_defaults(&o);
+		const double *pr = params[t % 4];
+		o.k1 = pr[0], o.b = pr[1], o.b_title = pr[2], o.w_title = pr[3];
+		o.coord = 0;
+		o.limit = t % 2 ? 10 : 1 + rnd(&x) % 40;
+		lidx_results w, ex, m;
+		o.algo = LIDX_ALGO_WINDOWS;
+		assert_int_equal(lidx_search(ix, q, &o, &w, &err), 0);
+		o.algo = LIDX_ALGO_EXHAUSTIVE;
+		assert_int_equal(lidx_search(ix, q, &o, &ex, &err), 0);
+		o.algo = LIDX_ALGO_MAXSCORE;
+		assert_int_equal(lidx_search(ix, q, &o, &m, &err), 0);
+		same_hits(t, &ex, &w);
+		same_hits(t, &m, &w);
+		assert_true(ex.total_exact);
+		assert_true(w.total <= ex.total);
+		n_pruned += !w.total_exact;
+		lidx_results_clear(&w);
+		lidx_results_clear(&ex);
+		lidx_results_clear(&m);
+		lidx_query_free(q);
+	}
+	/* the queries had compounds' phrases and variants, and the pruning passed stories */
+	assert_true(n_phrase > 0 && n_variant > 0 && n_pruned > 0);
+	lidx_index_close(ix);
+}
+
+
+/*
+ * A raw text's repeated words weigh as many times as they occur, whether
+ * the same bytes (taken from the first time's group without analysis) or
+ * another spelling of the same terms ("kafka," "(Kafka)"); a word with no
+ * searchable term ("the") adds nothing however often it comes.
+ */
+static void test_search_repeated_words(void **state)
+{
+	(void)state;
+	static const char *const texts[] = { "kafka streams", "kafka kafka streams kafka the the",
+		                             "kafka, streams (Kafka) kafka the" };
+	double score[3][2];
+	for (int t = 0; t < 3; t++) {
+		lidx_results r;
+		search_algo(ix_b, texts[t], LIDX_ALGO_EXHAUSTIVE, 10, &r);
+		assert_true(r.n_hits >= 2);
+		for (size_t k = 0; k < 2; k++) /* story 2 (kafka streams and kafka), 3 (kafka) */
+			for (size_t h = 0; h < r.n_hits; h++)
+				if (r.hits[h].story == 2 + k)
+					score[t][k] = r.hits[h].score;
+		lidx_results_clear(&r);
+	}
+	lidx_results one;
+	search_algo(ix_b, "kafka", LIDX_ALGO_EXHAUSTIVE, 10, &one);
+	double kafka3 = 0;
+	for (size_t h = 0; h < one.n_hits; h++)
+		if (one.hits[h].story == 3)
+			kafka3 = one.hits[h].score;
+	lidx_results_clear(&one);
+	assert_true(kafka3 > 0);
+	/* story 3 has kafka but not streams: 1, 3 and 3 times kafka's score */
+	assert_float_equal(score[0][1], kafka3, 1e-9);
+	assert_float_equal(score[1][1], 3 * kafka3, 1e-9);
+	assert_float_equal(score[2][1], 3 * kafka3, 1e-9);
+	assert_float_equal(score[1][0], score[2][0], 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1068,8 @@ int main(void)
 		cmocka_unit_test(test_search_short_floor),
 		cmocka_unit_test(test_search_proximity),
 		cmocka_unit_test(test_search_block_max_agrees),
+		cmocka_unit_test(test_search_long_queries_agree),
+		cmocka_unit_test(test_search_repeated_words),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
