@@ -157,6 +157,7 @@ struct lidx_builder {
 	   spill_beside, or in $TMPDIR), the runs written, the store's spill file */
 	size_t budget, max_runs;
 	uint32_t runs_written;
+	uint64_t merged;   /* entries rewritten by merges (not the last one) */
 	char *spill_beside;
 	lidx_run *runs;
 	size_t n_runs, cap_runs;
@@ -309,6 +310,16 @@ void lidx__builder_max_runs(lidx_builder *b, size_t n)
 size_t lidx__builder_n_runs(const lidx_builder *b)
 {
 	return b->n_runs;
+}
+
+uint64_t lidx__builder_merged(const lidx_builder *b)
+{
+	return b->merged;
+}
+
+size_t lidx__builder_store_mem(const lidx_builder *b)
+{
+	return lidx_sw_mem(b->store);
 }
 
 uint32_t lidx_builder_runs(const lidx_builder *b)
@@ -1086,6 +1097,7 @@ static int merge_runs(lidx_builder *b, size_t from)
 	if (rc == 0) {
 		runs_free(b->runs + from, b->n_runs - from);
 		lidx__run_open(&b->runs[from], f, n);
+		b->merged += n;
 		b->runs[from].level = level + 1;
 		b->n_runs = from + 1;
 		f = NULL;
@@ -1276,7 +1288,7 @@ static int write_all(lidx_builder *b, writer *w)
 			goto done;
 		size_t pre = 0;
 		if (n_terms % LIDX_LEX_BLOCK == 0) {
-			if (lext.len >= lext_max) {
+			if (lext.len && lext.len >= lext_max) {
 				if ((!lext_f && (rc = tmp_open(b, &lext_f)) < 0) ||
 				    (fwrite(lext.p, 1, lext.len, lext_f) != lext.len &&
 				     (rc = tmp_fail(b, LIDX_EIO, "writing")) < 0))
