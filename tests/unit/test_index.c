@@ -1457,8 +1457,8 @@ static void test_index_bounded_store_without_terms(void **state)
 /*
  * Many runs (one a story) are merged in tiers: each entry is rewritten
  * about once per level, not with the whole first run every time the run
- * limit is reached (that rewrote 7.5 times the entries here, now about
- * 2); the index is the same bytes.
+ * limit is reached (that rewrote 7.2 times the entries here, now 1.7);
+ * the index is the same bytes.
  */
 static uint64_t build_many_runs(const char *path, size_t budget, size_t *held)
 {
