@@ -1536,7 +1536,7 @@ int lidx_builder_write(lidx_builder *b, const char *path, lidx_err *err)
 	memcpy(tmp + pl, ".tmp.XXXXXX", 12);
 	int fd = open_unnamed(path), unnamed = fd >= 0;
 	if (!unnamed)
-		fd = mkstemp(tmp); /* mode 0600 */
+		fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
 	if (fd < 0) {
 		int e = errno;
 		lidx__free(tmp);
