@@ -413,8 +413,10 @@ static int parse_memory(cli *c, const char *what, const char *s)
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v > 1u << 20) {
-		cli_error(c, "%s wants megabytes, a whole number from 0 (no bound) to 1048576, not '%s'", what, s);
+	/* 1 TiB, or what a size_t holds (4095 MB where it is 32 bits) */
+	unsigned long long max = SIZE_MAX >> 20 < 1u << 20 ? SIZE_MAX >> 20 : 1u << 20;
+	if (errno || *end || end == s || *s == '-' || v > max) {
+		cli_error(c, "%s wants megabytes, a whole number from 0 (no bound) to %llu, not '%s'", what, max, s);
 		return 1;
 	}
 	c->memory = v ? (size_t)v << 20 : SIZE_MAX;

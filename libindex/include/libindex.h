@@ -223,11 +223,16 @@ int lidx_builder_add_text(lidx_builder *b, const char *text, size_t len,
  * max_bytes (the term table, postings, the analyzer's word cache, story
  * text) it writes the terms gathered so far, sorted, as a run to a
  * temporary file and frees them, and keeps the story text in a temporary
- * file too; lidx_builder_write() merges the runs into the same index file a
- * build in memory writes (byte for byte). The temporary files are unnamed
- * (O_TMPFILE; else named and removed at once): nothing is left behind,
- * whatever stops the build. What stays in memory per story (40 bytes, and
- * 172 with a near-duplicate signature) is not bounded.
+ * file too (once it passes a quarter of max_bytes, with or without a run);
+ * lidx_builder_write() merges the runs into the same index file a build in
+ * memory writes (byte for byte). The temporary files are unnamed (O_TMPFILE;
+ * else named and removed at once): nothing is left behind, whatever stops
+ * the build. Not bounded: what stays per story (40 bytes, 172 with a
+ * near-duplicate signature) and per file (its path); in
+ * lidx_builder_write(), the lexicon's block index (8 bytes per 16 terms),
+ * the entry each run is at, the longest merged term list with its encoded
+ * copy, and the near-duplicate grouping (12 bytes per signature). A failed
+ * temporary file is LIDX_EIO with a message naming its folder and errno.
  * @param[in] max_bytes   0: no bound (everything in memory until written)
  * @param[in] index_path  the file the builder will write: temporary files
  *                        go in its folder; NULL: $TMPDIR, else /tmp

@@ -160,9 +160,12 @@ void lidx__builder_unhash(lidx_builder *b, size_t i);
    runs on a thread of its own (default 4 MiB; 0: from the first story;
    SIZE_MAX: never). Set before the first story. */
 void lidx__builder_thread_min(lidx_builder *b, size_t bytes);
-/* Tests: merge the runs into one when there are n (default 64); the runs written so far. */
+/* Tests: hold at most n runs (default 64; a tier merges n / 4, at most 16); the runs held
+   now; the entries (terms) merges have rewritten; the story text the store holds in memory. */
 void lidx__builder_max_runs(lidx_builder *b, size_t n);
 size_t lidx__builder_n_runs(const lidx_builder *b);
+uint64_t lidx__builder_merged(const lidx_builder *b);
+size_t lidx__builder_store_mem(const lidx_builder *b);
 #ifdef LIDX_TESTING
 int lidx__irregular_sorted(void);
 int lidx__stem_keep_sorted(void);

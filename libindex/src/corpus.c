@@ -1756,6 +1756,7 @@ static int update(scan *s, lidx_index *ix, const char *index_path, const lidx_sy
 		}
 		if (rc == 0)
 			rc = lidx_builder_write(b, sp, err);
+		rep->n_runs = lidx_builder_runs(b);
 		lidx_index *x = NULL;
 		if (rc == 0 && (rc = lidx__index_open_one(&x, sp, 0, err)) == 0) {
 			lidx_manifest_seg *e = &m.seg[m.n++];

@@ -43,12 +43,16 @@ int lidx__tmpfile(const char *beside)
 			snprintf(tmp, n, "%s.run.XXXXXX", beside);
 		else
 			snprintf(tmp, n, "%s/cvsearch-run.XXXXXX", dir);
-		fd = mkstemp(tmp); /* mode 0600 */
+		fd = mkostemp(tmp, O_CLOEXEC); /* mode 0600 */
 		if (fd >= 0)
 			unlink(tmp);
+		int e = errno;
 		lidx__free(tmp);
+		errno = e;
 	}
+	int e = errno;
 	lidx__free(copy);
+	errno = e;
 	return fd < 0 ? LIDX_EIO : fd;
 }
 
@@ -99,11 +103,25 @@ static int get_varint(FILE *f, uint64_t *out)
 	return LIDX_ECORRUPT;
 }
 
+/*
+ * A read buffer of a run (or of the merge) is given back when it holds more
+ * than this and the next entry needs no more: else each of up to MAX_RUNS
+ * runs would keep the size of the longest list it ever read until the end.
+ */
+#define RUN_BUF_KEEP ((size_t)64 << 10)
+
+static void buf_shrink(lidx_buf *b, uint64_t need)
+{
+	if (b->cap > RUN_BUF_KEEP && need <= RUN_BUF_KEEP)
+		lidx_buf_free(b);
+}
+
 static int get_bytes(FILE *f, lidx_buf *b, uint64_t n)
 {
 	b->len = 0;
 	if (n > UINT32_MAX) /* a term's list is cut at 4 GiB as it is gathered */
 		return LIDX_ECORRUPT;
+	buf_shrink(b, n);
 	int rc = lidx_buf_reserve(b, (size_t)n ? (size_t)n : 1);
 	if (rc < 0)
 		return rc;
@@ -165,11 +183,12 @@ void lidx__run_close(lidx_run *r)
 
 /* ---- the merge ---------------------------------------------------------------------- */
 
-int lidx__merge_init(lidx_merge *m, lidx_run *runs, size_t n)
+int lidx__merge_init(lidx_merge *m, lidx_run *runs, size_t n, uint32_t n_docs)
 {
 	memset(m, 0, sizeof *m);
 	m->runs = runs;
 	m->n = n;
+	m->n_docs = n_docs;
 	m->took = lidx__malloc(lidx__mul(n ? n : 1, sizeof *m->took));
 	if (!m->took)
 		return LIDX_ENOMEM;
@@ -221,10 +240,16 @@ int lidx__merge_next(lidx_merge *m, lidx_mterm *out)
 		return 0;
 	lidx_run *r0 = &m->runs[m->took[0]];
 	*out = (lidx_mterm){ r0->term.p, r0->term.len, r0->df, r0->last, r0->docs.p, r0->pos.p, r0->docs.len, r0->pos.len };
+	/* a doc id past the build's stories would index DOCS out of bounds
+	   (index_write.c write_postings checks each doc; this the lists' ends) */
+	if (m->runs[m->took[m->n_took - 1]].last >= m->n_docs)
+		return LIDX_ECORRUPT;
 	if (m->n_took == 1)
 		return 1;
 	/* concatenate: each later list's first gap (its first doc) becomes
 	   relative to the list before it */
+	buf_shrink(&m->docs, 0);
+	buf_shrink(&m->pos, 0);
 	m->docs.len = m->pos.len = 0;
 	uint64_t df = 0;
 	uint32_t last = 0;

@@ -39,18 +39,21 @@ typedef struct lidx_run {
 	lidx_buf term, docs, pos;
 	uint32_t df, last;
 	int have;
+	unsigned level;      /* 0: written from memory; k: a merge of runs of level k - 1 */
 } lidx_run;
 
 /*
  * An unnamed temporary file for reading and writing, in the folder of
  * beside (NULL: $TMPDIR, else /tmp): O_TMPFILE; where the file system lacks
  * it, BESIDE.run.XXXXXX (or cvsearch-run.XXXXXX) from mkstemp, removed at
- * once (a process killed in between leaves it for the sweep of corpus.c).
- * The descriptor, or LIDX_ENOMEM / LIDX_EIO.
+ * once (close-on-exec throughout). Only a process killed between the two
+ * leaves such a file: BESIDE.run.XXXXXX is swept by the next build
+ * (corpus.c); $TMPDIR/cvsearch-run.XXXXXX (a builder given no index path)
+ * is not. The descriptor, or LIDX_ENOMEM / LIDX_EIO (errno says why).
  */
 int lidx__tmpfile(const char *beside);
 
-/* Append one entry to a run being written. LIDX_EIO. */
+/* Append one entry to a run being written. LIDX_EIO (errno says why). */
 int lidx__run_put(FILE *f, const lidx_mterm *t);
 
 /* A run of n entries written to f (lidx__run_put): the run owns f from
@@ -62,19 +65,21 @@ void lidx__run_close(lidx_run *r);
  * A k-way merge of runs (in story order): each call gives the next term
  * in byte order with its lists from every run that has it, concatenated.
  * out's pointers stay valid until the next call. 1 (a term), 0 (the end),
- * LIDX_ENOMEM, LIDX_EIO, LIDX_ECORRUPT (a run that cannot be read back).
+ * LIDX_ENOMEM, LIDX_EIO, LIDX_ECORRUPT (a run that cannot be read back, or
+ * a list whose last doc is not below n_docs).
  */
 typedef struct lidx_merge {
 	lidx_run *runs;
 	size_t n;
 	size_t *took;        /* the runs the last term came from (advanced next) */
 	size_t n_took;
+	uint32_t n_docs;     /* every doc id is below this (the build's stories) */
 	lidx_buf docs, pos;
 } lidx_merge;
 
-/* Start merging runs[0 .. n) (each read from its beginning); on failure
-   too, lidx__merge_free frees m (not the runs). */
-int lidx__merge_init(lidx_merge *m, lidx_run *runs, size_t n);
+/* Start merging runs[0 .. n) (each read from its beginning), whose doc ids
+   are below n_docs; on failure too, lidx__merge_free frees m (not the runs). */
+int lidx__merge_init(lidx_merge *m, lidx_run *runs, size_t n, uint32_t n_docs);
 int lidx__merge_next(lidx_merge *m, lidx_mterm *out);
 void lidx__merge_free(lidx_merge *m);
 

@@ -55,6 +55,8 @@ struct lidx_store_writer {
 	size_t mem;        /* bytes of the collected blocks held in memory */
 	int spill;         /* the spill file (-1: none) */
 	uint64_t spill_len;
+	int io_errno;      /* the spill file's first failure: errno, "writing" or "reading" */
+	const char *io_what;
 	/* the worker */
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -175,8 +177,13 @@ static int spill_put(lidx_store_writer *w, const uint8_t *p, size_t n)
 		ssize_t k = write(w->spill, p, n);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (k <= 0) {
+			if (!w->io_errno) {
+				w->io_errno = k < 0 && errno ? errno : ENOSPC; /* write() of 0: no room */
+				w->io_what = "writing";
+			}
 			return LIDX_EIO;
+		}
 		p += k;
 		n -= (size_t)k;
 		w->spill_len += (uint64_t)k;
@@ -325,7 +332,17 @@ size_t lidx_sw_mem(const lidx_store_writer *w)
 	return w->mem + w->block.cap;
 }
 
-int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
+int lidx_sw_errno(const lidx_store_writer *w)
+{
+	return w->io_errno;
+}
+
+const char *lidx_sw_errno_what(const lidx_store_writer *w)
+{
+	return w->io_what ? w->io_what : "writing";
+}
+
+int lidx_sw_block(lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
                   size_t *len)
 {
 	const zblock *zb = &w->blocks[i];
@@ -341,8 +358,13 @@ int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, con
 		ssize_t k = pread(w->spill, scratch->p + got, zb->z_len - got, (off_t)(zb->off + got));
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k <= 0)
+		if (k <= 0) {
+			if (!w->io_errno) {
+				w->io_errno = k < 0 && errno ? errno : EIO; /* 0: the file is shorter than written */
+				w->io_what = "reading";
+			}
 			return LIDX_EIO;
+		}
 		got += (size_t)k;
 	}
 	*p = scratch->p;

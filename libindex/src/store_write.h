@@ -34,7 +34,7 @@ uint32_t lidx_sw_n_blocks(const lidx_store_writer *w);
  * memory, or scratch's bytes (read back from the spill file). LIDX_ENOMEM,
  * LIDX_EIO.
  */
-int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
+int lidx_sw_block(lidx_store_writer *w, uint32_t i, lidx_buf *scratch, const uint8_t **p,
                   size_t *len);
 
 /*
@@ -44,6 +44,10 @@ int lidx_sw_block(const lidx_store_writer *w, uint32_t i, lidx_buf *scratch, con
  * fails this and every later call.
  */
 int lidx_sw_spill(lidx_store_writer *w, int fd);
+/* The errno of the spill file's first failed write or read (0: none), and
+   which it was ("writing", "reading"): for the builder's message. */
+int lidx_sw_errno(const lidx_store_writer *w);
+const char *lidx_sw_errno_what(const lidx_store_writer *w);
 /* Bytes of story text the store holds in memory (blocks and the open one). */
 size_t lidx_sw_mem(const lidx_store_writer *w);
 

@@ -4,7 +4,9 @@
 # them: the index is the same bytes as a build in memory (but META's build
 # time), answers the same, and leaves no file behind; a temporary run file
 # a killed build left (NAME.run.XXXXXX, where O_TMPFILE is missing) is
-# swept by the next build; bad values are usage errors. Each check prints
+# swept by the next build; a temporary file that cannot be written is
+# said to be one, with its folder and errno (not blamed on the note being
+# indexed); bad values are usage errors. Each check prints
 # "ok" or "FAIL"; the closing line is "N passed, N failed". Needs: CVSEARCH, python3.
 set -u
 . "$(dirname "$0")/lib/common.sh"
@@ -82,6 +84,21 @@ expect_rc 0 "CVSEARCH_MEMORY_MB=1 build"
 contains "merged from" "CVSEARCH_MEMORY_MB=1: runs"
 [ ! -e "$B.run.Ab12Cd" ] && ok "a stale run file is swept" || bad "a stale run file is swept"
 same_index "$A" "$B" && ok "CVSEARCH_MEMORY_MB: the same index" || bad "CVSEARCH_MEMORY_MB: the same index"
+
+# a temporary file that cannot be written is said to be one (with errno), not blamed on a note
+O="$TMP/odd"
+mkdir -p "$O"
+python3 - "$O" <<'PY'
+import random, sys
+r = random.Random(5)
+open(sys.argv[1] + "/huge.md", "w").write("# Huge\n\n" + "\n\n".join("## S%d\n" % k + " ".join("y%07x" % r.getrandbits(28) for _ in range(3000)) for k in range(100)))
+PY
+(trap '' XFSZ; ulimit -f 1024; exec "$BIN" index --corpus "$O" --index "$TMP/ix/c.cvx" --memory 1) >"$TMP/out" 2>"$TMP/err"
+rc=$?; err=$(cat "$TMP/err")
+[ "$rc" != 0 ] && ok "a temporary file over the file size limit fails the build" || bad "a temporary file over the file size limit fails the build" "exit $rc"
+err_contains "a temporary file in $TMP/ix: File too large" "the message names the temporary file's folder and errno"
+case $err in *"while indexing"*) bad "the note is not blamed" "$err" ;; *) ok "the note is not blamed" ;; esac
+[ ! -e "$TMP/ix/c.cvx" ] && ok "no index written" || bad "no index written"
 
 run "$BIN" index --corpus "$C" --index "$B" --memory lots
 expect_rc 2 "--memory lots is a usage error"

@@ -460,10 +460,41 @@ static void test_corpus_dir_cache(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/*
+ * A build over its memory budget reports its runs (lidx_sync_report.n_runs),
+ * a segment of changed files as well as a whole build (a segment reported 0).
+ */
+static void test_corpus_runs_reported(void **state)
+{
+	(void)state;
+	char name[32], text[600];
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof name, "r%02d.md", i);
+		snprintf(text, sizeof text, "# Note %d\n\nkafka q%dx migration q%dy latency q%dz\n", i, i, i, i);
+		put(name, text);
+	}
+	lidx_sync_opts so = { 0 };
+	so.max_memory = 1; /* a run after every story */
+	lidx_sync_report rep;
+	lidx_err err = { 0 };
+	memset(&rep, 0, sizeof rep);
+	assert_int_equal(lidx_corpus_sync(notes, ixpath, &so, &rep, &err), 0);
+	assert_int_equal(rep.rebuilt, 1);
+	assert_int_equal(rep.updated, 0);
+	assert_true(rep.n_runs >= 2);
+	put("added.md", "# Added\n\nfirst words here\n\n## Second\n\nmore words there\n");
+	memset(&rep, 0, sizeof rep);
+	assert_int_equal(lidx_corpus_sync(notes, ixpath, &so, &rep, &err), 0);
+	assert_int_equal(rep.updated, 1); /* a segment */
+	assert_int_equal(rep.n_added, 1);
+	assert_true(rep.n_runs >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus_racy_same_size_edit),
+		cmocka_unit_test(test_corpus_runs_reported),
 		cmocka_unit_test(test_corpus_skip_reason),
 		cmocka_unit_test(test_corpus_settle_fine),
 		cmocka_unit_test(test_corpus_settle_sees_edit),

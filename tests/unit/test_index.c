@@ -22,6 +22,7 @@
 #include "dedup.h"
 #include "libindex.h"
 #include "index.h"
+#include "merge.h"
 
 #define N_STORIES 300
 #define N_FILE0 200
@@ -1372,6 +1373,201 @@ static void test_index_bounded_runs(void **state)
 	unlink(m);
 }
 
+/* Two builds of the same notes give the same bytes (but META's stamps). */
+static void assert_same_index(const char *a_path, const char *b_path)
+{
+	size_t la, lb;
+	uint8_t *a = slurp_unstamped(a_path, &la), *b = slurp_unstamped(b_path, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+}
+
+/*
+ * Notes that are maps of links (stories with no terms, only stored text):
+ * the store goes to its spill file past a quarter of the budget though no
+ * run is ever written (it spilled only with the first run: 64 MB of maps
+ * in --memory 4 held 56 MB). Same bytes as a build in memory.
+ */
+static size_t build_links(const char *path, size_t budget, size_t *peak)
+{
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_set_memory(b, budget, path), 0);
+	size_t cap = 200 * 40 + 64;
+	char *note = malloc(cap);
+	assert_non_null(note);
+	uint32_t x = 99;
+	*peak = 0;
+	for (int i = 0; i < 200; i++) { /* 200 notes of 10 maps of 200 links: 14 MB */
+		char name[32];
+		snprintf(name, sizeof name, "maps/m%03d.md", i);
+		assert_int_equal(lidx_builder_add_file(b, name, 1, 1, 0), 0);
+		for (int k = 0; k < 10; k++) {
+			size_t n = (size_t)snprintf(note, cap, "# Map %d\n\n", k);
+			for (int l = 0; l < 200; l++) {
+				n += (size_t)snprintf(note + n, cap - n, "- [[");
+				for (int c = 0; c < 30; c++) {
+					x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+					note[n++] = "abcdefghijklmnopqrstuvwxyz0123456789"[x % 36];
+				}
+				n += (size_t)snprintf(note + n, cap - n, "]]\n");
+			}
+			assert_int_equal(lidx_builder_add_text(b, note, n, name, &err), 0);
+			size_t m = lidx__builder_store_mem(b);
+			if (m > *peak)
+				*peak = m;
+		}
+	}
+	free(note);
+	size_t runs = lidx_builder_runs(b);
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	lidx_builder_free(b);
+	return runs;
+}
+
+static void test_index_bounded_store_without_terms(void **state)
+{
+	(void)state;
+	char p0[200], p[200];
+	snprintf(p0, sizeof p0, "%s/links0.cvx", tmpdir);
+	snprintf(p, sizeof p, "%s/links.cvx", tmpdir);
+	int before = count_entries(tmpdir);
+	size_t peak0, peak;
+	assert_int_equal(build_links(p0, 0, &peak0), 0);
+	assert_true(peak0 > (6u << 20)); /* deflated, the maps are over 6 MB */
+	/* 4 MB: what a run would free stays under a quarter of it */
+	assert_int_equal(build_links(p, 4u << 20, &peak), 0); /* no terms: no run */
+	assert_true(peak <= 4u << 20); /* it was all of it */
+	assert_same_index(p0, p);
+	assert_int_equal(read_all(p, LIDX_OPEN_VERIFY), 0);
+	lidx_index *ix = open_ok(p);
+	lidx_stats st;
+	assert_int_equal(lidx_index_stats(ix, &st), 0);
+	assert_true(lidx_index_story_count(ix) >= 200 * 10);
+	assert_int_equal(st.n_terms, 0); /* maps only: nothing searched */
+	lidx_index_close(ix);
+	assert_int_equal(count_entries(tmpdir), before + 2); /* the spill file was unnamed */
+	unlink(p0);
+	unlink(p);
+}
+
+/*
+ * Many runs (one a story) are merged in tiers: each entry is rewritten
+ * about once per level, not with the whole first run every time the run
+ * limit is reached (that rewrote 7.2 times the entries here, now 1.7);
+ * the index is the same bytes.
+ */
+static uint64_t build_many_runs(const char *path, size_t budget, size_t *held)
+{
+	lidx_builder *b;
+	lidx_err err = { 0 };
+	assert_int_equal(lidx_builder_new(&b), 0);
+	assert_int_equal(lidx_builder_set_memory(b, budget, path), 0);
+	char text[400];
+	*held = 0;
+	for (uint32_t i = 0; i < 1000; i++) {
+		size_t n = 0;
+		for (uint32_t k = 0; k < 20; k++) /* words of this story only, and one shared */
+			n += (size_t)snprintf(text + n, sizeof text - n, "u%ux%u ", i, k);
+		snprintf(text + n, sizeof text - n, "common");
+		assert_int_equal(lidx_builder_add_story(b, "T", "", i + 1, i + 1, text, strlen(text)), 0);
+		if (lidx__builder_n_runs(b) > *held)
+			*held = lidx__builder_n_runs(b);
+	}
+	assert_int_equal(lidx_builder_write(b, path, &err), 0);
+	uint64_t merged = lidx__builder_merged(b);
+	if (budget)
+		assert_int_equal(lidx_builder_runs(b), 1000);
+	lidx_builder_free(b);
+	return merged;
+}
+
+static void test_index_bounded_tiered_merge(void **state)
+{
+	(void)state;
+	char p0[200], p[200];
+	snprintf(p0, sizeof p0, "%s/tiers0.cvx", tmpdir);
+	snprintf(p, sizeof p, "%s/tiers.cvx", tmpdir);
+	size_t held;
+	assert_int_equal(build_many_runs(p0, 0, &held), 0);
+	uint64_t merged = build_many_runs(p, 1, &held);
+	uint64_t fresh = 1000 * 21; /* entries written as runs from memory */
+	assert_true(merged > 0);
+	assert_true(merged < 3 * fresh);
+	assert_true(held <= 64);
+	assert_same_index(p0, p);
+	unlink(p0);
+	unlink(p);
+}
+
+/*
+ * The merge's checks: a run whose lists name a story past the build's
+ * (a damaged temporary file) is LIDX_ECORRUPT, never a read out of
+ * bounds; a run's read buffers do not keep the size of its longest list.
+ */
+static FILE *run_of(const lidx_mterm *t, size_t n)
+{
+	int fd = lidx__tmpfile(NULL);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w+b");
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(lidx__run_put(f, &t[i]), 0);
+	return f;
+}
+
+static void test_index_merge_checks(void **state)
+{
+	(void)state;
+	/* "a": docs 2 and 5 (gaps 2, 3; tf 0/1 each), no positions... */
+	static const uint8_t docs_a[] = { 2, 0, 1, 3, 0, 1 }, pos1[] = { 1, 1 };
+	/* "b": one long list (70,000 docs, gap 1), to be given back */
+	size_t nb = 70000;
+	uint8_t *docs_b = malloc(nb * 3), *pos_b = malloc(nb);
+	assert_non_null(docs_b);
+	assert_non_null(pos_b);
+	for (size_t i = 0; i < nb; i++) {
+		docs_b[3 * i] = 1, docs_b[3 * i + 1] = 0, docs_b[3 * i + 2] = 1;
+		pos_b[i] = 1;
+	}
+	lidx_mterm t[3] = {
+		{ (const uint8_t *)"a", 1, 2, 5, docs_a, pos1, sizeof docs_a, sizeof pos1 },
+		{ (const uint8_t *)"b", 1, (uint32_t)nb, (uint32_t)nb, docs_b, pos_b, nb * 3, nb },
+		{ (const uint8_t *)"c", 1, 2, 5, docs_a, pos1, sizeof docs_a, sizeof pos1 },
+	};
+	for (int k = 1; k >= 0; k--) {
+		lidx_run r;
+		lidx__run_open(&r, run_of(t, 3), 3);
+		lidx_merge m;
+		/* n_docs: room for every doc; or only 5 stories, "a" names story 5 */
+		uint32_t n_docs = k ? 5 : (uint32_t)nb + 1;
+		int rc = lidx__merge_init(&m, &r, 1, n_docs);
+		assert_int_equal(rc, 0);
+		lidx_mterm out;
+		rc = lidx__merge_next(&m, &out);
+		if (k) {
+			assert_int_equal(rc, LIDX_ECORRUPT);
+		} else {
+			assert_int_equal(rc, 1);
+			assert_int_equal(lidx__merge_next(&m, &out), 1);
+			assert_int_equal(out.df, nb);
+			assert_true(r.docs.cap >= nb * 3);
+			assert_int_equal(lidx__merge_next(&m, &out), 1); /* "c": b's buffers given back */
+			assert_memory_equal(out.term, "c", 1);
+			assert_true(r.docs.cap <= 64 << 10);
+			assert_true(r.pos.cap <= 64 << 10);
+			assert_int_equal(lidx__merge_next(&m, &out), 0);
+		}
+		lidx__merge_free(&m);
+		lidx__run_close(&r);
+	}
+	free(docs_b);
+	free(pos_b);
+}
+
 /*
  * A section over 16 MB (here STORE: 22 MB of text that deflate cannot
  * shrink much) is CRC-checked in chunks given back as they are read: the
@@ -1611,6 +1807,9 @@ int main(void)
 		cmocka_unit_test(test_index_postings_thread),
 		cmocka_unit_test(test_index_postings_thread_alloc_fail),
 		cmocka_unit_test(test_index_bounded_runs),
+		cmocka_unit_test(test_index_bounded_store_without_terms),
+		cmocka_unit_test(test_index_bounded_tiered_merge),
+		cmocka_unit_test(test_index_merge_checks),
 		cmocka_unit_test(test_index_verify_large_section),
 		cmocka_unit_test(test_index_near_duplicates),
 		cmocka_unit_test(test_index_near_duplicates_many),
