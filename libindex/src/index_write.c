@@ -778,6 +778,53 @@ static int write_postings(bterm *t, const uint8_t *docs, lidx_buf *out, lidx_buf
 	return 0;
 }
 
+/*
+ * In a large build (the postings stage on its thread) the second half of
+ * the terms, in sorted order, is encoded on a helper thread while the
+ * caller's thread encodes and writes the first; the helper's bytes are then
+ * appended. The same bytes as one thread's (the write was a quarter of the
+ * caller's instructions on 100 MB of technical text).
+ */
+#define POST_SPLIT_MIN 1024    /* terms on each side, at least */
+
+typedef struct post_part {
+	const lidx_builder *b;
+	const sort_key *order;
+	size_t from, to;           /* terms in sorted order */
+	uint64_t *off, *len;       /* each term's list: offset in out, length */
+	uint32_t *crc;             /* and its CRC (lidx__post_crc) */
+	lidx_buf out;
+	int rc;
+} post_part;
+
+static void *post_part_worker(void *arg)
+{
+	post_part *p = arg;
+	const lidx_builder *b = p->b;
+	lidx_buf td = { 0 }, tp = { 0 };
+	int rc = 0;
+	for (size_t i = p->from; i < p->to && rc == 0; i++) {
+		if (i + 8 < p->to)
+			__builtin_prefetch(&b->terms[p->order[i + 8].id]);
+		if (i + 4 < p->to) {
+			const bterm *ahead = &b->terms[p->order[i + 4].id];
+			__builtin_prefetch(ahead->docs.p);
+			__builtin_prefetch(ahead->pos.p);
+		}
+		size_t start = p->out.len;
+		rc = write_postings(&b->terms[p->order[i].id], b->docs.p, &p->out, &td, &tp);
+		if (rc == 0) {
+			p->off[i] = start;
+			p->len[i] = p->out.len - start;
+			p->crc[i] = lidx__post_crc(p->out.p + start, p->out.len - start);
+		}
+	}
+	lidx_buf_free(&td);
+	lidx_buf_free(&tp);
+	p->rc = rc;
+	return NULL;
+}
+
 static int write_all(lidx_builder *b, writer *w)
 {
 	int rc;
@@ -806,12 +853,22 @@ static int write_all(lidx_builder *b, writer *w)
 	sort_b = b;
 	qsort(order, b->n_terms, sizeof *order, term_cmp);
 
-	/* POST: streamed, one term at a time */
+	/* POST: streamed, one term at a time (the second half of a large build's
+	   terms from a helper thread, see post_part) */
 	if ((rc = w_align(w)) < 0)
 		goto done;
 	uint64_t post_start = w->off;
 	uLong crc = crc32(0, NULL, 0);
-	for (size_t i = 0; i < b->n_terms; i++) {
+	post_part half = { b, order, b->n_terms, b->n_terms, post_off, post_len, post_crc, { 0 }, 0 };
+	pthread_t helper;
+	int helping = 0;
+	if (b->text_bytes >= b->thread_min && b->n_terms >= 2 * POST_SPLIT_MIN) {
+		half.from = b->n_terms / 2;
+		helping = pthread_create(&helper, NULL, post_part_worker, &half) == 0;
+		if (!helping)
+			half.from = b->n_terms; /* no thread: all on this one */
+	}
+	for (size_t i = 0; i < half.from && rc == 0; i++) {
 		/* terms in sorted order are at random in memory: fetch ahead */
 		if (i + 8 < b->n_terms)
 			__builtin_prefetch(&b->terms[order[i + 8].id]);
@@ -823,13 +880,26 @@ static int write_all(lidx_builder *b, writer *w)
 		bterm *t = &b->terms[order[i].id];
 		pb.len = 0;
 		if ((rc = write_postings(t, b->docs.p, &pb, &td, &tp)) < 0)
-			goto done;
+			break;
 		post_off[i] = w->off - post_start;
 		post_len[i] = pb.len;
 		post_crc[i] = lidx__post_crc(pb.p, pb.len);
-		if ((rc = w_bytes(w, pb.p, pb.len, &crc)) < 0)
-			goto done;
+		rc = w_bytes(w, pb.p, pb.len, &crc);
 	}
+	if (helping) {
+		pthread_join(helper, NULL);
+		if (rc == 0)
+			rc = half.rc;
+	}
+	if (rc == 0 && half.from < b->n_terms) {
+		uint64_t base = w->off - post_start;
+		for (size_t i = half.from; i < b->n_terms; i++)
+			post_off[i] += base;
+		rc = w_bytes(w, half.out.p, half.out.len, &crc);
+	}
+	lidx_buf_free(&half.out);
+	if (rc < 0)
+		goto done;
 	w_section(w, SEC_POST, post_start, crc);
 
 	/* LEXT and LEXI */
