@@ -601,38 +601,88 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 			i++;
 			continue;
 		}
+		int prefix = 0, suffix = 0; /* '.' of .NET, '$' of $20m; C#, C++, 40% */
+		size_t wstart, wend;
+		char joiner[MAX_PARTS];
 		if (f > fast) {
-			/* a plain ASCII word (the common case): its letters and digits
-			   folded by the table, ended by the text's end or a byte of
-			   plain_end; anything else (a longer word, a compound, a
-			   suffix, UTF-8) is scanned again by the general path below */
+			/* the common case: a word of ASCII letters and digits, or a
+			   compound of such parts joined by ASCII joiners, ended by the
+			   text's end or an ASCII separator that neither joins nor
+			   suffixes. Folded by the table into the parts the general
+			   path would find; anything else (a part longer than MAX_TERM,
+			   UTF-8, an apostrophe, a suffix, '$', a 17th part) is scanned
+			   again by the general path below */
 			const uint8_t *s = sc->s;
-			char *out = sc->norm;
-			unsigned all = 0xff; /* letters have 0x40, digits do not */
-			size_t n = 0;
+			char *norm = sc->norm;
+			size_t j = i, nl = 0;
+			int np = 0, ok = 0;
 			for (;;) {
-				out[n++] = (char)f;
-				all &= f;
-				if (i + n == len || n > MAX_TERM)
+				part *p = &sc->parts[np++];
+				unsigned all = 0xff, any = 0; /* letters have 0x40, digits do not */
+				size_t st = j;
+				p->noff = (uint32_t)nl;
+				for (;;) {
+					norm[nl++] = (char)f;
+					all &= f;
+					any |= f;
+					if (++j == len || j - st > MAX_TERM)
+						break;
+					f = ascii_class[s[j]];
+					if (f <= 1)
+						break;
+				}
+				if (j - st > MAX_TERM)
 					break;
-				f = ascii_class[s[i + n]];
-				if (f <= 1)
+				p->start = st;
+				p->end = j;
+				p->nlen = (uint32_t)(j - st);
+				p->alpha = (any & 0x40) != 0;
+				p->digit = !(all & 0x40);
+				p->toolong = 0;
+				if (j == len) {
+					ok = 1;
 					break;
+				}
+				uint8_t t = s[j];
+				if (t >= 0x80)
+					break;
+				if (plain_end[t]) {
+					ok = 1;
+					break;
+				}
+				if (t != '.' && t != '-' && t != '/' && t != '_' && t != '@' && t != '&')
+					break; /* an apostrophe, a suffix or '$' */
+				if (j + 1 == len || s[j + 1] >= 0x80) {
+					ok = j + 1 == len; /* UTF-8 after a joiner: the general path */
+					break;
+				}
+				f = ascii_class[s[j + 1]];
+				if (f <= 1) {
+					ok = 1; /* a joiner, then no word */
+					break;
+				}
+				if (np == MAX_PARTS)
+					break;
+				joiner[np - 1] = (char)t;
+				j++;
 			}
-			size_t end = i + n;
-			if (n <= MAX_TERM && (end == len || (s[end] < 0x80 && plain_end[s[end]]))) {
-				rc = emit(&e, out, n, i, end, pos, 0, all & 0x40 ? 1 : 0); /* stem unless a digit */
+			if (ok) {
+				sc->n_parts = np;
+				sc->nlen = nl;
+				wstart = i;
+				wend = i = j;
+				prev = s[j - 1];
+				if (np > 1)
+					goto emit_word;
+				rc = emit(&e, norm, nl, wstart, wend, pos, 0, sc->parts[0].digit ? 0 : 1);
 				if (rc)
 					break;
 				pos++;
-				prev = s[end - 1];
-				i = end;
 				continue;
 			}
 		}
 		int32_t cp;
 		int n = decode(sc->s, len, i, &cp);
-		int prefix = 0; /* '.' of .NET, '$' of $20m */
 		if (is_word_cp(cp)) {
 			prefix = 0;
 		} else {
@@ -650,13 +700,12 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 				continue;
 			}
 		}
-		size_t wstart = i;
+		wstart = i;
 		if (prefix)
 			i += 1;
 		/* parts joined by joiners */
 		sc->nlen = 0;
 		sc->n_parts = 0;
-		char joiner[MAX_PARTS];
 		for (;;) {
 			part *p = &sc->parts[sc->n_parts++];
 			i = scan_part(sc, i, p);
@@ -673,7 +722,6 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 			i += (size_t)jn;
 		}
 		/* suffix: C#, C++, F#, 40% */
-		int suffix = 0;
 		part *last = &sc->parts[sc->n_parts - 1];
 		if (i < len) {
 			uint8_t c = sc->s[i];
@@ -693,10 +741,11 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 				i += 1;
 			}
 		}
-		size_t wend = i;
+		wend = i;
 		prev = sc->s[i - 1] < 0x80 ? sc->s[i - 1] : 'x';
 
 		/* emit */
+emit_word:;
 		uint32_t p0 = pos;
 		if (sc->n_parts == 1 && !prefix && !suffix) {
 			part *p = &sc->parts[0];

@@ -171,6 +171,8 @@ static void test_analyze_fast_path_same(void **state)
 		"\xe2\x80\x90", "\xff", "\t", ":", "\"", "running", "Systems",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 63 */
 		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", /* 64 */
+		"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r", "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17", /* > 16 parts */
+		"/usr/share/doc", "e.g.", "node.js", "x86_64", "user@host.org", "3.14", "v1.2-rc3",
 	};
 	const size_t n_piece = sizeof piece / sizeof *piece;
 	static const unsigned opts[] = { 0, LIDX_ANALYZE_NOSTEM, LIDX_ANALYZE_STOPWORDS, LIDX__ANALYZE_PREFETCH,
