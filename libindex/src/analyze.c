@@ -57,6 +57,7 @@ struct lidx_analyzer {
 	uint32_t *user;              /* first (common.h reads it): the user value of the
 	                                word being emitted, or NULL */
 	struct sb_stemmer *stemmer;
+	lidx__sink *sink;            /* see lidx__analyzer_sink */
 	cache_ent *tab;            /* 64-byte aligned inside tab_mem */
 	void *tab_mem;
 	size_t cap, n;
@@ -100,6 +101,11 @@ void lidx_analyzer_free(lidx_analyzer *a)
 	lidx__free(a->tab_mem);
 	lidx_buf_free(&a->arena);
 	lidx__free(a);
+}
+
+void lidx__analyzer_sink(lidx_analyzer *a, lidx__sink *sink)
+{
+	a->sink = sink;
 }
 
 /* ---- the word cache ------------------------------------------------------ */
@@ -513,6 +519,7 @@ typedef struct emitter {
 	lidx_analyzer *a;
 	unsigned opts;
 	uint64_t stem;   /* 1 unless LIDX_ANALYZE_NOSTEM */
+	lidx__sink *sink;
 	lidx_token_fn fn;
 	void *ctx;
 	pend *q;         /* a ring of PENDING words, or NULL */
@@ -541,6 +548,14 @@ static int emit_now(emitter *e, const pend *p)
 		return e->opts & LIDX_ANALYZE_STOPWORDS && p->k.len ? emit_stop(e, p) : 0;
 	if (tl == 0)
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
+	lidx__sink *k = e->sink;
+	const uint32_t *u = e->a->user;
+	if (k && u && *u && k->cap - k->n >= 2 && (k->title || p->pos != UINT32_MAX)) {
+		k->v[k->n] = *u - 1;
+		k->v[k->n + 1] = k->title ? UINT32_MAX : p->pos;
+		k->n += 2;
+		return 0;
+	}
 	/* term (the arena or a->term) is always NUL-terminated */
 	lidx_token t = { term, tl, p->start, p->end, p->pos, p->flags, id };
 	return e->fn(e->ctx, &t);
@@ -585,7 +600,7 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 	scan scb, *sc = &scb; /* (2 KB: no allocation per call) */
 	pend q[PENDING];
 	emitter e = { a, opts & ~(LIDX__ANALYZE_PREFETCH | LIDX__ANALYZE_GENERAL), !(opts & LIDX_ANALYZE_NOSTEM),
-	              fn, ctx, opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
+	              a->sink, fn, ctx, opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
 	const uint8_t fast = opts & LIDX__ANALYZE_GENERAL ? 0xff : 1; /* f > fast: the fast path */
 	sc->s = (const uint8_t *)text;
 	sc->len = len;

@@ -157,6 +157,20 @@ static inline uint32_t *lidx__analyzer_user(lidx_analyzer *a)
 {
 	return *(uint32_t **)(void *)a;
 }
+/*
+ * analyze.c (internal): where the builder's tokens of known words go with no
+ * callback. A token whose word has a non-zero user value (the builder's
+ * term index + 1) is appended as the pair (value - 1, position), the
+ * position UINT32_MAX for a title field (title), when room for a pair is
+ * left; any other token goes to the callback as before, which appends its
+ * pair to the same array. NULL: every token to the callback.
+ */
+typedef struct lidx__sink {
+	uint32_t *v;
+	size_t n, cap;
+	int title;
+} lidx__sink;
+void lidx__analyzer_sink(lidx_analyzer *a, lidx__sink *sink);
 /* lidx_analyze option (internal): look words up a few words late, their
    cache slots prefetched (the builder: callbacks in the same order, none
    after one returns non-zero, but the scan may have gone further) */

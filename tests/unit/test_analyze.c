@@ -241,6 +241,78 @@ static void test_analyze_cache_lengths(void **state)
 	lidx_analyzer_free(a);
 }
 
+/* A builder in miniature: each term an id (in order of first sight), kept
+   in the word's user slot; its pair appended to the sink's array. */
+typedef struct mini {
+	lidx_analyzer *a;
+	lidx__sink *k;
+	char terms[256][80];
+	int n_terms, calls;
+} mini;
+
+static int mini_token(void *ctx, const lidx_token *t)
+{
+	mini *m = ctx;
+	uint32_t id, *user = lidx__analyzer_user(m->a);
+	m->calls++;
+	if (user && *user) {
+		id = *user - 1;
+	} else {
+		int i = 0;
+		while (i < m->n_terms && strcmp(m->terms[i], t->term))
+			i++;
+		if (i == m->n_terms) {
+			assert_true(m->n_terms < 256 && t->term_len < 80);
+			strcpy(m->terms[m->n_terms++], t->term);
+		}
+		id = (uint32_t)i;
+		if (user)
+			*user = id + 1;
+	}
+	if (m->k->cap - m->k->n < 2) {
+		m->k->cap = m->k->cap * 2 + 8;
+		m->k->v = realloc(m->k->v, m->k->cap * sizeof *m->k->v);
+		assert_non_null(m->k->v);
+	}
+	m->k->v[m->k->n++] = id;
+	m->k->v[m->k->n++] = m->k->title ? UINT32_MAX : t->pos;
+	return 0;
+}
+
+/* The builder's sink: the pairs of words seen before, appended by the
+   analyzer, interleave with the callback's as the callback alone gives them. */
+static void test_analyze_sink(void **state)
+{
+	(void)state;
+	const char *text = "Kafka streams and kafka consumers; the Node.js CI/CD pipeline, node.js again, "
+	                   "$20m saved, 40% faster, C# and C++ with kafka streams streams streams.";
+	lidx__sink ks = { NULL, 0, 0, 0 }, kc = { NULL, 0, 0, 0 };
+	mini *ms = calloc(1, sizeof *ms), *mc = calloc(1, sizeof *mc);
+	assert_non_null(ms);
+	assert_non_null(mc);
+	assert_int_equal(lidx_analyzer_new(&ms->a), 0);
+	assert_int_equal(lidx_analyzer_new(&mc->a), 0);
+	ms->k = &ks;
+	mc->k = &kc;
+	lidx__analyzer_sink(ms->a, &ks);
+	for (int round = 0; round < 3; round++) {
+		ks.title = kc.title = round == 1;
+		const unsigned o = round == 2 ? 0 : LIDX__ANALYZE_PREFETCH;
+		assert_int_equal(lidx_analyze(ms->a, text, strlen(text), o, 5, mini_token, ms, NULL), 0);
+		assert_int_equal(lidx_analyze(mc->a, text, strlen(text), o, 5, mini_token, mc, NULL), 0);
+	}
+	assert_int_equal(ks.n, kc.n);
+	assert_memory_equal(ks.v, kc.v, kc.n * sizeof *kc.v);
+	assert_true(ms->calls < mc->calls / 2); /* the repeats went to the sink */
+	lidx__analyzer_sink(ms->a, NULL);
+	lidx_analyzer_free(ms->a);
+	lidx_analyzer_free(mc->a);
+	free(ks.v);
+	free(kc.v);
+	free(ms);
+	free(mc);
+}
+
 int lidx__irregular_sorted(void);
 int lidx__stem_keep_sorted(void);
 
@@ -260,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_analyze_word_ids),
 		cmocka_unit_test(test_analyze_fast_path_same),
 		cmocka_unit_test(test_analyze_cache_lengths),
+		cmocka_unit_test(test_analyze_sink),
 		cmocka_unit_test(test_analyze_irregular_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
