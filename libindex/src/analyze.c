@@ -19,8 +19,12 @@
  * Irregular verb forms are mapped to their base form before stemming
  * (irregular.c: built -> build, led -> lead).
  *
- * Speed: an ASCII fast path for case folding, and a cache from normalized
- * word to term (stem or stop word) so Snowball runs once per distinct word.
+ * Speed: words and compounds of ASCII letters and digits (most words) are
+ * folded by a 256-byte class table and split into parts without decoding,
+ * the general path taking the rest (test_analyze checks both give the same
+ * tokens); a cache from normalized word to term (stem or stop word) runs
+ * Snowball once per distinct word, its key compared 8 bytes at a time; the
+ * builder's tokens of words seen before skip the callback (a sink).
  */
 #include <stdlib.h>
 #include <utf8proc.h>
@@ -54,13 +58,15 @@ _Static_assert(sizeof(cache_ent) == 64, "a cache entry is one cache line");
 _Static_assert(MAX_TERM + 4 <= UINT8_MAX, "a word's length fits key_len");
 
 struct lidx_analyzer {
+	uint32_t *user;              /* first (common.h reads it): the user value of the
+	                                word being emitted, or NULL */
 	struct sb_stemmer *stemmer;
+	lidx__sink *sink;            /* see lidx__analyzer_sink */
 	cache_ent *tab;            /* 64-byte aligned inside tab_mem */
 	void *tab_mem;
 	size_t cap, n;
 	lidx_buf arena;
 	char term[MAX_TERM * 2 + 8]; /* the term handed to the callback */
-	size_t slot;                 /* tab index of the word being emitted, or SIZE_MAX */
 };
 
 /* A zeroed table of n entries, 64-byte aligned; *mem is what to free. */
@@ -101,6 +107,11 @@ void lidx_analyzer_free(lidx_analyzer *a)
 	lidx__free(a);
 }
 
+void lidx__analyzer_sink(lidx_analyzer *a, lidx__sink *sink)
+{
+	a->sink = sink;
+}
+
 /* ---- the word cache ------------------------------------------------------ */
 
 static int cache_rehash(lidx_analyzer *a)
@@ -126,47 +137,94 @@ static int cache_rehash(lidx_analyzer *a)
 }
 
 /*
- * The cache's hash (internal: slots only): 8 bytes a step where FNV-1a
- * (lidx_hash) takes one multiply per byte.
+ * A word as the cache sees it: its bytes in 8-byte words, zeroed past its
+ * length (so a word of up to 16 bytes is compared in two loads, as is the
+ * entry's zero-padded inline copy; and it is NUL-terminated), and their hash.
  */
-static inline uint64_t word_hash(const char *w, size_t n)
+#define KEY_WORDS ((MAX_TERM + 4 + 7) / 8 + 1)
+
+typedef struct wkey {
+	uint64_t v[KEY_WORDS];
+	size_t len;
+	uint64_t h;
+} wkey;
+
+static inline uint64_t load8(const char *p)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, w, 8);
-		h = (h ^ v) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-		w += 8;
-		n -= 8;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* The first n bytes (in memory order) of an 8-byte word kept, the rest zeroed. */
+static inline uint64_t keep_bytes(uint64_t v, size_t n)
+{
+	if (n >= 8)
+		return v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return n ? v & ~(~(uint64_t)0 >> (8 * n)) : 0;
+#else
+	return v & (((uint64_t)1 << (8 * n)) - 1);
+#endif
+}
+
+/*
+ * Fill k from w[0, n): w must be readable for 16 bytes when n <= 16 (every
+ * caller's buffer has that slack: the scan's norm buffer, the words built on
+ * the stack). The hash (internal: slots only) takes 8 bytes a step, one
+ * multiply each; opt (stemming on or off) is mixed in.
+ */
+static inline void key_set(wkey *k, const char *w, size_t n, uint64_t opt)
+{
+	size_t words;
+	if (n <= 16) {
+		k->v[0] = keep_bytes(load8(w), n);
+		k->v[1] = n > 8 ? keep_bytes(load8(w + 8), n - 8) : 0;
+		k->v[2] = 0; /* a NUL after a word of 16 bytes */
+		words = 2;
+	} else {
+		words = (n + 7) / 8;
+		k->v[words - 1] = k->v[words] = 0;
+		memcpy(k->v, w, n);
 	}
-	if (n) {
-		uint64_t v = 0;
-		for (size_t k = 0; k < n; k++)
-			v |= (uint64_t)(uint8_t)w[k] << (8 * k);
-		h = (h ^ v) * 0xc4ceb9fe1a85ec53ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n ^ opt << 63;
+	for (size_t i = 0; i < words; i++) {
+		h = (h ^ k->v[i]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
 	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	return h ^ (h >> 29);
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	k->len = n;
+	k->h = h ^ (h >> 29);
+}
+
+/* 1 if cache entry e holds the word of k (its hash and length known equal). */
+static inline int key_eq(const lidx_analyzer *a, const cache_ent *e, const wkey *k)
+{
+	if (k->len <= 16)
+		return load8(e->key) == k->v[0] && load8(e->key + 8) == k->v[1];
+	const char *ek = k->len <= INLINE_KEY ? e->key : (const char *)a->arena.p + e->key_off;
+	return !memcmp(ek, k->v, k->len);
 }
 
 /*
  * Map a normalized word to its term. Sets *term and *tlen (pointing into the
  * arena or into a->term) or *tlen = SIZE_MAX for a stop word.
  */
-static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int alpha, uint64_t h,
+static int word_term(lidx_analyzer *a, const wkey *k, int stem, int alpha,
                      const char **term, size_t *tlen, uint32_t *id)
 {
+	const char *w = (const char *)k->v;
+	size_t wl = k->len;
+	uint64_t h = k->h;
 	*id = LIDX_NO_WORD_ID;
-	a->slot = SIZE_MAX;
+	a->user = NULL;
 	size_t i = h & (a->cap - 1);
 	while (a->tab[i].key_len) {
 		cache_ent *e = &a->tab[i];
-		if (e->hash == h && e->key_len == wl &&
-		    !memcmp(wl <= INLINE_KEY ? e->key : (const char *)a->arena.p + e->key_off, w, wl)) {
+		if (e->hash == h && e->key_len == wl && key_eq(a, e, k)) {
 			*id = e->id;
-			a->slot = i;
+			a->user = &e->user;
 			if (e->val_len == UINT32_MAX) {
 				*tlen = SIZE_MAX;
 			} else {
@@ -218,7 +276,7 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 		*e = (cache_ent){ h, (uint32_t)key_off, (uint32_t)val_off, stop ? UINT32_MAX : (uint32_t)tl,
 		                  (uint32_t)a->n, 0, (uint8_t)wl, { 0 }, { 0 } };
 		memcpy(e->key, w, wl < INLINE_KEY ? wl : INLINE_KEY);
-		a->slot = i;
+		a->user = &e->user;
 		*id = (uint32_t)a->n++;
 		t = (const char *)a->arena.p + val_off;
 	} else if (t != a->term) {
@@ -235,18 +293,6 @@ static int word_term(lidx_analyzer *a, const char *w, size_t wl, int stem, int a
 	return 0;
 }
 
-/*
- * The caller's value of the word a token callback is called for (0 until
- * set), or NULL (a stop word, or past the cache's size). The builder keeps
- * the word's term index + 1 there: the entry was just read to find the
- * word, so the lookup costs no cache miss (a separate word id -> term array
- * did, once per token).
- */
-uint32_t *lidx__analyzer_user(lidx_analyzer *a)
-{
-	return a->slot == SIZE_MAX ? NULL : &a->tab[a->slot].user;
-}
-
 /* Bytes the analyzer holds (its word cache), for a builder's memory budget. */
 size_t lidx__analyzer_mem(const lidx_analyzer *a)
 {
@@ -255,8 +301,48 @@ size_t lidx__analyzer_mem(const lidx_analyzer *a)
 
 /* ---- character classes ---------------------------------------------------- */
 
+/*
+ * Bytes by class, one load a byte: an ASCII letter or digit is its folded
+ * form ('A' -> 'a'); 1 is a byte that may start a word but needs a closer
+ * look ('.' of .NET, '$' of $20m, any byte of a multi-byte UTF-8
+ * sequence); 0 is an ASCII separator.
+ */
+static const uint8_t ascii_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
+	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0,
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+	0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+	'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/*
+ * 1 for an ASCII byte that ends a plain word (one part, no suffix): a
+ * separator that is neither a joiner (. - / _ @ &), an apostrophe nor a
+ * suffix (# + %). The main loop takes such words without the general path.
+ */
+static const uint8_t plain_end[128] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0,
+	1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,
+};
+
 static inline int is_ascii_alpha(uint8_t c) { return (uint8_t)((c | 0x20) - 'a') < 26; }
-static inline int is_ascii_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 
 static inline int decode(const uint8_t *s, size_t len, size_t i, int32_t *cp)
 {
@@ -305,10 +391,12 @@ typedef struct part {
 	int alpha, digit, toolong;
 } part;
 
+#define NORM_MAX (MAX_PARTS * (MAX_TERM + 4) + 64)
+
 typedef struct scan {
 	const uint8_t *s;
 	size_t len;
-	char norm[MAX_PARTS * (MAX_TERM + 4) + 64];
+	char norm[NORM_MAX + 16]; /* + 16: a word is read 16 bytes at a time (key_set) */
 	size_t nlen;
 	part parts[MAX_PARTS];
 	int n_parts;
@@ -317,7 +405,7 @@ typedef struct scan {
 /* Append normalized code point(s) of cp to the current part; 0 or -1 if too long. */
 static int norm_append(scan *sc, part *p, int32_t cp)
 {
-	size_t room = sizeof sc->norm - sc->nlen;
+	size_t room = NORM_MAX - sc->nlen;
 	if (p->toolong)
 		return 0;
 	if (cp < 0x80) {
@@ -363,40 +451,36 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 	p->nlen = 0;
 	p->alpha = p->digit = p->toolong = 0;
 	while (i < sc->len) {
-		uint8_t c = sc->s[i];
-		if (is_ascii_alpha(c) || is_ascii_digit(c)) {
-			/* the fast path: a run of ASCII letters and digits, folded with
-			   the counts in locals (a store to norm may alias sc's fields) */
-			size_t room = 0, k = 0;
+		uint8_t f = ascii_class[sc->s[i]];
+		if (f > 1) {
+			/* the fast path: a run of ASCII letters and digits, folded by
+			   the table, the counts in locals (a store to norm may alias
+			   sc's fields). A byte past room is stored at out[room] and
+			   overwritten (norm has slack), so the loop has one exit */
+			size_t room = 0, k = 0, i0 = i;
 			if (!p->toolong) {
 				room = MAX_TERM - p->nlen;
-				if (room > sizeof sc->norm - sc->nlen)
-					room = sizeof sc->norm - sc->nlen;
+				if (room > NORM_MAX - sc->nlen)
+					room = NORM_MAX - sc->nlen;
 			}
 			char *out = sc->norm + sc->nlen;
 			const uint8_t *s = sc->s;
 			size_t len = sc->len;
-			int alpha = 0, digit = 0, full = 0;
-			for (; i < len; i++) {
-				c = s[i];
-				if (is_ascii_alpha(c)) {
-					alpha = 1;
-					c |= 0x20;
-				} else if (is_ascii_digit(c)) {
-					digit = 1;
-				} else {
+			unsigned any = 0, all = 0xff; /* letters have 0x40, digits do not */
+			do {
+				out[k] = (char)f;
+				k += k < room;
+				any |= f;
+				all &= f;
+				if (++i == len)
 					break;
-				}
-				if (k < room)
-					out[k++] = (char)c;
-				else
-					full = 1;
-			}
+				f = ascii_class[s[i]];
+			} while (f > 1);
 			sc->nlen += k;
 			p->nlen += (uint32_t)k;
-			p->alpha |= alpha;
-			p->digit |= digit;
-			p->toolong |= full;
+			p->alpha |= (any & 0x40) != 0;
+			p->digit |= !(all & 0x40);
+			p->toolong |= i - i0 > room;
 			continue;
 		}
 		int32_t cp;
@@ -434,9 +518,8 @@ static size_t scan_part(scan *sc, size_t i, part *p)
 #define PENDING 8
 
 typedef struct pend {
-	char w[MAX_TERM + 8];
-	size_t wl, start, end;
-	uint64_t h;
+	wkey k;
+	size_t start, end;
 	uint32_t pos;
 	unsigned flags;
 	int stem_ok;
@@ -445,42 +528,46 @@ typedef struct pend {
 typedef struct emitter {
 	lidx_analyzer *a;
 	unsigned opts;
+	uint64_t stem;   /* 1 unless LIDX_ANALYZE_NOSTEM */
+	lidx__sink *sink;
 	lidx_token_fn fn;
 	void *ctx;
 	pend *q;         /* a ring of PENDING words, or NULL */
-	int q_head, q_n;
+	unsigned q_head, q_n;
 } emitter;
 
-static int emit_now(emitter *e, const char *w, size_t wl, size_t start, size_t end,
-                    uint32_t pos, unsigned flags, int stem_ok, uint64_t h)
+/* A stop word reported (LIDX_ANALYZE_STOPWORDS): the word itself, flagged. */
+static int emit_stop(emitter *e, const pend *p)
 {
-	const char *term = w;
-	size_t tl = wl;
+	lidx_token t = { (const char *)p->k.v, p->k.len, p->start, p->end, p->pos,
+	                 p->flags | LIDX_TOK_STOP,
+	                 LIDX_NO_WORD_ID }; /* the id stands for the stop marker, not this term */
+	e->a->user = NULL;
+	return e->fn(e->ctx, &t);
+}
+
+static int emit_now(emitter *e, const pend *p)
+{
+	const char *term = NULL;
+	size_t tl;
 	uint32_t id;
-	int rc = word_term(e->a, w, wl, !(e->opts & LIDX_ANALYZE_NOSTEM), stem_ok, h, &term, &tl, &id);
+	int rc = word_term(e->a, &p->k, (int)e->stem, p->stem_ok, &term, &tl, &id);
 	if (rc < 0)
 		return rc;
-	if (tl == SIZE_MAX) {
-		if (!(e->opts & LIDX_ANALYZE_STOPWORDS))
-			return 0;
-		term = w;
-		tl = wl;
-		flags |= LIDX_TOK_STOP;
-		id = LIDX_NO_WORD_ID; /* the id stands for the stop marker, not this term */
-		e->a->slot = SIZE_MAX;
-	}
+	if (tl == SIZE_MAX) /* the key is NUL-terminated: zeroed past the word */
+		return e->opts & LIDX_ANALYZE_STOPWORDS && p->k.len ? emit_stop(e, p) : 0;
 	if (tl == 0)
 		return 0; /* only combining marks (U+0658 ...): normalizes to nothing */
-	char tmp[MAX_TERM * 2 + 8];
-	/* make sure the callback sees a NUL-terminated term: a stop word is still w,
-	   the scan buffer, whose byte after the word is not set (valgrind); a term
-	   from word_term (the arena or a->term) always is, and is not read here */
-	if (term == w) {
-		memcpy(tmp, term, tl);
-		tmp[tl] = 0;
-		term = tmp;
+	lidx__sink *k = e->sink;
+	const uint32_t *u = e->a->user;
+	if (k && u && *u && k->cap - k->n >= 2 && (k->title || p->pos != UINT32_MAX)) {
+		k->v[k->n] = *u - 1;
+		k->v[k->n + 1] = k->title ? UINT32_MAX : p->pos;
+		k->n += 2;
+		return 0;
 	}
-	lidx_token t = { term, tl, start, end, pos, flags, id };
+	/* term (the arena or a->term) is always NUL-terminated */
+	lidx_token t = { term, tl, p->start, p->end, p->pos, p->flags, id };
 	return e->fn(e->ctx, &t);
 }
 
@@ -490,44 +577,41 @@ static int emit_oldest(emitter *e)
 	pend *p = &e->q[e->q_head];
 	e->q_head = (e->q_head + 1) % PENDING;
 	e->q_n--;
-	return emit_now(e, p->w, p->wl, p->start, p->end, p->pos, p->flags, p->stem_ok, p->h);
+	return emit_now(e, p);
 }
 
 static int emit(emitter *e, const char *w, size_t wl, size_t start, size_t end,
                 uint32_t pos, unsigned flags, int stem_ok)
 {
-	uint64_t h = word_hash(w, wl) ^ (uint64_t)!(e->opts & LIDX_ANALYZE_NOSTEM);
-	int rc = 0;
-	if (!e->q || wl > sizeof e->q->w) { /* (no word is that long) */
-		while (e->q && e->q_n)
-			if ((rc = emit_oldest(e)) != 0)
-				return rc;
-		return emit_now(e, w, wl, start, end, pos, flags, stem_ok, h);
+	int rc;
+	pend now, *p = &now;
+	if (wl > MAX_TERM + 4)
+		return 0; /* (no word is that long: see lidx_analyze) */
+	if (e->q) {
+		if (e->q_n == PENDING && (rc = emit_oldest(e)) != 0)
+			return rc;
+		p = &e->q[(e->q_head + e->q_n++) % PENDING];
 	}
-	if (e->q_n == PENDING && (rc = emit_oldest(e)) != 0)
-		return rc;
-	pend *p = &e->q[(e->q_head + e->q_n++) % PENDING];
-	memcpy(p->w, w, wl);
-	p->wl = wl;
+	key_set(&p->k, w, wl, e->stem);
 	p->start = start;
 	p->end = end;
-	p->h = h;
 	p->pos = pos;
 	p->flags = flags;
 	p->stem_ok = stem_ok;
-	__builtin_prefetch(&e->a->tab[h & (e->a->cap - 1)]);
+	if (!e->q)
+		return emit_now(e, p);
+	__builtin_prefetch(&e->a->tab[p->k.h & (e->a->cap - 1)]);
 	return 0;
 }
 
 int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
                  uint32_t first_pos, lidx_token_fn fn, void *ctx, uint32_t *next_pos)
 {
-	scan *sc = lidx__malloc(sizeof *sc);
-	if (!sc)
-		return LIDX_ENOMEM;
+	scan scb, *sc = &scb; /* (2 KB: no allocation per call) */
 	pend q[PENDING];
-	emitter e = { a, opts & ~LIDX__ANALYZE_PREFETCH, fn, ctx,
-	              opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
+	emitter e = { a, opts & ~(LIDX__ANALYZE_PREFETCH | LIDX__ANALYZE_GENERAL), !(opts & LIDX_ANALYZE_NOSTEM),
+	              a->sink, fn, ctx, opts & LIDX__ANALYZE_PREFETCH ? q : NULL, 0, 0 };
+	const uint8_t fast = opts & LIDX__ANALYZE_GENERAL ? 0xff : 1; /* f > fast: the fast path */
 	sc->s = (const uint8_t *)text;
 	sc->len = len;
 	uint32_t pos = first_pos;
@@ -536,14 +620,94 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 	int32_t prev = ' ';
 	while (i < len) {
 		uint8_t c0 = sc->s[i];
-		if (c0 < 0x80 && !is_ascii_alpha(c0) && !is_ascii_digit(c0) && c0 != '.' && c0 != '$') {
+		uint8_t f = ascii_class[c0];
+		if (!f) {
 			prev = c0; /* an ASCII separator: the common case, no decoding */
 			i++;
 			continue;
 		}
+		int prefix = 0, suffix = 0; /* '.' of .NET, '$' of $20m; C#, C++, 40% */
+		size_t wstart, wend;
+		char joiner[MAX_PARTS];
+		if (f > fast) {
+			/* the common case: a word of ASCII letters and digits, or a
+			   compound of such parts joined by ASCII joiners, ended by the
+			   text's end or an ASCII separator that neither joins nor
+			   suffixes. Folded by the table into the parts the general
+			   path would find; anything else (a part longer than MAX_TERM,
+			   UTF-8, an apostrophe, a suffix, '$', a 17th part) is scanned
+			   again by the general path below */
+			const uint8_t *s = sc->s;
+			char *norm = sc->norm;
+			size_t j = i, nl = 0;
+			int np = 0, ok = 0;
+			for (;;) {
+				part *p = &sc->parts[np++];
+				unsigned all = 0xff, any = 0; /* letters have 0x40, digits do not */
+				size_t st = j;
+				p->noff = (uint32_t)nl;
+				for (;;) {
+					norm[nl++] = (char)f;
+					all &= f;
+					any |= f;
+					if (++j == len || j - st > MAX_TERM)
+						break;
+					f = ascii_class[s[j]];
+					if (f <= 1)
+						break;
+				}
+				if (j - st > MAX_TERM)
+					break;
+				p->start = st;
+				p->end = j;
+				p->nlen = (uint32_t)(j - st);
+				p->alpha = (any & 0x40) != 0;
+				p->digit = !(all & 0x40);
+				p->toolong = 0;
+				if (j == len) {
+					ok = 1;
+					break;
+				}
+				uint8_t t = s[j];
+				if (t >= 0x80)
+					break;
+				if (plain_end[t]) {
+					ok = 1;
+					break;
+				}
+				if (t != '.' && t != '-' && t != '/' && t != '_' && t != '@' && t != '&')
+					break; /* an apostrophe, a suffix or '$' */
+				if (j + 1 == len || s[j + 1] >= 0x80) {
+					ok = j + 1 == len; /* UTF-8 after a joiner: the general path */
+					break;
+				}
+				f = ascii_class[s[j + 1]];
+				if (f <= 1) {
+					ok = 1; /* a joiner, then no word */
+					break;
+				}
+				if (np == MAX_PARTS)
+					break;
+				joiner[np - 1] = (char)t;
+				j++;
+			}
+			if (ok) {
+				sc->n_parts = np;
+				sc->nlen = nl;
+				wstart = i;
+				wend = i = j;
+				prev = s[j - 1];
+				if (np > 1)
+					goto emit_word;
+				rc = emit(&e, norm, nl, wstart, wend, pos, 0, sc->parts[0].digit ? 0 : 1);
+				if (rc)
+					break;
+				pos++;
+				continue;
+			}
+		}
 		int32_t cp;
 		int n = decode(sc->s, len, i, &cp);
-		int prefix = 0; /* '.' of .NET, '$' of $20m */
 		if (is_word_cp(cp)) {
 			prefix = 0;
 		} else {
@@ -561,13 +725,12 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 				continue;
 			}
 		}
-		size_t wstart = i;
+		wstart = i;
 		if (prefix)
 			i += 1;
 		/* parts joined by joiners */
 		sc->nlen = 0;
 		sc->n_parts = 0;
-		char joiner[MAX_PARTS];
 		for (;;) {
 			part *p = &sc->parts[sc->n_parts++];
 			i = scan_part(sc, i, p);
@@ -584,7 +747,6 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 			i += (size_t)jn;
 		}
 		/* suffix: C#, C++, F#, 40% */
-		int suffix = 0;
 		part *last = &sc->parts[sc->n_parts - 1];
 		if (i < len) {
 			uint8_t c = sc->s[i];
@@ -604,10 +766,11 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 				i += 1;
 			}
 		}
-		size_t wend = i;
+		wend = i;
 		prev = sc->s[i - 1] < 0x80 ? sc->s[i - 1] : 'x';
 
 		/* emit */
+emit_word:;
 		uint32_t p0 = pos;
 		if (sc->n_parts == 1 && !prefix && !suffix) {
 			part *p = &sc->parts[0];
@@ -699,7 +862,6 @@ int lidx_analyze(lidx_analyzer *a, const char *text, size_t len, unsigned opts,
 	}
 	while (!rc && e.q_n)
 		rc = emit_oldest(&e);
-	lidx__free(sc);
 	if (next_pos)
 		*next_pos = pos;
 	return rc;

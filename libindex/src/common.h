@@ -145,14 +145,41 @@ const char *lidx__irregular_base(const char *w, size_t n);
 const char *lidx__stem_keep(const char *w, size_t n);
 /* 1 if t is one of those terms ("customer"), which no other word reaches */
 int lidx__stem_kept_term(const char *t, size_t n);
-/* analyze.c: inside a token callback, the caller's slot for the token's word
-   (see analyze.c), or NULL */
-uint32_t *lidx__analyzer_user(lidx_analyzer *a);
+/*
+ * analyze.c: inside a token callback, the caller's value of the token's word
+ * (0 until set), or NULL (a stop word, or past the word cache's size). The
+ * builder keeps the word's term index + 1 there: the cache entry was just
+ * read to find the word, so the lookup costs no cache miss (a separate word
+ * id -> term array did, once per token). Inline: the pointer is the
+ * analyzer's first member.
+ */
+static inline uint32_t *lidx__analyzer_user(lidx_analyzer *a)
+{
+	return *(uint32_t **)(void *)a;
+}
+/*
+ * analyze.c (internal): where the builder's tokens of known words go with no
+ * callback. A token whose word has a non-zero user value (the builder's
+ * term index + 1) is appended as the pair (value - 1, position), the
+ * position UINT32_MAX for a title field (title), when room for a pair is
+ * left; any other token goes to the callback as before, which appends its
+ * pair to the same array. NULL: every token to the callback.
+ */
+typedef struct lidx__sink {
+	uint32_t *v;
+	size_t n, cap;
+	int title;
+} lidx__sink;
+void lidx__analyzer_sink(lidx_analyzer *a, lidx__sink *sink);
+/* analyze.c: bytes the analyzer holds (its word cache), for a builder's memory budget */
 size_t lidx__analyzer_mem(const lidx_analyzer *a);
 /* lidx_analyze option (internal): look words up a few words late, their
    cache slots prefetched (the builder: callbacks in the same order, none
    after one returns non-zero, but the scan may have gone further) */
 #define LIDX__ANALYZE_PREFETCH (1u << 30)
+/* lidx_analyze option (internal, for tests): every word through the general
+   path, none through the plain-ASCII-word fast path (the same tokens) */
+#define LIDX__ANALYZE_GENERAL (1u << 29)
 /* index_write.c: file i (in the order added) is no longer racy: its
    content hash is not written (corpus.c's settle step) */
 void lidx__builder_unhash(lidx_builder *b, size_t i);

@@ -105,10 +105,11 @@ typedef struct bfile {
    is rewritten about log16 of the runs times, not once every 63 runs) */
 #define MERGE_FAN 16
 
-typedef struct pslot {
-	uint32_t *v;     /* (term, position or TOK_TITLE) pairs and story ends */
-	size_t n, cap;
-} pslot;
+/* (term, position or TOK_TITLE) pairs and story ends; the slot being
+   filled is also the analyzer's sink (common.h): the pair of a word seen
+   before is appended there with no callback */
+typedef lidx__sink pslot;
+_Static_assert(TOK_TITLE == UINT32_MAX, "the sink's title position");
 
 struct lidx_builder {
 	lidx_analyzer *an;
@@ -128,7 +129,6 @@ struct lidx_builder {
 	uint64_t sum_title, sum_body;
 	/* store: records in zlib blocks, deflated on a worker thread */
 	lidx_store_writer *store;
-	size_t n_title_toks, n_body_toks;
 	size_t text_bytes, thread_min;
 	/* the postings stage: owned by the postings thread while it runs, read by
 	   the caller's thread only when every sealed batch is applied */
@@ -479,17 +479,15 @@ static int on_token(void *ctx, const lidx_token *t)
 	s->v[s->n++] = id;
 	if (c->title) {
 		s->v[s->n++] = TOK_TITLE;
-		b->n_title_toks++;
 		return 0;
 	}
 	if (c->sig && !(t->flags & LIDX_TOK_PART))
 		lidx__mh_add(c->sig, &c->mh, b->tstr[id].mh);
-	if (b->n_body_toks >= UINT32_MAX - 1 || t->pos == TOK_TITLE) {
+	if (t->pos == TOK_TITLE) {
 		s->n--;
 		return LIDX_ETOOBIG;
 	}
 	s->v[s->n++] = t->pos;
-	b->n_body_toks++;
 	return 0;
 }
 
@@ -652,27 +650,37 @@ static int add_story(lidx_builder *b, const char *title, const char *crumb, cons
 	if (b->n_stories == UINT32_MAX - 1 || len > UINT32_MAX / 2)
 		return LIDX_ETOOBIG;
 	size_t tl = strlen(title), cl = strlen(crumb);
-	/* analyze: title, breadcrumb and meta (field 0), text (field 1) */
-	b->n_title_toks = b->n_body_toks = 0;
+	/* analyze: title, breadcrumb and meta (field 0), text (field 1); the
+	   fields' token counts are the pairs they added to the slot */
 	lidx_sig sig;
 	collect c = { b, 1, NULL, { 0, 0, 0 } };
 	if (dedup && !flags) {
 		c.sig = &sig;
 		lidx__mh_init(c.sig, b->n_stories);
 	}
+	pslot *s = &b->ring[b->sealed % PRING];
+	size_t n0 = s->n, n1 = s->n;
 	if (!flags) {
 		const unsigned o = LIDX__ANALYZE_PREFETCH;
-		if ((rc = lidx_analyze(b->an, title, tl, o, 0, on_token, &c, NULL)) != 0 ||
-		    (rc = lidx_analyze(b->an, crumb, cl, o, 0, on_token, &c, NULL)) != 0 ||
-		    (meta && (rc = lidx_analyze(b->an, meta, strlen(meta), o, 0, on_token, &c, NULL)) != 0))
-			return rc;
-		c.title = 0;
-		if ((rc = lidx_analyze(b->an, text, len, o, 0, on_token, &c, NULL)) != 0)
+		if (!c.sig) /* the signature needs every token: all through on_token */
+			lidx__analyzer_sink(b->an, s);
+		s->title = 1;
+		if ((rc = lidx_analyze(b->an, title, tl, o, 0, on_token, &c, NULL)) == 0 &&
+		    (rc = lidx_analyze(b->an, crumb, cl, o, 0, on_token, &c, NULL)) == 0 &&
+		    (!meta || (rc = lidx_analyze(b->an, meta, strlen(meta), o, 0, on_token, &c, NULL)) == 0)) {
+			n1 = s->n;
+			c.title = 0;
+			s->title = 0;
+			rc = lidx_analyze(b->an, text, len, o, 0, on_token, &c, NULL);
+		}
+		lidx__analyzer_sink(b->an, NULL);
+		if (rc != 0)
 			return rc;
 	}
-	size_t n_title = b->n_title_toks, n_body = b->n_body_toks;
+	size_t n_title = (n1 - n0) / 2, n_body = (s->n - n1) / 2;
+	if (n_body >= UINT32_MAX - 1)
+		return LIDX_ETOOBIG;
 	uint32_t doc = b->n_stories;
-	pslot *s = &b->ring[b->sealed % PRING];
 	if (LIDX_GROW(s->v, s->cap, s->n + 2) < 0)
 		return LIDX_ENOMEM;
 	s->v[s->n++] = TOK_END;

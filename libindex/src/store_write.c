@@ -282,6 +282,10 @@ int lidx_sw_add(lidx_store_writer *w, const char *title, size_t tl, const char *
 		return rc;
 	if (w->sealed >= UINT32_MAX - 1)
 		return LIDX_ETOOBIG;
+	/* a new block's buffer at its usual size at once: grown from 64 bytes
+	   by doubling it was copied nine times (and its pages touched twice) */
+	if (!w->block.cap && (rc = lidx_buf_reserve(&w->block, LIDX_STORE_BLOCK + LIDX_STORE_BLOCK / 2)) < 0)
+		return rc;
 	size_t start = w->block.len;
 	if ((rc = lidx_buf_str(&w->block, title, tl)) < 0 ||
 	    (rc = lidx_buf_str(&w->block, crumb, cl)) < 0 ||

@@ -253,6 +253,91 @@ static void encode_postings(const pdoc *d, size_t n, lidx_buf *out)
 	}
 }
 
+/*
+ * The block bound as first written (an insertion sort of the points), kept
+ * here as the reference: lidx__post_bound_put must give the same bytes.
+ */
+static void ref_bound_put(lidx_buf *out, const uint32_t *tft, const uint32_t *tfb, const uint32_t *tl,
+                          const uint32_t *bl, uint32_t n)
+{
+	uint32_t pt[LIDX_POST_BLOCK], pl[LIDX_POST_BLOCK], np = 0, mt = 0, ml = UINT32_MAX;
+	for (uint32_t k = 0; k < n; k++) {
+		if (tft[k] > mt)
+			mt = tft[k];
+		if (tft[k] && tl[k] < ml)
+			ml = tl[k];
+		if (!tfb[k])
+			continue;
+		uint32_t j = np++;
+		while (j && (pl[j - 1] > bl[k] || (pl[j - 1] == bl[k] && pt[j - 1] < tfb[k]))) {
+			pt[j] = pt[j - 1];
+			pl[j] = pl[j - 1];
+			j--;
+		}
+		pt[j] = tfb[k];
+		pl[j] = bl[k];
+	}
+	uint32_t m = 0;
+	for (uint32_t k = 0; k < np; k++)
+		if (!m || pt[k] > pt[m - 1]) {
+			pt[m] = pt[k];
+			pl[m] = pl[k];
+			m++;
+		}
+	while (m > LIDX_BOUND_PTS) {
+		uint32_t best = 0;
+		for (uint32_t k = 1; k + 1 < m; k++)
+			if ((uint64_t)(pl[k + 1] + 1) * (pl[best] + 1) < (uint64_t)(pl[best + 1] + 1) * (pl[k] + 1))
+				best = k;
+		pt[best] = pt[best + 1];
+		for (uint32_t k = best + 1; k + 1 < m; k++) {
+			pt[k] = pt[k + 1];
+			pl[k] = pl[k + 1];
+		}
+		m--;
+	}
+	lidx_buf tmp = { 0 };
+	assert_int_equal(lidx_buf_varint(&tmp, m), 0);
+	for (uint32_t k = 0; k < m; k++) {
+		assert_int_equal(lidx_buf_varint(&tmp, pt[k]), 0);
+		assert_int_equal(lidx_buf_varint(&tmp, pl[k]), 0);
+	}
+	assert_int_equal(lidx_buf_varint(&tmp, mt), 0);
+	if (mt)
+		assert_int_equal(lidx_buf_varint(&tmp, ml), 0);
+	assert_int_equal(lidx_buf_varint(out, tmp.len), 0);
+	assert_int_equal(lidx_buf_put(out, tmp.p, tmp.len), 0);
+	lidx_buf_free(&tmp);
+}
+
+/* Block bounds of random blocks (every size up to a full block; few
+   distinct values, so ties of length and tf are common) as the reference. */
+static void test_index_bound_sorted(void **state)
+{
+	(void)state;
+	uint32_t tft[LIDX_POST_BLOCK], tfb[LIDX_POST_BLOCK], tl[LIDX_POST_BLOCK], bl[LIDX_POST_BLOCK];
+	uint64_t seed = 42;
+	for (int round = 0; round < 4000; round++) {
+		uint32_t n = (uint32_t)(round % LIDX_POST_BLOCK) + 1;
+		uint32_t spread = round % 3 == 0 ? 4 : round % 3 == 1 ? 40 : 100000;
+		for (uint32_t k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			uint32_t r = (uint32_t)(seed >> 33);
+			tft[k] = r % 3 ? 0 : r % 5;
+			tfb[k] = (r >> 3) % 7 ? (r >> 6) % spread + 1 : 0;
+			tl[k] = (r >> 9) % 9;
+			bl[k] = (r >> 12) % spread * 13 + (round & 1 ? 0 : 0x7fffffu);
+		}
+		lidx_buf got = { 0 }, want = { 0 };
+		assert_int_equal(lidx__post_bound_put(&got, tft, tfb, tl, bl, n), 0);
+		ref_bound_put(&want, tft, tfb, tl, bl, n);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.p, want.p, want.len);
+		lidx_buf_free(&got);
+		lidx_buf_free(&want);
+	}
+}
+
 /* An index handle that only carries what a cursor needs. */
 typedef struct fake {
 	lidx_index ix;
@@ -1791,6 +1876,7 @@ int main(void)
 		cmocka_unit_test(test_index_varint_roundtrip),
 		cmocka_unit_test(test_index_postings_codec_roundtrip),
 		cmocka_unit_test(test_index_postings_malformed),
+		cmocka_unit_test(test_index_bound_sorted),
 		cmocka_unit_test(test_index_stats),
 		cmocka_unit_test(test_index_lexicon),
 		cmocka_unit_test(test_index_cursor_walk),
